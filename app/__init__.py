@@ -1,0 +1,79 @@
+"""SMS Conversations: a self-hostable SMS inbox for businesses."""
+
+from flask import Flask
+
+from app.config import INSTANCE, Config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings from the environment, overridden by `config`."""
+    app = Flask(__name__, instance_path=str(INSTANCE))
+    app.config.from_object(Config)
+    if config:
+        app.config.from_mapping(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_headers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import auth, sms
+    from app.extensions import csrf, db, login_manager, mail, migrate
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        INSTANCE.mkdir(exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    auth.init_login(login_manager)
+    sms.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.dev import bp as dev_bp
+    from app.portal import bp as portal_bp
+    from app.webhooks import bp as webhooks_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
+    if app.config["SMS_PROVIDER"] == "simulator":
+        app.register_blueprint(dev_bp, url_prefix="/dev")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import init_errors
+
+    init_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import commands
+
+    for command in commands:
+        app.cli.add_command(command)
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

@@ -1,0 +1,130 @@
+"""The OpenAPI document of /api/v1, built from the same marshmallow schemas the API uses."""
+
+import functools
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from app.api import schemas
+
+
+def _json(schema: str) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _answers(ok: int, schema: str | None, *errors: int) -> dict:
+    answers = {str(ok): {"description": "OK", **(_json(schema) if schema else {})}}
+    for status in (401, 404, *errors):
+        answers[str(status)] = {"description": "Error", **_json("Error")}
+    return answers
+
+
+ID = {"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+@functools.cache
+def spec() -> dict:
+    """The document (built once)."""
+    doc = APISpec(
+        title="SMS Conversations API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Session cookie, or `Authorization: Bearer TOKEN` (flask api-token)."},
+    )
+    doc.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name in (
+        "User",
+        "UserList",
+        "Conversation",
+        "ConversationDetail",
+        "ConversationPage",
+        "Message",
+        "Reply",
+        "UserId",
+        "Error",
+    ):
+        doc.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
+    conversation = {"parameters": [ID]}
+    doc.path(
+        "/users",
+        operations={
+            "get": {"summary": "The account's users", "responses": _answers(200, "UserList")}
+        },
+    )
+    doc.path(
+        "/conversations",
+        operations={
+            "get": {
+                "summary": "One page of a tab, newest first",
+                "parameters": [
+                    {
+                        "name": "tab",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["active", "team", "closed"]},
+                    },
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": _answers(200, "ConversationPage", 422),
+            }
+        },
+    )
+    doc.path(
+        "/conversations/{conversation_id}",
+        operations={
+            "get": {
+                **conversation,
+                "summary": "A conversation with its messages and events",
+                "responses": _answers(200, "ConversationDetail"),
+            }
+        },
+    )
+    actions = {
+        "claim": ("Claim an unclaimed conversation", None, (409,)),
+        "release": ("Release your claim", None, (403, 409)),
+        "reassign": ("Hand the conversation to another user (admins)", "UserId", (403, 409, 422)),
+        "close": ("Close (claimer, participant or admin)", None, (403, 409)),
+        "participants": ("Add a participant (claimer or admin)", "UserId", (403, 409, 422)),
+    }
+    for action, (summary, body, errors) in actions.items():
+        operation = {
+            **conversation,
+            "summary": summary,
+            "responses": _answers(200, "Conversation", *errors),
+        }
+        if body:
+            operation["requestBody"] = {"required": True, **_json(body)}
+        doc.path(f"/conversations/{{conversation_id}}/{action}", operations={"post": operation})
+    doc.path(
+        "/conversations/{conversation_id}/messages",
+        operations={
+            "post": {
+                **conversation,
+                "summary": "Send a text (optionally claiming first)",
+                "requestBody": {"required": True, **_json("Reply")},
+                "responses": _answers(201, "Message", 403, 409, 422),
+            }
+        },
+    )
+    doc.path(
+        "/conversations/{conversation_id}/participants/{user_id}",
+        operations={
+            "delete": {
+                "summary": "Remove a participant",
+                "parameters": [
+                    ID,
+                    {
+                        "name": "user_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    },
+                ],
+                "responses": _answers(200, "Conversation", 403, 409),
+            }
+        },
+    )
+    result = doc.to_dict()
+    result["servers"] = [{"url": "/api/v1"}]
+    result["security"] = [{"bearer": []}]
+    return result

@@ -1,0 +1,128 @@
+"""The JSON API's shapes (SPEC §3): what it accepts and what it answers."""
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from app.services.inbox import TABS
+from app.services.outbound import MAX_BODY
+
+
+class UtcDateTime(fields.DateTime):
+    """Times are stored as naive UTC; the API says so with a trailing Z."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.isoformat(timespec="seconds") + "Z"
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    first_name = fields.String()
+    last_name = fields.String()
+    role = fields.String()
+    phone = fields.String(allow_none=True)
+    active = fields.Boolean()
+
+
+class UserBriefSchema(Schema):
+    id = fields.Integer()
+    first_name = fields.String()
+    last_name = fields.String()
+    email = fields.String()
+
+
+class ContactSchema(Schema):
+    phone = fields.String()
+    name = fields.String(allow_none=True)
+
+
+class NumberSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    label = fields.String()
+
+
+class ParticipantSchema(Schema):
+    user = fields.Nested(UserBriefSchema)
+
+
+class ConversationSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"enum": ["open", "closed"]})
+    source = fields.String(metadata={"enum": ["sms", "widget"]})
+    contact = fields.Nested(ContactSchema)
+    tracking_number = fields.Nested(NumberSchema)
+    claimed_by = fields.Nested(UserBriefSchema, allow_none=True)
+    participants = fields.Method("dump_participants")
+    last_message_at = UtcDateTime()
+    last_message_preview = fields.String()
+    unread = fields.Boolean()
+    created_at = UtcDateTime()
+    closed_at = UtcDateTime(allow_none=True)
+
+    def dump_participants(self, conversation):
+        return UserBriefSchema(many=True).dump([p.user for p in conversation.participants])
+
+
+class MessageSchema(Schema):
+    id = fields.Integer()
+    direction = fields.String(metadata={"enum": ["inbound", "outbound"]})
+    body = fields.String()
+    status = fields.String()
+    kind = fields.String(metadata={"enum": ["text", "auto"]})
+    sent_by = fields.Nested(UserBriefSchema, allow_none=True)
+    error_code = fields.String(allow_none=True)
+    error_message = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    user = fields.Nested(UserBriefSchema, allow_none=True)
+    target_user = fields.Nested(UserBriefSchema, allow_none=True)
+    created_at = UtcDateTime()
+
+
+class ConversationDetailSchema(ConversationSchema):
+    messages = fields.List(fields.Nested(MessageSchema))
+    events = fields.List(fields.Nested(EventSchema))
+
+
+class ConversationPageSchema(Schema):
+    items = fields.List(fields.Nested(ConversationSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class UserListSchema(Schema):
+    items = fields.List(fields.Nested(UserSchema))
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String()
+    message = fields.String()
+    fields_ = fields.Dict(
+        data_key="fields", keys=fields.String(), values=fields.List(fields.String())
+    )
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema)
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class TabQuerySchema(Strict):
+    tab = fields.String(load_default="active", validate=validate.OneOf(TABS))
+    cursor = fields.String(load_default=None)
+
+
+class ReplySchema(Strict):
+    body = fields.String(required=True, metadata={"maxLength": MAX_BODY})
+    claim = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
+class UserIdSchema(Strict):
+    user_id = fields.Integer(required=True, strict=True)

@@ -1,0 +1,119 @@
+"""API endpoints: parse with a schema, call one service, dump with a schema."""
+
+from flask import current_app, jsonify, request
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from app.api import bp
+from app.api.openapi import spec
+from app.api.schemas import (
+    ConversationDetailSchema,
+    ConversationPageSchema,
+    ConversationSchema,
+    MessageSchema,
+    ReplySchema,
+    TabQuerySchema,
+    UserIdSchema,
+    UserListSchema,
+)
+from app.services import claims, inbox, outbound
+from app.services.errors import Invalid
+
+
+def load(schema, data) -> dict:
+    """Input checked by a schema, or Invalid with the fields at fault."""
+    try:
+        return schema.load(data)
+    except ValidationError as e:
+        fields = e.messages if isinstance(e.messages, dict) else {"_schema": e.messages}
+        raise Invalid("The request has invalid fields.", fields) from e
+
+
+def json_body() -> dict:
+    """The request's JSON object (an empty object when there is no body)."""
+    if not request.get_data():
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Invalid("The body must be a JSON object.", {"_schema": ["Send a JSON object."]})
+    return data
+
+
+def conversation_out(conversation, status: int = 200):
+    return jsonify(ConversationSchema().dump(conversation)), status
+
+
+@bp.get("/users")
+def users():
+    return jsonify(UserListSchema().dump({"items": inbox.account_users(current_user)}))
+
+
+@bp.get("/conversations")
+def conversations():
+    args = load(TabQuerySchema(), request.args.to_dict())
+    items, next_cursor = inbox.page(
+        current_user, args["tab"], args["cursor"], current_app.config["API_PAGE_SIZE"]
+    )
+    return jsonify(ConversationPageSchema().dump({"items": items, "next_cursor": next_cursor}))
+
+
+@bp.get("/conversations/<int:conversation_id>")
+def conversation(conversation_id: int):
+    conversation = inbox.get(current_user, conversation_id)
+    inbox.mark_read(conversation, current_user)
+    messages, events = inbox.thread(conversation)
+    conversation.messages, conversation.events = messages, events
+    return jsonify(ConversationDetailSchema().dump(conversation))
+
+
+@bp.post("/conversations/<int:conversation_id>/claim")
+def claim(conversation_id: int):
+    conversation = inbox.get(current_user, conversation_id)
+    return conversation_out(claims.claim(conversation, current_user))
+
+
+@bp.post("/conversations/<int:conversation_id>/release")
+def release(conversation_id: int):
+    conversation = inbox.get(current_user, conversation_id)
+    return conversation_out(claims.release(conversation, current_user))
+
+
+@bp.post("/conversations/<int:conversation_id>/reassign")
+def reassign(conversation_id: int):
+    conversation = inbox.get(current_user, conversation_id)
+    args = load(UserIdSchema(), json_body())
+    target = claims.account_user(current_user, args["user_id"])
+    return conversation_out(claims.reassign(conversation, current_user, target))
+
+
+@bp.post("/conversations/<int:conversation_id>/messages")
+def send(conversation_id: int):
+    conversation = inbox.get(current_user, conversation_id)
+    args = load(ReplySchema(), json_body())
+    message = outbound.reply(conversation, current_user, args["body"], claim=args["claim"])
+    return jsonify(MessageSchema().dump(message)), 201
+
+
+@bp.post("/conversations/<int:conversation_id>/participants")
+def add_participant(conversation_id: int):
+    conversation = inbox.get(current_user, conversation_id)
+    args = load(UserIdSchema(), json_body())
+    target = claims.account_user(current_user, args["user_id"])
+    return conversation_out(claims.add_participant(conversation, current_user, target))
+
+
+@bp.delete("/conversations/<int:conversation_id>/participants/<int:user_id>")
+def remove_participant(conversation_id: int, user_id: int):
+    conversation = inbox.get(current_user, conversation_id)
+    return conversation_out(claims.remove_participant(conversation, current_user, user_id))
+
+
+@bp.post("/conversations/<int:conversation_id>/close")
+def close(conversation_id: int):
+    conversation = inbox.get(current_user, conversation_id)
+    return conversation_out(claims.close(conversation, current_user))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(spec())

@@ -1,0 +1,118 @@
+"""Command-line interface (SPEC §3): `flask --app wsgi COMMAND`."""
+
+import click
+from flask.cli import with_appcontext
+
+from app.models import Account, User
+from app.services import activation, directory
+from app.services.errors import DomainError
+
+
+def fail(e: DomainError):
+    details = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in e.fields.items())
+    raise click.ClickException(f"{e.message} {details}".strip())
+
+
+def account_named(name: str) -> Account:
+    account = Account.by_name(name)
+    if account is None:
+        raise click.ClickException(f"No account named {name!r}.")
+    return account
+
+
+def user_with_email(email: str) -> User:
+    user = User.by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with e-mail {email!r}.")
+    return user
+
+
+@click.command("create-account")
+@click.argument("name")
+@with_appcontext
+def create_account(name: str):
+    """Create an account (a business)."""
+    try:
+        account = directory.create_account(name)
+    except DomainError as e:
+        fail(e)
+    click.echo(f"Account {account.name!r} created (id {account.id}).")
+
+
+@click.command("create-user")
+@click.option("--account", "account_name", required=True)
+@click.option("--email", required=True)
+@click.option("--first", required=True)
+@click.option("--last", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "agent", "identified"]))
+@click.option("--password")
+@click.option("--phone")
+@with_appcontext
+def create_user(account_name, email, first, last, role, password, phone):
+    """Create a user of an account."""
+    account = account_named(account_name)
+    try:
+        user = directory.create_user(
+            account, email, first, last, role, password=password, phone=phone
+        )
+    except DomainError as e:
+        fail(e)
+    click.echo(f"User {user.email} ({user.role}) created in {account.name!r} (id {user.id}).")
+
+
+@click.command("create-number")
+@click.option("--account", "account_name", required=True)
+@click.option("--number", required=True, help="E.164, e.g. +15005550101")
+@click.option("--label", required=True)
+@click.option(
+    "--type", "type_", type=click.Choice(["local", "toll_free"]), default="local", show_default=True
+)
+@click.option(
+    "--sms-user", "sms_users", multiple=True, help="E-mail of a user to notify (repeatable)."
+)
+@click.option(
+    "--activate", is_flag=True, help="Turn SMS on (the simulated carrier completes at once)."
+)
+@with_appcontext
+def create_number(account_name, number, label, type_, sms_users, activate):
+    """Add a tracking number to an account, with its SMS users."""
+    account = account_named(account_name)
+    users = [user_with_email(email) for email in sms_users]
+    for user in users:
+        if user.account_id != account.id:
+            raise click.ClickException(f"{user.email} is not a user of {account.name!r}.")
+    try:
+        tracking_number = directory.create_number(account, number, label, type_)
+        for user in users:
+            directory.add_sms_user(tracking_number, user)
+        if activate:
+            activation.request(tracking_number, on=True)
+    except DomainError as e:
+        fail(e)
+    number, state = tracking_number.number, tracking_number.sms_state
+    click.echo(f"Number {number} ({tracking_number.label}) added; SMS {state}.")
+
+
+@click.command("api-token")
+@click.argument("email")
+@with_appcontext
+def api_token(email: str):
+    """Print a new personal API token for a user (on the last line)."""
+    user = user_with_email(email)
+    if not user.active:
+        raise click.ClickException(f"{email} is deactivated.")
+    click.echo(f"API token for {user.email} (shown once):")
+    click.echo(directory.issue_token(user))
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo():
+    """Create the demo account (once) and print its logins."""
+    from app.services import demo
+
+    for line in demo.seed():
+        click.echo(line)
+
+
+commands = [create_account, create_user, create_number, api_token, seed_demo]

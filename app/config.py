@@ -1,0 +1,80 @@
+"""Configuration read from the environment (and a `.env` file), as SPEC §3 lists it."""
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+load_dotenv(ROOT / ".env")
+
+DEV_SECRET_KEY = "dev-secret-key-change-me"
+
+
+def database_url(url: str | None) -> str:
+    """Normalise a database URL: hosting platforms hand out `postgres://`, we drive psycopg 3."""
+    if not url:
+        return f"sqlite:///{INSTANCE / 'sms.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def flag(name: str, default: bool = False) -> bool:
+    """A boolean environment variable: 1/true/yes/on."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings of a running app; every value can be overridden by create_app(config)."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "simulator")
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+    TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+    TWILIO_ADVANCED_OPT_OUT = flag("TWILIO_ADVANCED_OPT_OUT")
+    NOTIFY_FROM_NUMBER = os.environ.get("NOTIFY_FROM_NUMBER", "")
+
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = flag("MAIL_USE_TLS")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "SMS Conversations <no-reply@localhost>"
+    )
+    TELECOM_EMAIL = os.environ.get("TELECOM_EMAIL", "")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    API_PAGE_SIZE = 50
+
+
+class TestConfig(Config):
+    """Settings for the test suite; the suite's fixtures choose the database."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    PUBLIC_BASE_URL = "http://localhost"
+    SMS_PROVIDER = "simulator"
+    TWILIO_AUTH_TOKEN = "test-auth-token"
+    REDIS_URL = ""
+    MAIL_SERVER = ""
+    SESSION_COOKIE_SECURE = False

@@ -1,0 +1,94 @@
+"""/dev/phone texts any active number as any phone; /dev/outbox lists all the app has sent."""
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import and_, or_, select
+
+from app import phones
+from app.dev import bp
+from app.extensions import db
+from app.models import OutboxItem, TrackingNumber
+from app.services import inbound
+from app.sms.simulator import phone_sends
+
+DEFAULT_PHONE = "+15555550199"
+
+
+def thread(phone: str, number: str) -> list[OutboxItem]:
+    """Everything between the phone and the number, both ways, oldest first."""
+    return list(
+        db.session.scalars(
+            select(OutboxItem)
+            .where(
+                OutboxItem.channel.in_(("sms_mo", "sms_mt")),
+                or_(
+                    and_(OutboxItem.sender == phone, OutboxItem.recipient == number),
+                    and_(OutboxItem.sender == number, OutboxItem.recipient == phone),
+                ),
+            )
+            .order_by(OutboxItem.id)
+        )
+    )
+
+
+def chosen() -> tuple[str, str]:
+    """The phone and number picked in the query string (phone normalised when it can be)."""
+    phone = request.values.get("phone", DEFAULT_PHONE)
+    try:
+        phone = phones.normalize(phone)
+    except ValueError:
+        pass
+    return phone, request.values.get("number", "")
+
+
+@bp.route("/phone")
+def phone():
+    numbers = db.session.scalars(
+        select(TrackingNumber)
+        .where(TrackingNumber.sms_state == "active")
+        .order_by(TrackingNumber.id)
+    ).all()
+    phone_number, number = chosen()
+    if not number and numbers:
+        number = numbers[0].number
+    return render_template(
+        "dev/phone.html",
+        numbers=numbers,
+        phone=phone_number,
+        number=number,
+        thread=thread(phone_number, number),
+    )
+
+
+@bp.route("/phone/thread")
+def phone_thread():
+    phone_number, number = chosen()
+    return render_template(
+        "dev/_thread.html", thread=thread(phone_number, number), phone=phone_number
+    )
+
+
+@bp.post("/phone")
+def phone_send():
+    phone_number, number = chosen()
+    body = request.form.get("body", "")
+    try:
+        phones.normalize(phone_number)
+    except ValueError:
+        flash("That is not a phone number.", "danger")
+        return redirect(url_for("dev.phone", phone=phone_number, number=number))
+    sid = phone_sends(phone_number, number, body)
+    if inbound.receive(to=number, sender=phone_number, body=body, sid=sid) is None:
+        flash(f"{number} is not a tracking number; the carrier dropped the text.", "warning")
+    db.session.commit()
+    return redirect(url_for("dev.phone", phone=phone_number, number=number))
+
+
+@bp.route("/outbox")
+def outbox():
+    items = db.session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.channel != "sms_mo")
+        .order_by(OutboxItem.id.desc())
+        .limit(500)
+    ).all()
+    return render_template("dev/outbox.html", items=items)

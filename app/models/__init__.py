@@ -1,0 +1,30 @@
+"""The domain's tables, one module per aggregate."""
+
+from app.models.account import Account, ApiToken, User
+from app.models.contact import Consent, ConsentEvent, Contact
+from app.models.conversation import (
+    Conversation,
+    ConversationEvent,
+    Message,
+    Participant,
+    ReadMark,
+)
+from app.models.number import SmsUser, TrackingNumber
+from app.models.outbox import OutboxItem
+
+__all__ = [
+    "Account",
+    "ApiToken",
+    "Consent",
+    "ConsentEvent",
+    "Contact",
+    "Conversation",
+    "ConversationEvent",
+    "Message",
+    "OutboxItem",
+    "Participant",
+    "ReadMark",
+    "SmsUser",
+    "TrackingNumber",
+    "User",
+]

@@ -1,0 +1,125 @@
+"""Accounts (businesses), their users and users' API tokens."""
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.base import CreatedMixin
+
+ROLES = ("admin", "agent", "identified")
+
+DEFAULT_SMS_TEXTS = {
+    "opt_in": "Welcome to {company}! Messages and data rates may apply. "
+    "Msg frequency is recurring. Reply STOP to cancel.",
+    "opt_out": "Your request to unsubscribe has been processed. We're sorry to see you go. "
+    "If you ever change your mind, please reply with START to start receiving the messages again.",
+    "opt_in_again": "You have been re-subscribed to messages from {company}. "
+    "Msg & data rates may apply. Reply STOP to cancel.",
+    "help": "{company}: reply to this number to reach us. "
+    "Msg & data rates may apply. Reply STOP to cancel.",
+}
+
+
+class Account(CreatedMixin, db.Model):
+    """A business. Nothing ever crosses accounts."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The account's own SMS texts (Customization → SMS); NULL means DEFAULT_SMS_TEXTS's.
+    opt_in_text: Mapped[str | None] = mapped_column(Text)
+    opt_out_text: Mapped[str | None] = mapped_column(Text)
+    opt_in_again_text: Mapped[str | None] = mapped_column(Text)
+    help_text: Mapped[str | None] = mapped_column(Text)
+
+    users: Mapped[list["User"]] = relationship(back_populates="account")
+
+    def sms_text(self, kind: str) -> str:
+        """The account's text of a kind (opt_in, opt_out, opt_in_again, help), company filled in."""
+        template = getattr(self, f"{kind}_text") or DEFAULT_SMS_TEXTS[kind]
+        return template.replace("{company}", self.name)
+
+    @classmethod
+    def by_name(cls, name: str) -> "Account | None":
+        return db.session.scalar(select(cls).where(cls.name == name))
+
+
+class User(UserMixin, CreatedMixin, db.Model):
+    """A person of an account: admin, agent, or identified-only (no password, reached by links)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # E-mail is the login, so it is unique across the whole installation (stored lower-case).
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notifications_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    account: Mapped[Account] = relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @classmethod
+    def by_email(cls, email: str) -> "User | None":
+        return db.session.scalar(select(cls).where(cls.email == email.strip().lower()))
+
+
+class ApiToken(CreatedMixin, db.Model):
+    """A personal API token; only its SHA-256 is stored, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User) -> tuple["ApiToken", str]:
+        """A new token for the user: the row (not yet committed) and the plain token."""
+        token = "smsc_" + secrets.token_urlsafe(32)
+        return cls(user=user, token_hash=cls.digest(token)), token
+
+    @classmethod
+    def find_user(cls, token: str) -> User | None:
+        """The active user a token belongs to, or None."""
+        row = db.session.scalar(select(cls).where(cls.token_hash == cls.digest(token)))
+        if row is None or not row.user.active:
+            return None
+        return row.user

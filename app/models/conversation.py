@@ -1,0 +1,202 @@
+"""Conversations between a contact and a tracking number, with participants, messages and events."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    exists,
+    false,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.account import User
+from app.models.base import CreatedMixin, utcnow
+from app.models.contact import Contact
+from app.models.number import SmsUser, TrackingNumber
+
+EVENT_TYPES = (
+    "claimed",
+    "released",
+    "reassigned",
+    "participant_added",
+    "participant_removed",
+    "closed",
+    "opted_out",
+    "opted_in",
+)
+OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "blocked")
+
+
+class Conversation(CreatedMixin, db.Model):
+    """One contact and one tracking number; open or closed; unclaimed or claimed by one user."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_account_tab", "account_id", "status", "last_message_at", "id"),
+        Index(
+            "ix_conversations_number_tab", "tracking_number_id", "status", "last_message_at", "id"
+        ),
+        Index("ix_conversations_claimed_by", "claimed_by_id", "status"),
+        Index("ix_conversations_history", "contact_id", "tracking_number_id", "id"),
+        # At most one open conversation per pair, so two texts at once cannot open two.
+        Index(
+            "uq_conversations_open_pair",
+            "tracking_number_id",
+            "contact_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    tracking_number_id: Mapped[int] = mapped_column(ForeignKey("tracking_numbers.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    source: Mapped[str] = mapped_column(String(8), default="sms")
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_message_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_message_preview: Mapped[str] = mapped_column(String(160), default="")
+
+    tracking_number: Mapped[TrackingNumber] = relationship()
+    contact: Mapped[Contact] = relationship()
+    claimed_by: Mapped[User | None] = relationship()
+    participants: Mapped[list["Participant"]] = relationship(
+        back_populates="conversation",
+        cascade="all, delete-orphan",
+        order_by="Participant.created_at",
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def participant_ids(self) -> set[int]:
+        return {p.user_id for p in self.participants}
+
+    @classmethod
+    def visible_to(cls, user: User) -> Select:
+        """Every conversation the user may see (SPEC §2.6); every list and lookup starts here."""
+        query = select(cls).where(cls.account_id == user.account_id)
+        if user.is_admin:
+            return query
+        return query.where(
+            or_(
+                cls.tracking_number_id.in_(
+                    select(SmsUser.tracking_number_id).where(SmsUser.user_id == user.id)
+                ),
+                cls.claimed_by_id == user.id,
+                cls.has_participant(user),
+            )
+        )
+
+    @classmethod
+    def has_participant(cls, user: User):
+        """SQL condition: the user participates in the conversation."""
+        return exists().where(Participant.conversation_id == cls.id, Participant.user_id == user.id)
+
+    @classmethod
+    def in_tab(cls, user: User, tab: str) -> Select:
+        """The conversations of one portal tab: active, team or closed (SPEC §2.6)."""
+        query = cls.visible_to(user)
+        if tab == "closed":
+            return query.where(cls.status == "closed")
+        query = query.where(cls.status == "open")
+        mine = or_(cls.claimed_by_id == user.id, cls.has_participant(user))
+        if tab == "active":
+            return query.where(or_(cls.claimed_by_id.is_(None), mine))
+        if tab == "team":
+            return query.where(cls.claimed_by_id.is_not(None), ~mine)
+        return query.where(false())
+
+
+class Participant(CreatedMixin, db.Model):
+    """A user brought into a conversation: may reply and close, sees it in Active."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        PrimaryKeyConstraint("conversation_id", "user_id"),
+        Index("ix_participants_user", "user_id"),
+    )
+
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    conversation: Mapped[Conversation] = relationship(back_populates="participants")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Message(CreatedMixin, db.Model):
+    """One text, in or out. Inbound texts to an inactive number are kept without a conversation."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        # The provider retries webhooks: its message SID, unique per number, makes them harmless.
+        UniqueConstraint("tracking_number_id", "provider_sid"),
+        Index("ix_messages_conversation", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number_id: Mapped[int] = mapped_column(ForeignKey("tracking_numbers.id"))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    direction: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(8), default="text")
+    # What an auto-reply answers: opt_in, opt_out, opt_in_again, help, confirmation.
+    purpose: Mapped[str | None] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text, default="")
+    from_number: Mapped[str] = mapped_column(String(20))
+    to_number: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16))
+    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    conversation: Mapped[Conversation | None] = relationship()
+    tracking_number: Mapped[TrackingNumber] = relationship()
+    sent_by: Mapped[User | None] = relationship()
+
+
+class ConversationEvent(CreatedMixin, db.Model):
+    """A state change of a conversation: who did it, to whom, when."""
+
+    __tablename__ = "conversation_events"
+    __table_args__ = (Index("ix_conversation_events_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    type: Mapped[str] = mapped_column(String(24))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    target_user: Mapped[User | None] = relationship(foreign_keys=[target_user_id])
+
+
+class ReadMark(db.Model):
+    """When a user last read a conversation: newer inbound texts are unread for them."""
+
+    __tablename__ = "read_marks"
+    __table_args__ = (PrimaryKeyConstraint("conversation_id", "user_id"),)
+
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    read_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,59 @@
+"""Tracking numbers with their SMS state machine (SPEC §2.1) and their SMS users (§2.2)."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.account import Account, User
+from app.models.base import CreatedMixin
+
+NUMBER_TYPES = ("local", "toll_free")
+SMS_STATES = ("off", "pending_activation", "active", "pending_deactivation")
+MAX_SMS_USERS = 5
+
+
+class TrackingNumber(CreatedMixin, db.Model):
+    """A business's phone number (E.164). Only an `active` one takes texts into conversations."""
+
+    __tablename__ = "tracking_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # One number belongs to one account: inbound texts are routed by it.
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    type: Mapped[str] = mapped_column(String(16), default="local")
+    sms_state: Mapped[str] = mapped_column(String(24), default="off")
+    sms_error: Mapped[str | None] = mapped_column(Text)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    account: Mapped[Account] = relationship()
+    sms_users: Mapped[list["SmsUser"]] = relationship(
+        back_populates="tracking_number", cascade="all, delete-orphan", order_by="SmsUser.id"
+    )
+
+    @property
+    def sms_active(self) -> bool:
+        return self.sms_state == "active"
+
+    @classmethod
+    def by_number(cls, number: str) -> "TrackingNumber | None":
+        return db.session.scalar(select(cls).where(cls.number == number))
+
+
+class SmsUser(db.Model):
+    """A user notified of a number's texts, by e-mail and/or SMS (at least one)."""
+
+    __tablename__ = "sms_users"
+    __table_args__ = (UniqueConstraint("tracking_number_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number_id: Mapped[int] = mapped_column(ForeignKey("tracking_numbers.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    tracking_number: Mapped[TrackingNumber] = relationship(back_populates="sms_users")
+    user: Mapped[User] = relationship()

@@ -1,0 +1,53 @@
+"""The SMS state machine of a tracking number (SPEC §2.1): off → pending → active → pending → off.
+
+A toggle only enters the pending state; the provider's answer, in a job, moves it on or back.
+"""
+
+from app import jobs
+from app.extensions import db
+from app.models import TrackingNumber
+from app.services.errors import Conflict, Invalid
+from app.sms import ActivationError, provider
+
+
+def request(number: TrackingNumber, on: bool) -> None:
+    """Turn SMS on or off: enter the pending state and ask the provider in a job."""
+    if number.sms_state.startswith("pending"):
+        raise Conflict(
+            "SMS is already being turned on or off for this number; wait for it to finish."
+        )
+    if on:
+        if number.sms_state == "active":
+            return
+        if not number.sms_users:
+            raise Invalid(
+                "Add at least one SMS user first.",
+                {"sms_users": ["At least one SMS user is needed."]},
+            )
+        number.sms_state = "pending_activation"
+    else:
+        if number.sms_state == "off":
+            return
+        number.sms_state = "pending_deactivation"
+    number.sms_error = None
+    db.session.commit()
+    jobs.activate_number.delay(number.id)
+
+
+def complete(number_id: int) -> None:
+    """Ask the provider to carry out a pending change; success moves on, failure moves back."""
+    number = db.session.get(TrackingNumber, number_id)
+    if number is None or not number.sms_state.startswith("pending"):
+        return
+    turning_on = number.sms_state == "pending_activation"
+    try:
+        if turning_on:
+            provider().activate(number.number)
+        else:
+            provider().deactivate(number.number)
+    except ActivationError as e:
+        number.sms_state = "off" if turning_on else "active"
+        number.sms_error = str(e)
+    else:
+        number.sms_state = "active" if turning_on else "off"
+    db.session.commit()

@@ -1,0 +1,116 @@
+"""A text arrives: store it, find or open its conversation, answer what consent calls for (§2.3)."""
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app import jobs, phones
+from app.extensions import db
+from app.models import Contact, Conversation, Message, TrackingNumber
+from app.models.base import utcnow
+from app.services import consent, outbound
+
+log = logging.getLogger(__name__)
+
+
+def receive(
+    to: str, sender: str, body: str, sid: str | None, source: str = "sms"
+) -> Message | None:
+    """Store an inbound text exactly once and act on it; None when the number is not ours.
+
+    The provider retries a webhook it got no answer to, so a repeated `sid` returns the stored text.
+    """
+    number = TrackingNumber.by_number(to)
+    if number is None:
+        log.info("text to unknown number %s from %s ignored", to, sender)
+        return None
+    try:
+        sender = phones.normalize(sender)
+    except ValueError:
+        pass  # short codes and alphanumeric senders are kept as the carrier gave them
+    # Two deliveries of one text, or two texts opening one conversation, can race: the unique
+    # (number, sid) and the one-open-conversation-per-pair index settle it, then we look again.
+    for _ in range(2):
+        existing = _stored(number, sid)
+        if existing is not None:
+            return existing
+        try:
+            return _receive(number, sender, body or "", sid, source)
+        except IntegrityError:
+            db.session.rollback()
+    return _stored(number, sid) or _receive(number, sender, body or "", sid, source)
+
+
+def _stored(number: TrackingNumber, sid: str | None) -> Message | None:
+    if not sid:
+        return None
+    return db.session.scalar(
+        select(Message).where(Message.tracking_number_id == number.id, Message.provider_sid == sid)
+    )
+
+
+def _receive(
+    number: TrackingNumber, sender: str, body: str, sid: str | None, source: str
+) -> Message:
+    message = Message(
+        tracking_number_id=number.id,
+        direction="inbound",
+        body=body,
+        from_number=sender,
+        to_number=number.number,
+        status="received",
+        provider_sid=sid or None,
+        created_at=utcnow(),
+    )
+    if not number.sms_active:
+        # Kept for audit; a number whose SMS is not active opens no conversation.
+        db.session.add(message)
+        db.session.commit()
+        return message
+    contact = _contact(number, sender)
+    conversation = _open_conversation(number, contact, source)
+    message.conversation = conversation
+    db.session.add(message)
+    conversation.last_message_at = conversation.last_inbound_at = message.created_at
+    conversation.last_message_preview = body[:160]
+    replies = [
+        outbound.queue(conversation, number.account.sms_text(kind), purpose=kind)
+        for kind in consent.on_inbound(contact, number, message)
+    ]
+    db.session.commit()
+    for reply in replies:
+        jobs.deliver_message.delay(reply.id)
+    return message
+
+
+def _contact(number: TrackingNumber, phone: str) -> Contact:
+    contact = db.session.scalar(
+        select(Contact).where(Contact.account_id == number.account_id, Contact.phone == phone)
+    )
+    if contact is None:
+        contact = Contact(account_id=number.account_id, phone=phone)
+        db.session.add(contact)
+        db.session.flush()
+    return contact
+
+
+def _open_conversation(number: TrackingNumber, contact: Contact, source: str) -> Conversation:
+    """The pair's open conversation, or a new unclaimed one (first text, or the last is closed)."""
+    conversation = db.session.scalar(
+        select(Conversation).where(
+            Conversation.tracking_number_id == number.id,
+            Conversation.contact_id == contact.id,
+            Conversation.status == "open",
+        )
+    )
+    if conversation is None:
+        conversation = Conversation(
+            account_id=number.account_id,
+            tracking_number=number,
+            contact=contact,
+            source=source,
+        )
+        db.session.add(conversation)
+        db.session.flush()
+    return conversation

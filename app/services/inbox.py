@@ -1,0 +1,172 @@
+"""Reading conversations: the tabs with keyset pagination, one thread, unread marks (SPEC §2.6)."""
+
+import base64
+import binascii
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Conversation, ConversationEvent, Message, Participant, ReadMark, User
+from app.models.base import utcnow
+from app.services.errors import Invalid, NotFound
+
+TABS = ("active", "team", "closed")
+
+
+def get(user: User, conversation_id) -> Conversation:
+    """A conversation the user may see, or NotFound (never Forbidden: no existence leak)."""
+    if not isinstance(conversation_id, int):
+        raise NotFound("No such conversation.")
+    conversation = db.session.scalar(
+        Conversation.visible_to(user).where(Conversation.id == conversation_id)
+    )
+    if conversation is None:
+        raise NotFound("No such conversation.")
+    return conversation
+
+
+def encode_cursor(conversation: Conversation) -> str:
+    raw = f"{conversation.last_message_at.isoformat()}|{conversation.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, id_ = raw.split("|")
+        return datetime.fromisoformat(stamp), int(id_)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as e:
+        raise Invalid(
+            "The cursor is not one this API gave out.", {"cursor": ["Unknown cursor."]}
+        ) from e
+
+
+def page(user: User, tab: str, cursor: str | None = None, size: int = 50):
+    """One page of a tab, newest text first: (conversations, next cursor or None)."""
+    if tab not in TABS:
+        raise Invalid("Unknown tab.", {"tab": [f"One of {', '.join(TABS)}."]})
+    query = Conversation.in_tab(user, tab)
+    if cursor:
+        stamp, id_ = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                Conversation.last_message_at < stamp,
+                and_(Conversation.last_message_at == stamp, Conversation.id < id_),
+            )
+        )
+    query = (
+        query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        .limit(size + 1)
+        .options(
+            selectinload(Conversation.contact),
+            selectinload(Conversation.tracking_number),
+            selectinload(Conversation.claimed_by),
+            selectinload(Conversation.participants).selectinload(Participant.user),
+        )
+    )
+    rows = list(db.session.scalars(query))
+    more = len(rows) > size
+    rows = rows[:size]
+    mark_unread(user, rows)
+    return rows, encode_cursor(rows[-1]) if more else None
+
+
+def unread_condition(user: User):
+    """SQL condition: the conversation has an inbound text newer than the user's last read."""
+    return and_(
+        Conversation.last_inbound_at.is_not(None),
+        ~exists().where(
+            ReadMark.conversation_id == Conversation.id,
+            ReadMark.user_id == user.id,
+            ReadMark.read_at >= Conversation.last_inbound_at,
+        ),
+    )
+
+
+def mark_unread(user: User, conversations: list[Conversation]) -> None:
+    """Set `.unread` on each conversation for this user (one query for the whole page)."""
+    ids = [c.id for c in conversations]
+    reads = (
+        dict(
+            db.session.execute(
+                select(ReadMark.conversation_id, ReadMark.read_at).where(
+                    ReadMark.user_id == user.id, ReadMark.conversation_id.in_(ids)
+                )
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    for c in conversations:
+        read_at = reads.get(c.id)
+        c.unread = c.last_inbound_at is not None and (
+            read_at is None or read_at < c.last_inbound_at
+        )
+
+
+def unread_counts(user: User) -> dict[str, int]:
+    """How many conversations with unread texts each tab holds."""
+    counts = {}
+    for tab in TABS:
+        query = Conversation.in_tab(user, tab).where(unread_condition(user))
+        counts[tab] = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return counts
+
+
+def mark_read(conversation: Conversation, user: User) -> None:
+    """The user has seen everything in the conversation up to now."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    db.session.execute(
+        insert(ReadMark)
+        .values(conversation_id=conversation.id, user_id=user.id, read_at=now)
+        .on_conflict_do_update(index_elements=["conversation_id", "user_id"], set_={"read_at": now})
+    )
+    db.session.commit()
+    conversation.unread = False
+
+
+def thread(conversation: Conversation) -> tuple[list[Message], list[ConversationEvent]]:
+    """A conversation's messages and events, oldest first."""
+    messages = db.session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation.id)
+        .order_by(Message.id)
+        .options(selectinload(Message.sent_by))
+    ).all()
+    events = db.session.scalars(
+        select(ConversationEvent)
+        .where(ConversationEvent.conversation_id == conversation.id)
+        .order_by(ConversationEvent.id)
+        .options(selectinload(ConversationEvent.user), selectinload(ConversationEvent.target_user))
+    ).all()
+    return list(messages), list(events)
+
+
+def history(conversation: Conversation) -> list[Conversation]:
+    """The contact's earlier conversations on the same number, newest first."""
+    return list(
+        db.session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.contact_id == conversation.contact_id,
+                Conversation.tracking_number_id == conversation.tracking_number_id,
+                Conversation.id < conversation.id,
+            )
+            .order_by(Conversation.id.desc())
+        )
+    )
+
+
+def account_users(user: User) -> list[User]:
+    """The users of the account, for picking participants; admins also see deactivated ones."""
+    query = (
+        select(User).where(User.account_id == user.account_id).order_by(User.first_name, User.id)
+    )
+    if not user.is_admin:
+        query = query.where(User.active.is_(True))
+    return list(db.session.scalars(query))

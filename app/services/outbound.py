@@ -1,0 +1,139 @@
+"""Outbound texts: agent replies and auto-replies, queued, then handed to the provider by a job.
+
+Consent is checked when a text is created and again when the job sends it.
+"""
+
+import logging
+
+from sqlalchemy import select
+
+from app import jobs
+from app.extensions import db
+from app.models import Conversation, Message, User
+from app.models.base import utcnow
+from app.services import claims, consent
+from app.services.errors import Closed, Invalid, NotClaimed, NotClaimer, OptedOut
+from app.sms import SendError, provider
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1600
+
+
+def check_body(body) -> str:
+    """A reply's body, or Invalid: not empty, at most 1,600 characters."""
+    if not isinstance(body, str) or not body.strip():
+        raise Invalid("The text is empty.", {"body": ["Write a text to send."]})
+    if len(body) > MAX_BODY:
+        raise Invalid(
+            f"The text is over {MAX_BODY:,} characters.",
+            {"body": [f"At most {MAX_BODY:,} characters ({len(body):,} given)."]},
+        )
+    return body
+
+
+def may_send(conversation: Conversation, user: User) -> bool:
+    """Only the claimer and participants send in a conversation."""
+    return conversation.claimed_by_id == user.id or user.id in conversation.participant_ids
+
+
+def reply(conversation: Conversation, user: User, body, claim: bool = False) -> Message:
+    """Send an agent's text; with claim=True an unclaimed conversation is claimed in the same step.
+
+    Checked in the order of SPEC §3: body, closed, not claimed, not the claimer, opted out.
+    """
+    body = check_body(body)
+    if not conversation.is_open:
+        raise Closed("The conversation is closed.")
+    if conversation.claimed_by_id is None and not claim:
+        raise NotClaimed("Claim the conversation before replying.")
+    if conversation.claimed_by_id is not None and not may_send(conversation, user):
+        raise NotClaimer(claims.claimed_message(conversation))
+    if consent.is_opted_out(conversation.contact_id, conversation.tracking_number_id):
+        raise OptedOut("The contact has opted out of texts from this number.")
+    if conversation.claimed_by_id is None and not claims.try_claim(conversation, user):
+        db.session.rollback()
+        db.session.refresh(conversation)
+        raise NotClaimer(claims.claimed_message(conversation))
+    message = queue(conversation, body, sent_by=user)
+    db.session.commit()
+    jobs.deliver_message.delay(message.id)
+    return message
+
+
+def queue(
+    conversation: Conversation, body: str, sent_by: User | None = None, purpose: str | None = None
+) -> Message:
+    """Add a queued outbound text to the session (the caller commits, then enqueues delivery)."""
+    now = utcnow()
+    message = Message(
+        conversation=conversation,
+        tracking_number_id=conversation.tracking_number_id,
+        direction="outbound",
+        kind="auto" if purpose else "text",
+        purpose=purpose,
+        body=body,
+        from_number=conversation.tracking_number.number,
+        to_number=conversation.contact.phone,
+        status="queued",
+        sent_by=sent_by,
+        created_at=now,
+    )
+    db.session.add(message)
+    conversation.last_message_at = now
+    conversation.last_message_preview = body[:160]
+    return message
+
+
+def deliver(message_id: int) -> None:
+    """Hand a queued text to the provider; a text to an opted-out pair is blocked instead."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.status != "queued":
+        return  # already handled: jobs may run twice
+    conversation = message.conversation
+    # The opt-out confirmation is the one text an opted-out contact may still receive.
+    if message.purpose != "opt_out" and consent.is_opted_out(
+        conversation.contact_id, message.tracking_number_id
+    ):
+        message.status = "blocked"
+        message.error_message = "The contact opted out before this text was sent."
+        db.session.commit()
+        return
+    try:
+        result = provider().send(message.from_number, message.to_number, message.body)
+    except SendError as e:
+        message.status = "failed"
+        message.error_code = e.code
+        message.error_message = e.message
+        log.warning("text %s failed: %s", message.id, e)
+    else:
+        message.provider_sid = result.sid
+        message.status = result.status
+    db.session.commit()
+
+
+# How far along a text is: callbacks arrive out of order, and never move a text backwards.
+PROGRESS = {
+    "queued": 0,
+    "accepted": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+}
+
+
+def apply_status(sid: str, status: str, error_code: str | None = None) -> bool:
+    """Apply a provider's delivery status to the text with that SID; False when none is stored."""
+    message = db.session.scalar(
+        select(Message).where(Message.provider_sid == sid, Message.direction == "outbound")
+    )
+    if message is None or status not in PROGRESS:
+        return False
+    if PROGRESS[status] > PROGRESS.get(message.status, PROGRESS["failed"]):
+        message.status = status
+        if error_code:
+            message.error_code = error_code
+        db.session.commit()
+    return True

@@ -1,0 +1,67 @@
+"""The SMS provider interface: what the app asks of a carrier, whoever the carrier is.
+
+`sms/` knows phone numbers and texts, nothing of conversations. The provider for the running app
+is `provider()`; SMS_PROVIDER picks the implementation.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the carrier said when it took a text: its id for the text and the status it gave."""
+
+    sid: str
+    status: str
+
+
+class SendError(Exception):
+    """The carrier refused or failed a text. `retryable` says whether trying again may help."""
+
+    def __init__(self, code: str, message: str, retryable: bool = False):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+
+
+class ActivationError(Exception):
+    """The carrier could not (de)activate SMS on a number; the message is for the admin."""
+
+
+class Provider:
+    """The operations every SMS provider implements."""
+
+    name = "base"
+
+    def send(self, sender: str, to: str, body: str) -> SendResult:
+        """Hand one text to the carrier."""
+        raise NotImplementedError
+
+    def activate(self, number: str) -> None:
+        """Route the number's inbound texts to this app; raise ActivationError on failure."""
+        raise NotImplementedError
+
+    def deactivate(self, number: str) -> None:
+        """Stop routing the number's inbound texts to this app."""
+        raise NotImplementedError
+
+
+def init_app(app) -> None:
+    """Choose the provider named by SMS_PROVIDER."""
+    from app.sms.simulator import SimulatedCarrier
+
+    providers = {"simulator": SimulatedCarrier}
+    name = app.config["SMS_PROVIDER"]
+    if name not in providers:
+        raise RuntimeError(
+            f"SMS_PROVIDER={name!r} is not available; use one of {sorted(providers)}"
+        )
+    app.extensions["sms"] = providers[name]()
+
+
+def provider() -> Provider:
+    """The running app's SMS provider."""
+    return current_app.extensions["sms"]
