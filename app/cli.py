@@ -4,7 +4,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.models import Account, User
-from app.services import activation, directory
+from app.services import directory
 from app.services.errors import DomainError
 
 
@@ -78,15 +78,8 @@ def create_number(account_name, number, label, type_, sms_users, activate):
     """Add a tracking number to an account, with its SMS users."""
     account = account_named(account_name)
     users = [user_with_email(email) for email in sms_users]
-    for user in users:
-        if user.account_id != account.id:
-            raise click.ClickException(f"{user.email} is not a user of {account.name!r}.")
     try:
-        tracking_number = directory.create_number(account, number, label, type_)
-        for user in users:
-            directory.add_sms_user(tracking_number, user)
-        if activate:
-            activation.request(tracking_number, on=True)
+        tracking_number = directory.create_number(account, number, label, type_, users, activate)
     except DomainError as e:
         fail(e)
     number, state = tracking_number.number, tracking_number.sms_state

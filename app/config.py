@@ -64,6 +64,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
+    PASSWORD_HASH_METHOD = "scrypt"
     API_PAGE_SIZE = 50
 
 
@@ -72,6 +73,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing: the suite creates many users
     PUBLIC_BASE_URL = "http://localhost"
     SMS_PROVIDER = "simulator"
     TWILIO_AUTH_TOKEN = "test-auth-token"

@@ -1,7 +1,9 @@
 """The demo `make run` seeds: an admin, two agents, two active numbers, a few conversations."""
 
+from flask import current_app
+
 from app.models import Account
-from app.services import activation, claims, directory, inbound, outbound
+from app.services import claims, directory, inbound, outbound
 
 ACCOUNT = "Demo Plumbing"
 PASSWORD = "demo-password"
@@ -17,9 +19,10 @@ def seed() -> list[str]:
     """Create the demo account unless it exists; return the lines to print (the logins)."""
     if Account.by_name(ACCOUNT) is None:
         _create()
-    lines = [f"Demo account {ACCOUNT!r}. Log in at http://127.0.0.1:5000/login with:"]
+    base = current_app.config["PUBLIC_BASE_URL"]
+    lines = [f"Demo account {ACCOUNT!r}. Log in at {base}/login with:"]
     lines += [f"  {role:<6} {email}  password: {PASSWORD}" for email, _, _, role, _ in USERS]
-    lines.append("Text the demo numbers as a customer at http://127.0.0.1:5000/dev/phone")
+    lines.append(f"Text the demo numbers as a customer at {base}/dev/phone")
     lines.append("  " + ", ".join(f"{number} ({label})" for number, label, _ in NUMBERS))
     return lines
 
@@ -33,11 +36,7 @@ def _create() -> None:
     admin, bob, cat = users
     numbers = []
     for number, label, type_ in NUMBERS:
-        tracking_number = directory.create_number(account, number, label, type_)
-        directory.add_sms_user(tracking_number, bob)
-        directory.add_sms_user(tracking_number, cat)
-        activation.request(tracking_number, on=True)
-        numbers.append(tracking_number)
+        numbers.append(directory.create_number(account, number, label, type_, [bob, cat], True))
     main, emergency = numbers
 
     inbound.receive(

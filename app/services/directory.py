@@ -1,6 +1,7 @@
 """Accounts, users, tracking numbers and SMS users: creating them with their rules checked."""
 
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 
@@ -9,6 +10,7 @@ from app.extensions import db
 from app.models import Account, ApiToken, SmsUser, TrackingNumber, User
 from app.models.account import ROLES
 from app.models.number import MAX_SMS_USERS, NUMBER_TYPES
+from app.services import activation
 from app.services.errors import Conflict, Invalid
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -83,9 +85,17 @@ def issue_token(user: User) -> str:
 
 
 def create_number(
-    account: Account, number: str, label: str, type_: str = "local"
+    account: Account,
+    number: str,
+    label: str,
+    type_: str = "local",
+    sms_users: Sequence[User] = (),
+    activate: bool = False,
 ) -> TrackingNumber:
-    """A tracking number of the account, SMS off."""
+    """A tracking number of the account with its SMS users (e-mail on), SMS turned on if asked.
+
+    Everything is checked before anything is written.
+    """
     errors: dict[str, list[str]] = {}
     try:
         number = phones.normalize(number)
@@ -98,13 +108,23 @@ def create_number(
         errors["label"] = ["Required."]
     if type_ not in NUMBER_TYPES:
         errors["type"] = [f"One of {', '.join(NUMBER_TYPES)}."]
+    if any(user.account_id != account.id for user in sms_users):
+        errors["sms_users"] = ["Only users of this account."]
+    elif len({user.id for user in sms_users}) > MAX_SMS_USERS:
+        errors["sms_users"] = [f"At most {MAX_SMS_USERS} SMS users."]
+    elif activate and not sms_users:
+        errors["sms_users"] = ["Turning SMS on needs at least one SMS user."]
     if errors:
         raise Invalid("The number could not be added.", errors)
     tracking_number = TrackingNumber(
         account=account, number=number, label=label.strip(), type=type_
     )
     db.session.add(tracking_number)
+    for user in {user.id: user for user in sms_users}.values():
+        db.session.add(SmsUser(tracking_number=tracking_number, user=user, notify_email=True))
     db.session.commit()
+    if activate:
+        activation.request(tracking_number, on=True)
     return tracking_number
 
 

@@ -80,8 +80,9 @@ def queue(
         created_at=now,
     )
     db.session.add(message)
-    conversation.last_message_at = now
-    conversation.last_message_preview = body[:160]
+    if not purpose:  # an auto-reply would hide the customer's text from the list
+        conversation.last_message_at = now
+        conversation.last_message_preview = body[:160]
     return message
 
 

@@ -1,0 +1,235 @@
+"""Fixtures: the app on a real database (PostgreSQL when TEST_DATABASE_URL is set, else SQLite),
+built by the project's migrations, emptied after each test; factories for the domain."""
+
+import os
+import re
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from sqlalchemy import text
+from twilio.request_validator import RequestValidator
+
+from app import create_app
+from app.config import TestConfig, database_url
+from app.extensions import db
+from app.services import directory
+
+ON_CI = bool(os.environ.get("CI"))
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+AUTH_TOKEN = TestConfig.TWILIO_AUTH_TOKEN
+BASE_URL = TestConfig.PUBLIC_BASE_URL
+
+
+def settings(**overrides) -> dict:
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory) -> str:
+    if PG_URL:
+        return database_url(PG_URL)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_uri):
+    # Room for the concurrency tests' threads, each holding a connection at once.
+    engine = {"pool_pre_ping": True, "pool_size": 25, "max_overflow": 5}
+    app = create_app(
+        settings(SQLALCHEMY_DATABASE_URI=database_uri, SQLALCHEMY_ENGINE_OPTIONS=engine)
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Every test starts from empty tables (only when it uses the app)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling services directly."""
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def postgres(app):
+    """The test database, which must be PostgreSQL for this test."""
+    if not PG_URL:
+        pytest.skip("needs PostgreSQL: runs in the PostgreSQL pass (set TEST_DATABASE_URL)")
+    return app
+
+
+# -- factories -------------------------------------------------------------------------------------
+
+
+class World:
+    """Builds accounts, users and numbers through the same services the CLI uses."""
+
+    def __init__(self, app):
+        self.app = app
+        self.tokens: dict[str, str] = {}
+
+    def account(self, name: str = "Acme Plumbing"):
+        with self.app.app_context():
+            return directory.create_account(name).id
+
+    def user(
+        self, account: str, email: str, role: str = "agent", first: str | None = None, **kw
+    ) -> int:
+        from app.models import Account
+
+        with self.app.app_context():
+            user = directory.create_user(
+                Account.by_name(account),
+                email,
+                first or email.split("@")[0].capitalize(),
+                "Tester",
+                role,
+                password=None if role == "identified" else "correct-horse-battery",
+                **kw,
+            )
+            self.tokens[email] = directory.issue_token(user)
+            return user.id
+
+    def number(
+        self, account: str, number: str, sms_users=(), active: bool = True, label: str = "Main line"
+    ):
+        from app.models import Account, User
+
+        with self.app.app_context():
+            users = [User.by_email(email) for email in sms_users]
+            return directory.create_number(
+                Account.by_name(account), number, label, "local", users, active
+            ).id
+
+
+@pytest.fixture
+def world(app) -> World:
+    return World(app)
+
+
+def sign(url: str, params: dict) -> str:
+    return RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+
+
+_sid_counter = iter(range(10**9))
+
+
+def text_in(
+    client, frm: str, to: str, body: str, sid: str | None = None, path: str = "/webhooks/twilio/sms"
+):
+    """A signed inbound-text webhook, as Twilio sends it."""
+    sid = sid or f"SM{next(_sid_counter):032d}"
+    params = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": frm,
+        "To": to,
+        "Body": body,
+        "NumMedia": "0",
+    }
+    return client.post(
+        path, data=params, headers={"X-Twilio-Signature": sign(BASE_URL + path, params)}
+    )
+
+
+class Api:
+    """The JSON API as one user calls it, with their Bearer token."""
+
+    def __init__(self, client, token: str):
+        self.client, self.token = client, token
+
+    def __call__(self, method: str, path: str, **kw):
+        headers = {"Authorization": f"Bearer {self.token}", **kw.pop("headers", {})}
+        return self.client.open(f"/api/v1{path}", method=method, headers=headers, **kw)
+
+    def get(self, path, **kw):
+        return self("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self("POST", path, **kw)
+
+    def tab(self, name: str) -> list[dict]:
+        items, cursor = [], None
+        while True:
+            r = self.get(
+                "/conversations",
+                query_string={"tab": name, **({"cursor": cursor} if cursor else {})},
+            )
+            assert r.status_code == 200, r.get_json()
+            items += r.json["items"]
+            cursor = r.json["next_cursor"]
+            if not cursor:
+                return items
+
+    def tab_ids(self, name: str) -> set[int]:
+        return {c["id"] for c in self.tab(name)}
+
+
+@pytest.fixture
+def api(client, world):
+    """`api("bob@acme.test")` → that user's API client."""
+    return lambda email: Api(client, world.tokens[email])
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NUM = "+15005550101"
+CUSTOMER = "+15005550199"
+
+
+@pytest.fixture
+def acme(world):
+    """Acme Plumbing: an admin, SMS users Bob and Cat, Dan (no SMS user), identified Ivy;
+    and Other Co with its admin Eve. Main line is active with Bob and Cat as SMS users."""
+    world.account("Acme Plumbing")
+    world.account("Other Co")
+    world.user("Acme Plumbing", "admin@acme.test", "admin", first="Ada")
+    world.user("Acme Plumbing", "bob@acme.test", first="Bob")
+    world.user("Acme Plumbing", "cat@acme.test", first="Cat")
+    world.user("Acme Plumbing", "dan@acme.test", first="Dan")
+    world.user("Acme Plumbing", "ivy@acme.test", "identified", first="Ivy")
+    world.user("Other Co", "eve@other.test", "admin", first="Eve")
+    world.number("Acme Plumbing", NUM, sms_users=["bob@acme.test", "cat@acme.test"])
+    return world
+
+
+@pytest.fixture
+def conversation_id(acme, client, api) -> int:
+    """An open, unclaimed conversation on Main line, opened by a customer's text."""
+    assert text_in(client, CUSTOMER, NUM, "Hi, my sink is leaking").status_code == 200
+    (item,) = api("bob@acme.test").tab("active")
+    return item["id"]

@@ -1,0 +1,164 @@
+"""The portal through its pages and forms: login, tabs, claim, reply, participants, close, CSRF."""
+
+import re
+
+import pytest
+
+from tests.conftest import CUSTOMER, NUM, csrf_token, text_in
+
+PASSWORD = "correct-horse-battery"
+
+
+class Browser:
+    """A logged-in user's session: every form post carries the page's CSRF token."""
+
+    def __init__(self, app, email: str):
+        self.client = app.test_client()
+        page = self.client.get("/login")
+        r = self.client.post(
+            "/login",
+            data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+        )
+        assert r.status_code == 302, r.text
+
+    def get(self, url: str):
+        return self.client.get(url, follow_redirects=True)
+
+    def post(self, url: str, **data):
+        token = csrf_token(self.client.get("/conversations").text)
+        return self.client.post(url, data={"csrf_token": token, **data}, follow_redirects=True)
+
+
+@pytest.fixture
+def browser(app):
+    return lambda email: Browser(app, email)
+
+
+def test_pages_need_a_login(client, acme):
+    r = client.get("/conversations")
+    assert r.status_code == 302
+    assert "/login" in r.headers["Location"]
+
+
+def test_wrong_password_is_refused(client, acme):
+    page = client.get("/login")
+    r = client.post(
+        "/login",
+        data={
+            "email": "bob@acme.test",
+            "password": "nope-nope",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert r.status_code == 401
+    assert "do not match" in r.text
+
+
+def test_login_without_csrf_token_is_refused(client, acme):
+    r = client.post("/login", data={"email": "bob@acme.test", "password": PASSWORD})
+    assert r.status_code == 400
+
+
+def test_identified_only_user_cannot_log_in_with_a_password(client, acme):
+    page = client.get("/login")
+    r = client.post(
+        "/login",
+        data={"email": "ivy@acme.test", "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+    )
+    assert r.status_code == 401
+
+
+def test_new_text_shows_in_both_sms_users_active_tab_then_moves_to_team(app, acme, client, browser):
+    text_in(client, CUSTOMER, NUM, "My sink is leaking")
+    bob, cat = browser("bob@acme.test"), browser("cat@acme.test")
+    for who in (bob, cat):
+        page = who.get("/conversations?tab=active").text
+        assert "My sink is leaking" in page
+        assert "(500) 555-0199" in page
+    conversation_id = int(
+        re.search(r"/conversations/(\d+)", bob.get("/conversations").text).group(1)
+    )
+    page = bob.post(f"/conversations/{conversation_id}/claim").text
+    assert "You claimed the conversation." in page
+    assert "My sink is leaking" not in cat.get("/conversations?tab=active").text
+    assert "My sink is leaking" in cat.get("/conversations?tab=team").text
+    page = cat.post(f"/conversations/{conversation_id}/claim").text
+    assert "Already claimed by Bob Tester." in page
+    page = cat.get(f"/conversations/{conversation_id}").text
+    assert "Only Bob Tester and participants can reply." in page
+
+
+def test_claim_and_send_then_close_from_the_thread(app, acme, client, browser):
+    text_in(client, CUSTOMER, NUM, "Are you open Sunday?")
+    bob = browser("bob@acme.test")
+    conversation_id = int(
+        re.search(r"/conversations/(\d+)", bob.get("/conversations").text).group(1)
+    )
+    page = bob.get(f"/conversations/{conversation_id}").text
+    assert "Claim and send" in page
+    page = bob.post(
+        f"/conversations/{conversation_id}/messages", body="Yes, 9 to 5.", claim="1"
+    ).text
+    assert "Text sent." in page
+    assert "Yes, 9 to 5." in page
+    assert "Bob Tester claimed the conversation" in page
+    assert "delivered" in page
+    page = bob.post(f"/conversations/{conversation_id}/close").text
+    assert "Conversation closed." in page
+    assert "This conversation is closed." in page
+    assert "Yes, 9 to 5." in bob.get("/conversations?tab=closed").text
+
+
+def test_form_post_without_csrf_token_changes_nothing(app, acme, client, browser, api):
+    text_in(client, CUSTOMER, NUM, "Hello")
+    bob = browser("bob@acme.test")
+    (item,) = api("bob@acme.test").tab("active")
+    r = bob.client.post(f"/conversations/{item['id']}/claim")
+    assert r.status_code == 400
+    assert api("bob@acme.test").get(f"/conversations/{item['id']}").json["claimed_by"] is None
+
+
+def test_admin_reassigns_and_adds_participants_from_the_thread(app, acme, client, browser, api):
+    text_in(client, CUSTOMER, NUM, "Hello")
+    (item,) = api("bob@acme.test").tab("active")
+    users = {u["email"]: u["id"] for u in api("admin@acme.test").get("/users").json["items"]}
+    admin = browser("admin@acme.test")
+    page = admin.post(f"/conversations/{item['id']}/reassign", user_id=users["cat@acme.test"]).text
+    assert "Ada Tester reassigned it to Cat Tester" in page
+    page = admin.post(
+        f"/conversations/{item['id']}/participants", user_id=users["dan@acme.test"]
+    ).text
+    assert "Ada Tester added Dan Tester" in page
+    assert item["id"] in api("dan@acme.test").tab_ids("active")
+
+
+def test_contact_text_is_escaped(app, acme, client, browser):
+    text_in(client, CUSTOMER, NUM, "<img src=x onerror=alert(1)>")
+    page = browser("bob@acme.test").get("/conversations").text
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_pages_send_a_content_security_policy_without_inline_script(client, acme):
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+
+
+def test_another_accounts_conversation_is_not_found(app, acme, client, browser, api):
+    text_in(client, CUSTOMER, NUM, "Hello")
+    (item,) = api("bob@acme.test").tab("active")
+    eve = browser("eve@other.test")
+    assert eve.client.get(f"/conversations/{item['id']}").status_code == 404
+    assert "Hello" not in eve.get("/conversations").text
+    r = eve.client.post(
+        f"/conversations/{item['id']}/claim",
+        data={"csrf_token": csrf_token(eve.get("/conversations").text)},
+    )
+    assert r.status_code == 404
+
+
+def test_admin_pages_are_for_admins(app, acme, browser):
+    assert browser("bob@acme.test").client.get("/admin/numbers").status_code == 403
+    page = browser("admin@acme.test").get("/admin/numbers").text
+    assert "(500) 555-0101" in page and "active" in page

@@ -1,0 +1,155 @@
+"""The command-line interface of SPEC §3, as set-up scripts call it."""
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Account, Conversation, TrackingNumber
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_set_up_an_account_from_the_command_line(app, client):
+    assert run(app, "create-account", "Acme Plumbing").exit_code == 0
+    r = run(
+        app,
+        "create-user",
+        "--account",
+        "Acme Plumbing",
+        "--email",
+        "Bob@Acme.test",
+        "--first",
+        "Bob",
+        "--last",
+        "Baker",
+        "--role",
+        "agent",
+        "--password",
+        "correct-horse",
+        "--phone",
+        "(500) 555-0002",
+    )
+    assert r.exit_code == 0, r.output
+    r = run(
+        app,
+        "create-number",
+        "--account",
+        "Acme Plumbing",
+        "--number",
+        "+15005550101",
+        "--label",
+        "Main",
+        "--type",
+        "toll_free",
+        "--sms-user",
+        "bob@acme.test",
+        "--activate",
+    )
+    assert r.exit_code == 0, r.output
+    with app.app_context():
+        number = db.session.scalar(select(TrackingNumber))
+        assert (number.number, number.type, number.sms_state) == (
+            "+15005550101",
+            "toll_free",
+            "active",
+        )
+        assert [s.user.email for s in number.sms_users] == ["bob@acme.test"]
+        assert number.sms_users[0].user.phone == "+15005550002"
+    r = run(app, "api-token", "bob@acme.test")
+    assert r.exit_code == 0
+    token = r.output.strip().splitlines()[-1]
+    answer = client.get("/api/v1/users", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert [u["email"] for u in answer.json["items"]] == ["bob@acme.test"]
+
+
+def test_commands_refuse_bad_input_with_a_message_and_a_failing_exit_code(app):
+    run(app, "create-account", "Acme Plumbing")
+    cases = [
+        (["create-account", "Acme Plumbing"], "exists already"),
+        (
+            [
+                "create-user",
+                "--account",
+                "Nope",
+                "--email",
+                "a@b.test",
+                "--first",
+                "A",
+                "--last",
+                "B",
+                "--role",
+                "agent",
+            ],
+            "No account named",
+        ),
+        (
+            [
+                "create-user",
+                "--account",
+                "Acme Plumbing",
+                "--email",
+                "not-an-email",
+                "--first",
+                "A",
+                "--last",
+                "B",
+                "--role",
+                "agent",
+            ],
+            "Not an e-mail address",
+        ),
+        (
+            [
+                "create-user",
+                "--account",
+                "Acme Plumbing",
+                "--email",
+                "a@b.test",
+                "--first",
+                "A",
+                "--last",
+                "B",
+                "--role",
+                "owner",
+            ],
+            "owner",
+        ),
+        (
+            ["create-number", "--account", "Acme Plumbing", "--number", "12", "--label", "X"],
+            "Not a phone number",
+        ),
+        (
+            [
+                "create-number",
+                "--account",
+                "Acme Plumbing",
+                "--number",
+                "+15005550101",
+                "--label",
+                "X",
+                "--activate",
+            ],
+            "SMS user",
+        ),
+        (["api-token", "nobody@acme.test"], "No user"),
+    ]
+    for args, message in cases:
+        r = run(app, *args)
+        assert r.exit_code != 0, args
+        assert message in r.output, (args, r.output)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TrackingNumber)) == 0
+
+
+def test_seed_demo_is_idempotent(app):
+    first = run(app, "seed-demo")
+    second = run(app, "seed-demo")
+    assert first.exit_code == 0 and second.exit_code == 0, first.output
+    assert "admin@demo.test" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Account)) == 1
+        numbers = db.session.scalars(select(TrackingNumber)).all()
+        assert len(numbers) == 2 and all(n.sms_state == "active" for n in numbers)
+        assert db.session.scalar(select(func.count()).select_from(Conversation)) == 3

@@ -1,0 +1,59 @@
+"""`make run`, the README's first command: migrates, seeds the demo, prints its logins, serves."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import requests
+
+from tests.conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_make_run_seeds_the_demo_and_serves_the_login_page(tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    env.pop("TEST_DATABASE_URL", None)
+    log = tmp_path / "make-run.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            ["make", "run", f"PORT={port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        page = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                page = requests.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        output = log.read_text()
+        assert page is not None, f"make run never served; its output:\n{output}"
+        assert page.status_code == 200
+        assert "Log in" in page.text
+        assert (
+            "admin@demo.test" in output and "bob@demo.test" in output and "cat@demo.test" in output
+        )
+        assert "password: demo-password" in output
+        phone = requests.get(f"http://127.0.0.1:{port}/dev/phone", timeout=5)
+        assert "Main line" in phone.text and "Emergency line" in phone.text
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)

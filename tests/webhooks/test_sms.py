@@ -1,0 +1,127 @@
+"""The inbound webhook: signatures, exactly-once storage, inactive and unknown numbers."""
+
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Conversation, Message
+from tests.conftest import BASE_URL, CUSTOMER, NUM, sign, text_in
+
+
+def count(app, model, *where) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_signed_text_is_stored_and_answered_with_empty_twiml(app, acme, client):
+    r = text_in(client, CUSTOMER, NUM, "Hi, my sink is leaking")
+    assert r.status_code == 200
+    assert r.mimetype == "text/xml"
+    assert b"<Response></Response>" in r.data
+    assert (
+        count(
+            app, Message, Message.direction == "inbound", Message.body == "Hi, my sink is leaking"
+        )
+        == 1
+    )
+    assert count(app, Conversation) == 1
+
+
+def test_first_text_gets_the_opt_in_message_through_the_outbound_path(app, acme, client, api):
+    text_in(client, CUSTOMER, NUM, "Hello")
+    (item,) = api("bob@acme.test").tab("active")
+    messages = api("bob@acme.test").get(f"/conversations/{item['id']}").json["messages"]
+    auto = [m for m in messages if m["direction"] == "outbound"]
+    assert [m["kind"] for m in auto] == ["auto"]
+    assert auto[0]["body"].startswith(
+        "Welcome to Acme Plumbing! Messages and data rates may apply."
+    )
+    assert auto[0]["status"] == "delivered"
+    text_in(client, CUSTOMER, NUM, "Hello again")
+    messages = api("bob@acme.test").get(f"/conversations/{item['id']}").json["messages"]
+    assert sum(m["direction"] == "outbound" for m in messages) == 1, (
+        "opt-in sent only on the first text"
+    )
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"X-Twilio-Signature": "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}, {"X-Twilio-Signature": ""}],
+    ids=["missing", "wrong", "empty"],
+)
+def test_bad_signature_is_refused_and_nothing_stored(app, acme, client, headers):
+    params = {"MessageSid": "SM1", "From": CUSTOMER, "To": NUM, "Body": "forged"}
+    r = client.post("/webhooks/twilio/sms", data=params, headers=headers)
+    assert r.status_code == 403
+    assert count(app, Message) == 0
+
+
+def test_signature_over_another_url_is_refused(app, acme, client):
+    params = {"MessageSid": "SM1", "From": CUSTOMER, "To": NUM, "Body": "replayed"}
+    signature = sign("http://attacker.example/webhooks/twilio/sms", params)
+    r = client.post("/webhooks/twilio/sms", data=params, headers={"X-Twilio-Signature": signature})
+    assert r.status_code == 403
+    assert count(app, Message) == 0
+
+
+def test_signature_covers_the_raw_query_string_with_percent_escapes(app, acme, client):
+    path = "/webhooks/twilio/sms?src=" + quote("Joe's")  # src=Joe%27s
+    assert "%27" in path
+    params = {"MessageSid": "SM" + "1" * 32, "From": CUSTOMER, "To": NUM, "Body": "from a campaign"}
+    r = client.post(
+        path, data=params, headers={"X-Twilio-Signature": sign(BASE_URL + path, params)}
+    )
+    assert r.status_code == 200
+    assert count(app, Message, Message.body == "from a campaign") == 1
+
+
+def test_the_same_message_sid_twice_is_stored_once(app, acme, client):
+    sid = "SM" + "ab" * 16
+    assert text_in(client, CUSTOMER, NUM, "second text", sid=sid).status_code == 200
+    assert text_in(client, CUSTOMER, NUM, "second text", sid=sid).status_code == 200
+    assert count(app, Message, Message.provider_sid == sid) == 1
+
+
+def test_text_to_an_inactive_number_is_kept_without_a_conversation(app, acme, world, client):
+    world.number("Acme Plumbing", "+15005550102", sms_users=["bob@acme.test"], active=False)
+    r = text_in(client, CUSTOMER, "+15005550102", "anyone there?")
+    assert r.status_code == 200
+    assert b"<Response></Response>" in r.data
+    assert (
+        count(app, Message, Message.body == "anyone there?", Message.conversation_id.is_(None)) == 1
+    )
+    assert count(app, Conversation) == 0
+
+
+def test_text_to_an_unknown_number_is_answered_and_dropped(app, acme, client):
+    r = text_in(client, CUSTOMER, "+15005550999", "wrong number")
+    assert r.status_code == 200
+    assert r.mimetype == "text/xml"
+    assert count(app, Message) == 0
+
+
+@pytest.mark.parametrize("body", ["", "Café ☕ 👍🏽 — ok?", "x" * 1600, "line one\nline two"])
+def test_any_body_is_stored_as_sent(app, acme, client, api, body):
+    assert text_in(client, CUSTOMER, NUM, body).status_code == 200
+    (item,) = api("bob@acme.test").tab("active")
+    messages = api("bob@acme.test").get(f"/conversations/{item['id']}").json["messages"]
+    assert messages[0]["direction"] == "inbound"
+    assert messages[0]["body"] == body
+
+
+def test_status_callback_moves_a_text_forward_only(app, acme, client, api, conversation_id):
+    with app.app_context():
+        sid = db.session.scalar(select(Message.provider_sid).where(Message.direction == "outbound"))
+    path = "/webhooks/twilio/status"
+    for status in ("sent", "failed"):
+        params = {"MessageSid": sid, "MessageStatus": status}
+        r = client.post(
+            path, data=params, headers={"X-Twilio-Signature": sign(BASE_URL + path, params)}
+        )
+        assert r.status_code == 204
+    messages = api("bob@acme.test").get(f"/conversations/{conversation_id}").json["messages"]
+    assert [m["status"] for m in messages if m["direction"] == "outbound"] == ["delivered"]
+    r = client.post(path, data={"MessageSid": sid, "MessageStatus": "failed"})
+    assert r.status_code == 403
