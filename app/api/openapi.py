@@ -33,17 +33,11 @@ def spec() -> dict:
         info={"description": "Session cookie, or `Authorization: Bearer TOKEN` (flask api-token)."},
     )
     doc.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    # Leaves first: nested schemas then refer to them instead of registering a second copy.
     for name in (
-        "User",
-        "UserList",
-        "Conversation",
-        "ConversationDetail",
-        "ConversationPage",
-        "Message",
-        "Reply",
-        "UserId",
-        "Error",
-    ):
+        "UserBrief", "Contact", "Number", "Message", "Event", "ErrorBody", "User", "UserList",
+        "Conversation", "ConversationDetail", "ConversationPage", "Reply", "UserId", "Error",
+    ):  # fmt: skip
         doc.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     conversation = {"parameters": [ID]}
     doc.path(
