@@ -1,8 +1,17 @@
 """SMS Conversations: a self-hostable SMS inbox for businesses."""
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app.config import INSTANCE, Config
+from app.models.base import MAX_ID
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>`: a row id; a number no row can have is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=MAX_ID)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -11,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.from_mapping(config)
+    app.url_map.converters["id"] = IdConverter
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

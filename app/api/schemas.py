@@ -2,6 +2,7 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from app.models.base import MAX_ID
 from app.services.inbox import TABS
 from app.services.outbound import MAX_BODY
 
@@ -109,6 +110,15 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema)
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false, nothing else (1, "yes" and "true" are refused)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Strict(Schema):
     class Meta:
         unknown = RAISE
@@ -121,8 +131,8 @@ class TabQuerySchema(Strict):
 
 class ReplySchema(Strict):
     body = fields.String(required=True, metadata={"maxLength": MAX_BODY})
-    claim = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    claim = StrictBoolean(load_default=False)
 
 
 class UserIdSchema(Strict):
-    user_id = fields.Integer(required=True, strict=True)
+    user_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))

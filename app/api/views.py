@@ -57,7 +57,7 @@ def conversations():
     return jsonify(ConversationPageSchema().dump({"items": items, "next_cursor": next_cursor}))
 
 
-@bp.get("/conversations/<int:conversation_id>")
+@bp.get("/conversations/<id:conversation_id>")
 def conversation(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
     inbox.mark_read(conversation, current_user)
@@ -66,19 +66,19 @@ def conversation(conversation_id: int):
     return jsonify(ConversationDetailSchema().dump(conversation))
 
 
-@bp.post("/conversations/<int:conversation_id>/claim")
+@bp.post("/conversations/<id:conversation_id>/claim")
 def claim(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
     return conversation_out(claims.claim(conversation, current_user))
 
 
-@bp.post("/conversations/<int:conversation_id>/release")
+@bp.post("/conversations/<id:conversation_id>/release")
 def release(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
     return conversation_out(claims.release(conversation, current_user))
 
 
-@bp.post("/conversations/<int:conversation_id>/reassign")
+@bp.post("/conversations/<id:conversation_id>/reassign")
 def reassign(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
     args = load(UserIdSchema(), json_body())
@@ -86,7 +86,7 @@ def reassign(conversation_id: int):
     return conversation_out(claims.reassign(conversation, current_user, target))
 
 
-@bp.post("/conversations/<int:conversation_id>/messages")
+@bp.post("/conversations/<id:conversation_id>/messages")
 def send(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
     args = load(ReplySchema(), json_body())
@@ -94,7 +94,7 @@ def send(conversation_id: int):
     return jsonify(MessageSchema().dump(message)), 201
 
 
-@bp.post("/conversations/<int:conversation_id>/participants")
+@bp.post("/conversations/<id:conversation_id>/participants")
 def add_participant(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
     args = load(UserIdSchema(), json_body())
@@ -102,13 +102,15 @@ def add_participant(conversation_id: int):
     return conversation_out(claims.add_participant(conversation, current_user, target))
 
 
-@bp.delete("/conversations/<int:conversation_id>/participants/<int:user_id>")
+@bp.delete(
+    "/conversations/<id:conversation_id>/participants/<id:user_id>"
+)
 def remove_participant(conversation_id: int, user_id: int):
     conversation = inbox.get(current_user, conversation_id)
     return conversation_out(claims.remove_participant(conversation, current_user, user_id))
 
 
-@bp.post("/conversations/<int:conversation_id>/close")
+@bp.post("/conversations/<id:conversation_id>/close")
 def close(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
     return conversation_out(claims.close(conversation, current_user))

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one names nothing
+
 
 def utcnow() -> datetime:
     """Now, in UTC, without tzinfo (how every timestamp column stores it)."""

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Conversation, ConversationEvent, Message, Participant, ReadMark, User
-from app.models.base import utcnow
+from app.models.base import MAX_ID, utcnow
 from app.services.errors import Invalid, NotFound
 
 TABS = ("active", "team", "closed")
@@ -38,7 +38,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, id_ = raw.split("|")
-        return datetime.fromisoformat(stamp), int(id_)
+        stamp, id_ = datetime.fromisoformat(stamp), int(id_)
+        if not 0 < id_ <= MAX_ID:
+            raise ValueError("id out of range")
+        return stamp, id_
     except (ValueError, binascii.Error, UnicodeDecodeError) as e:
         raise Invalid(
             "The cursor is not one this API gave out.", {"cursor": ["Unknown cursor."]}
