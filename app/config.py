@@ -45,6 +45,10 @@ class Config:
     TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
     TWILIO_ADVANCED_OPT_OUT = flag("TWILIO_ADVANCED_OPT_OUT")
     NOTIFY_FROM_NUMBER = os.environ.get("NOTIFY_FROM_NUMBER", "")
+    # The simulated carrier answers texts to these phones with "recipient unsubscribed" (21610).
+    SIMULATOR_UNSUBSCRIBED = [
+        p.strip() for p in os.environ.get("SIMULATOR_UNSUBSCRIBED", "").split(",") if p.strip()
+    ]
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
 

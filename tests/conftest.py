@@ -111,7 +111,7 @@ class World:
                 first or email.split("@")[0].capitalize(),
                 "Tester",
                 role,
-                password=None if role == "identified" else "correct-horse-battery",
+                password=None if role == "identified" else PASSWORD,
                 **kw,
             )
             self.tokens[email] = directory.issue_token(user)
@@ -203,6 +203,34 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf-token" content="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+PASSWORD = "correct-horse-battery"
+
+
+class Browser:
+    """A logged-in user's session: every form post carries the page's CSRF token."""
+
+    def __init__(self, app, email: str):
+        self.client = app.test_client()
+        page = self.client.get("/login")
+        r = self.client.post(
+            "/login",
+            data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+        )
+        assert r.status_code == 302, r.text
+
+    def get(self, url: str):
+        return self.client.get(url, follow_redirects=True)
+
+    def post(self, url: str, **data):
+        token = csrf_token(self.client.get("/conversations").text)
+        return self.client.post(url, data={"csrf_token": token, **data}, follow_redirects=True)
+
+
+@pytest.fixture
+def browser(app):
+    return lambda email: Browser(app, email)
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,13 @@ from app.extensions import db
 from app.models.base import CreatedMixin, utcnow
 
 CONSENT_STATES = ("opted_in", "opted_out")
-CONSENT_SOURCES = ("first_text", "keyword", "widget", "admin", "provider")
+CONSENT_SOURCES = {
+    "first_text": "First text",
+    "keyword": "Keyword",
+    "widget": "Website widget",
+    "admin": "Opted out by staff",
+    "provider": "Carrier",
+}
 
 
 class Contact(CreatedMixin, db.Model):
@@ -61,3 +67,4 @@ class ConsentEvent(CreatedMixin, db.Model):
 
     consent: Mapped[Consent] = relationship(back_populates="events")
     message: Mapped["Message | None"] = relationship()  # noqa: F821 (defined in conversation.py)
+    user: Mapped["User | None"] = relationship()  # noqa: F821 (defined in account.py)

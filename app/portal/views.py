@@ -4,9 +4,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import phones
+from app.models.contact import CONSENT_SOURCES
 from app.portal import bp
 from app.services import claims, consent, inbox, outbound
-from app.services.errors import DomainError
+from app.services.errors import Conflict, DomainError
 
 TAB_TITLES = {"active": "Active", "team": "Team", "closed": "Closed"}
 
@@ -38,7 +39,7 @@ def conversations():
     return render_inbox(current_tab())
 
 
-@bp.route("/conversations/<int:conversation_id>")
+@bp.route("/conversations/<id:conversation_id>")
 @login_required
 def conversation(conversation_id: int):
     selected = inbox.get(current_user, conversation_id)
@@ -63,15 +64,18 @@ def render_inbox(tab: str, selected=None):
             + [("event", e.created_at, e) for e in events],
             key=lambda row: row[1],
         )
+        pair = consent.of_conversation(selected)
         context.update(
             timeline=timeline,
             history=inbox.history(selected),
             users=inbox.account_users(current_user),
-            opted_out=consent.is_opted_out(selected.contact_id, selected.tracking_number_id),
+            consent=pair,
+            opted_out=pair is not None and pair.opted_out,
+            opt_out_request=consent.opt_out_request(pair, messages),
             may_send=outbound.may_send(selected, current_user),
             may_close=claims.may_close(selected, current_user),
         )
-    return render_template("portal/inbox.html", **context)
+    return render_template("portal/inbox.html", consent_sources=CONSENT_SOURCES, **context)
 
 
 def act(conversation_id: int, action, done: str):
@@ -87,7 +91,7 @@ def act(conversation_id: int, action, done: str):
     )
 
 
-@bp.post("/conversations/<int:conversation_id>/claim")
+@bp.post("/conversations/<id:conversation_id>/claim")
 @login_required
 def claim(conversation_id: int):
     return act(
@@ -95,7 +99,7 @@ def claim(conversation_id: int):
     )
 
 
-@bp.post("/conversations/<int:conversation_id>/release")
+@bp.post("/conversations/<id:conversation_id>/release")
 @login_required
 def release(conversation_id: int):
     return act(
@@ -103,7 +107,7 @@ def release(conversation_id: int):
     )
 
 
-@bp.post("/conversations/<int:conversation_id>/reassign")
+@bp.post("/conversations/<id:conversation_id>/reassign")
 @login_required
 def reassign(conversation_id: int):
     def reassign_to(c):
@@ -116,7 +120,7 @@ def reassign(conversation_id: int):
     return act(conversation_id, reassign_to, "Conversation reassigned.")
 
 
-@bp.post("/conversations/<int:conversation_id>/messages")
+@bp.post("/conversations/<id:conversation_id>/messages")
 @login_required
 def send(conversation_id: int):
     claim_first = request.form.get("claim") == "1"
@@ -127,7 +131,7 @@ def send(conversation_id: int):
     )
 
 
-@bp.post("/conversations/<int:conversation_id>/participants")
+@bp.post("/conversations/<id:conversation_id>/participants")
 @login_required
 def add_participant(conversation_id: int):
     def add(c):
@@ -140,7 +144,9 @@ def add_participant(conversation_id: int):
     return act(conversation_id, add, "Participant added.")
 
 
-@bp.post("/conversations/<int:conversation_id>/participants/<int:user_id>/remove")
+@bp.post(
+    "/conversations/<id:conversation_id>/participants/<id:user_id>/remove"
+)
 @login_required
 def remove_participant(conversation_id: int, user_id: int):
     return act(
@@ -150,7 +156,17 @@ def remove_participant(conversation_id: int, user_id: int):
     )
 
 
-@bp.post("/conversations/<int:conversation_id>/close")
+@bp.post("/conversations/<id:conversation_id>/close")
 @login_required
 def close(conversation_id: int):
     return act(conversation_id, lambda c: claims.close(c, current_user), "Conversation closed.")
+
+
+@bp.post("/conversations/<id:conversation_id>/opt-out")
+@login_required
+def opt_out(conversation_id: int):
+    def confirm(c):
+        if not outbound.opt_out_contact(c, current_user):
+            raise Conflict("The contact had already opted out.")
+
+    return act(conversation_id, confirm, "The contact is opted out and was told so.")

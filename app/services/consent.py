@@ -1,9 +1,78 @@
-"""Consent per (contact, tracking number) and its ledger (SPEC §2.4)."""
+"""Consent per (contact, tracking number), its ledger, and the keywords of SPEC §2.4.
+
+Keyword matching follows carrier practice and the FCC's 2025 revocation rule: the whole message,
+trimmed, case-insensitive, trailing punctuation ignored. Longer texts that ask to stop are not acted
+on silently: they raise a "possible opt-out request" for an agent to confirm.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Consent, ConsentEvent, Contact, Message, TrackingNumber
+from app.models import Consent, ConsentEvent, Contact, Conversation, Message, TrackingNumber, User
+from app.services import events
+
+OPT_OUT_KEYWORDS = frozenset(
+    {
+        "STOP",
+        "STOPALL",
+        "STOP ALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "OPTOUT",
+        "OPT OUT",
+        "REVOKE",
+    }
+)
+OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
+HELP_KEYWORDS = frozenset({"HELP", "INFO"})
+# Twilio's Advanced Opt-Out names what it matched in OptOutType.
+OPT_OUT_TYPES = {"STOP": "opt_out", "START": "opt_in", "HELP": "help"}
+
+# Requests to stop written as sentences. Each must match a request, not a mention: "don't stop",
+# "stop by tomorrow?" and "can you stop the leak" are not requests to stop texting.
+POSSIBLE_OPT_OUT = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\bstop\s+(texting|messaging|sending|contacting|txting|spamming)\b",
+        r"\b(don'?t|do\s+not|never)\s+(text|message|txt|contact|sms)\s+me\b",
+        r"\bremove\s+(me|my\s+(number|phone))\b",
+        r"\btake\s+me\s+off\b",
+        r"\bunsubscribe\b",
+        r"\bopt[\s-]*(me\s+)?out\b",
+        r"\bno\s+more\s+(texts|messages|txts|sms)\b",
+        r"\bleave\s+me\s+alone\b",
+        r"^\W*stop\W*(it|now|please|pls|all|this|these|that)?\W*(please|pls|now)?\W*$",
+    )
+]
+
+
+def keyword(body: str) -> str | None:
+    """`opt_out`, `opt_in` or `help` when the whole text is one of the keywords, else None."""
+    text = " ".join((body or "").split()).upper()
+    while text and (unicodedata.category(text[-1]).startswith("P") or text[-1].isspace()):
+        text = text[:-1]
+    if text in OPT_OUT_KEYWORDS:
+        return "opt_out"
+    if text in OPT_IN_KEYWORDS:
+        return "opt_in"
+    if text in HELP_KEYWORDS:
+        return "help"
+    return None
+
+
+def possible_opt_out(body: str) -> bool:
+    """Whether a text that is not a keyword still reads as a request to stop."""
+    if keyword(body) is not None:
+        return False
+    return any(p.search(body or "") for p in POSSIBLE_OPT_OUT)
 
 
 def pair(contact: Contact, number: TrackingNumber) -> Consent | None:
@@ -25,22 +94,160 @@ def is_opted_out(contact_id: int, number_id: int) -> bool:
     return state == "opted_out"
 
 
-def on_inbound(contact: Contact, number: TrackingNumber, message: Message) -> list[str]:
-    """Record what an inbound text means for consent; return the auto-replies it calls for.
+def _change(
+    consent: Consent,
+    state: str,
+    source: str,
+    body: str | None = None,
+    message: Message | None = None,
+    user: User | None = None,
+) -> None:
+    """Move the pair to a state, with its ledger entry."""
+    consent.state = state
+    db.session.add(
+        ConsentEvent(
+            consent=consent,
+            state=state,
+            source=source,
+            body=body,
+            message=message,
+            user_id=user.id if user else None,
+        )
+    )
 
-    A contact's first text ever to a number opts them in and is answered with the opt-in message.
+
+@dataclass
+class Outcome:
+    """What an inbound text meant: the keyword acted on (None for an ordinary text), the
+    thread event it causes, and the auto-replies to send."""
+
+    keyword: str | None = None
+    event: str | None = None
+    replies: list[str] = field(default_factory=list)
+
+
+def on_inbound(
+    contact: Contact,
+    number: TrackingNumber,
+    message: Message,
+    provider_answers_keywords: bool = False,
+    opt_out_type: str | None = None,
+) -> Outcome:
+    """Record what an inbound text means for consent and say which auto-replies it calls for.
+
+    The first text ever from a contact to a number opts them in and gets the opt-in message,
+    unless it is a keyword: then only that keyword's answer goes back. With the provider
+    answering keywords itself (Twilio's Advanced Opt-Out) the change is recorded, no reply sent.
     """
-    if pair(contact, number) is None:
+    body = message.body
+    kind = OPT_OUT_TYPES.get((opt_out_type or "").upper()) or keyword(body)
+    consent = pair(contact, number)
+    first = consent is None
+    if first:
         consent = Consent(contact=contact, tracking_number_id=number.id, state="opted_in")
         db.session.add(consent)
-        db.session.add(
-            ConsentEvent(
-                consent=consent,
-                state="opted_in",
-                source="first_text",
-                body=message.body,
-                message=message,
-            )
+    if kind == "opt_out":
+        if consent.opted_out:
+            return Outcome(keyword=kind)  # the confirmation went out once already
+        _change(consent, "opted_out", "keyword", body, message)
+        outcome = Outcome(keyword=kind, event="opted_out", replies=["opt_out"])
+    elif kind == "opt_in" and first:
+        _change(consent, "opted_in", "first_text", body, message)
+        outcome = Outcome(keyword=kind, replies=["opt_in"])
+    elif kind == "opt_in" and consent.opted_out:
+        _change(consent, "opted_in", "keyword", body, message)
+        outcome = Outcome(keyword=kind, event="opted_in", replies=["opt_in_again"])
+    elif kind == "help":
+        if first:
+            _change(consent, "opted_in", "first_text", body, message)
+        if consent.opted_out:
+            return Outcome(keyword=kind)  # nothing is sent to an opted-out contact
+        outcome = Outcome(keyword=kind, replies=["help"])
+    elif first:
+        _change(consent, "opted_in", "first_text", body, message)
+        return Outcome(replies=["opt_in"])
+    else:
+        return Outcome()  # an ordinary text ("yes" answering an agent's question)
+    if provider_answers_keywords:
+        outcome.replies = []
+    return outcome
+
+
+def opt_out(conversation: Conversation, user: User, body: str | None = None) -> bool:
+    """An agent or admin opts the contact out (a "possible opt-out request" confirmed); the
+    contact gets the opt-out confirmation. False when the pair had already opted out."""
+    consent = of_conversation(conversation)
+    if consent is None:
+        consent = Consent(
+            contact_id=conversation.contact_id,
+            tracking_number_id=conversation.tracking_number_id,
+            state="opted_in",
         )
-        return ["opt_in"]
-    return []
+        db.session.add(consent)
+    if consent.opted_out:
+        return False
+    _change(consent, "opted_out", "admin", body, user=user)
+    events.record(conversation, "opted_out", user)
+    return True
+
+
+def provider_opt_out(message: Message, reason: str) -> None:
+    """The carrier said the recipient has unsubscribed: the pair is opted out."""
+    consent = of_conversation(message.conversation)
+    if consent is not None and not consent.opted_out:
+        _change(consent, "opted_out", "provider", reason, message)
+        events.record(message.conversation, "opted_out", None)
+
+
+def of_conversation(conversation: Conversation) -> Consent | None:
+    """The consent row of a conversation's pair (its `events` are the pair's ledger)."""
+    return db.session.scalar(
+        select(Consent).where(
+            Consent.contact_id == conversation.contact_id,
+            Consent.tracking_number_id == conversation.tracking_number_id,
+        )
+    )
+
+
+def opt_out_request(consent: Consent | None, messages: list[Message]) -> Message | None:
+    """The latest inbound text that reads as a request to stop, made since consent last changed,
+    while the pair is still opted in: an agent should confirm it with one click."""
+    if consent is None or consent.opted_out:
+        return None
+    since = consent.events[-1].created_at if consent.events else None
+    for message in reversed(messages):
+        if since is not None and message.created_at < since:
+            return None
+        if message.direction == "inbound" and possible_opt_out(message.body):
+            return message
+    return None
+
+
+def ledger(
+    account_id: int,
+    number_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+):
+    """The account's consent events, oldest first, with their pair: for the CSV export.
+
+    `start` and `end` are dates (inclusive), in UTC.
+    """
+    query = (
+        select(ConsentEvent, Contact, TrackingNumber)
+        .join(Consent, ConsentEvent.consent_id == Consent.id)
+        .join(Contact, Consent.contact_id == Contact.id)
+        .join(TrackingNumber, Consent.tracking_number_id == TrackingNumber.id)
+        .where(TrackingNumber.account_id == account_id)
+        .order_by(ConsentEvent.id)
+        .options(selectinload(ConsentEvent.user))
+    )
+    if number_id is not None:
+        query = query.where(TrackingNumber.id == number_id)
+    if start is not None:
+        query = query.where(ConsentEvent.created_at >= datetime.combine(start, time.min))
+    if end is not None:
+        query = query.where(
+            ConsentEvent.created_at < datetime.combine(end + timedelta(days=1), time.min)
+        )
+    return db.session.execute(query).all()

@@ -2,6 +2,7 @@
 
 import logging
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -9,17 +10,23 @@ from app import jobs, phones
 from app.extensions import db
 from app.models import Contact, Conversation, Message, TrackingNumber
 from app.models.base import utcnow
-from app.services import consent, outbound
+from app.services import consent, events, outbound
 
 log = logging.getLogger(__name__)
 
 
 def receive(
-    to: str, sender: str, body: str, sid: str | None, source: str = "sms"
+    to: str,
+    sender: str,
+    body: str,
+    sid: str | None,
+    source: str = "sms",
+    opt_out_type: str | None = None,
 ) -> Message | None:
     """Store an inbound text exactly once and act on it; None when the number is not ours.
 
     The provider retries a webhook it got no answer to, so a repeated `sid` returns the stored text.
+    `opt_out_type` is what Twilio's Advanced Opt-Out matched, when it answered a keyword itself.
     """
     number = TrackingNumber.by_number(to)
     if number is None:
@@ -29,6 +36,8 @@ def receive(
         sender = phones.normalize(sender)
     except ValueError:
         pass  # short codes and alphanumeric senders are kept as the carrier gave them
+    body = (body or "").replace("\x00", "")  # no database stores NUL in text
+    args = (number, sender, body, sid, source, opt_out_type)
     # Two deliveries of one text, or two texts opening one conversation, can race: the unique
     # (number, sid) and the one-open-conversation-per-pair index settle it, then we look again.
     for _ in range(2):
@@ -36,10 +45,10 @@ def receive(
         if existing is not None:
             return existing
         try:
-            return _receive(number, sender, body or "", sid, source)
+            return _receive(*args)
         except IntegrityError:
             db.session.rollback()
-    return _stored(number, sid) or _receive(number, sender, body or "", sid, source)
+    return _stored(number, sid) or _receive(*args)
 
 
 def _stored(number: TrackingNumber, sid: str | None) -> Message | None:
@@ -51,7 +60,12 @@ def _stored(number: TrackingNumber, sid: str | None) -> Message | None:
 
 
 def _receive(
-    number: TrackingNumber, sender: str, body: str, sid: str | None, source: str
+    number: TrackingNumber,
+    sender: str,
+    body: str,
+    sid: str | None,
+    source: str,
+    opt_out_type: str | None,
 ) -> Message:
     message = Message(
         tracking_number_id=number.id,
@@ -63,20 +77,24 @@ def _receive(
         provider_sid=sid or None,
         created_at=utcnow(),
     )
+    db.session.add(message)
     if not number.sms_active:
         # Kept for audit; a number whose SMS is not active opens no conversation.
-        db.session.add(message)
         db.session.commit()
         return message
     contact = _contact(number, sender)
-    conversation = _open_conversation(number, contact, source)
+    provider_answers = bool(opt_out_type) or current_app.config["TWILIO_ADVANCED_OPT_OUT"]
+    outcome = consent.on_inbound(contact, number, message, provider_answers, opt_out_type)
+    conversation = _conversation_for(number, contact, source, keyword_only=bool(outcome.keyword))
     message.conversation = conversation
-    db.session.add(message)
-    conversation.last_message_at = conversation.last_inbound_at = message.created_at
-    conversation.last_message_preview = body[:160]
+    if conversation.is_open:
+        conversation.last_message_at = conversation.last_inbound_at = message.created_at
+        conversation.last_message_preview = body[:160]
+    if outcome.event:
+        events.record(conversation, outcome.event, None)
     replies = [
         outbound.queue(conversation, number.account.sms_text(kind), purpose=kind)
-        for kind in consent.on_inbound(contact, number, message)
+        for kind in outcome.replies
     ]
     db.session.commit()
     for reply in replies:
@@ -95,21 +113,32 @@ def _contact(number: TrackingNumber, phone: str) -> Contact:
     return contact
 
 
-def _open_conversation(number: TrackingNumber, contact: Contact, source: str) -> Conversation:
-    """The pair's open conversation, or a new unclaimed one (first text, or the last is closed)."""
+def _conversation_for(
+    number: TrackingNumber, contact: Contact, source: str, keyword_only: bool
+) -> Conversation:
+    """The pair's open conversation, or a new unclaimed one (first text, or the last is closed).
+
+    A keyword-only text with no open conversation goes on the latest one, which stays closed
+    (or on a new closed one when there is none): a STOP is no work for an agent.
+    """
+    pair = (Conversation.tracking_number_id == number.id, Conversation.contact_id == contact.id)
     conversation = db.session.scalar(
-        select(Conversation).where(
-            Conversation.tracking_number_id == number.id,
-            Conversation.contact_id == contact.id,
-            Conversation.status == "open",
-        )
+        select(Conversation).where(*pair, Conversation.status == "open")
     )
+    if conversation is None and keyword_only:
+        conversation = db.session.scalar(
+            select(Conversation).where(*pair).order_by(Conversation.id.desc()).limit(1)
+        )
     if conversation is None:
+        now = utcnow()
         conversation = Conversation(
             account_id=number.account_id,
             tracking_number=number,
             contact=contact,
             source=source,
+            status="closed" if keyword_only else "open",
+            closed_at=now if keyword_only else None,
+            last_message_at=now,
         )
         db.session.add(conversation)
         db.session.flush()

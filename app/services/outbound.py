@@ -18,12 +18,17 @@ from app.sms import SendError, provider
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1600
+UNSUBSCRIBED = "21610"  # the carrier's "recipient has opted out" (Twilio's error code)
 
 
 def check_body(body) -> str:
     """A reply's body, or Invalid: not empty, at most 1,600 characters."""
     if not isinstance(body, str) or not body.strip():
         raise Invalid("The text is empty.", {"body": ["Write a text to send."]})
+    if "\x00" in body or any("\ud800" <= c <= "\udfff" for c in body):
+        raise Invalid(
+            "The text has characters that cannot be sent.", {"body": ["Remove control characters."]}
+        )
     if len(body) > MAX_BODY:
         raise Invalid(
             f"The text is over {MAX_BODY:,} characters.",
@@ -61,10 +66,31 @@ def reply(conversation: Conversation, user: User, body, claim: bool = False) -> 
     return message
 
 
+def opt_out_contact(conversation: Conversation, user: User) -> bool:
+    """An agent confirms a contact's request to stop: opted out, and told so once.
+
+    False when the contact had already opted out (nothing is sent again).
+    """
+    if not consent.opt_out(conversation, user):
+        return False
+    account = conversation.tracking_number.account
+    message = queue(conversation, account.sms_text("opt_out"), purpose="opt_out")
+    db.session.commit()
+    jobs.deliver_message.delay(message.id)
+    return True
+
+
 def queue(
     conversation: Conversation, body: str, sent_by: User | None = None, purpose: str | None = None
 ) -> Message:
-    """Add a queued outbound text to the session (the caller commits, then enqueues delivery)."""
+    """Add a queued outbound text to the session (the caller commits, then enqueues delivery).
+
+    Nothing is queued for an opted-out pair but the opt-out confirmation itself.
+    """
+    if purpose != "opt_out" and consent.is_opted_out(
+        conversation.contact_id, conversation.tracking_number_id
+    ):
+        raise OptedOut("The contact has opted out of texts from this number.")
     now = utcnow()
     message = Message(
         conversation=conversation,
@@ -106,6 +132,9 @@ def deliver(message_id: int) -> None:
         message.status = "failed"
         message.error_code = e.code
         message.error_message = e.message
+        if e.code == UNSUBSCRIBED:
+            message.error_message = "The recipient has unsubscribed from this number (STOP)."
+            consent.provider_opt_out(message, e.message)
         log.warning("text %s failed: %s", message.id, e)
     else:
         message.provider_sid = result.sid

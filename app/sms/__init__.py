@@ -53,13 +53,10 @@ def init_app(app) -> None:
     """Choose the provider named by SMS_PROVIDER."""
     from app.sms.simulator import SimulatedCarrier
 
-    providers = {"simulator": SimulatedCarrier}
     name = app.config["SMS_PROVIDER"]
-    if name not in providers:
-        raise RuntimeError(
-            f"SMS_PROVIDER={name!r} is not available; use one of {sorted(providers)}"
-        )
-    app.extensions["sms"] = providers[name]()
+    if name != "simulator":
+        raise RuntimeError(f"SMS_PROVIDER={name!r} is not available; use 'simulator'")
+    app.extensions["sms"] = SimulatedCarrier(frozenset(app.config["SIMULATOR_UNSUBSCRIBED"]))
 
 
 def provider() -> Provider:

@@ -4,7 +4,7 @@ import secrets
 
 from app.extensions import db
 from app.models.outbox import OutboxItem
-from app.sms import Provider, SendResult
+from app.sms import Provider, SendError, SendResult
 
 
 def new_sid() -> str:
@@ -17,7 +17,13 @@ class SimulatedCarrier(Provider):
 
     name = "simulator"
 
+    def __init__(self, unsubscribed: frozenset[str] = frozenset()):
+        # Phones the simulated carrier treats as having opted out at the carrier level.
+        self.unsubscribed = unsubscribed
+
     def send(self, sender: str, to: str, body: str) -> SendResult:
+        if to in self.unsubscribed:
+            raise SendError("21610", "Attempt to send to unsubscribed recipient")
         sid = new_sid()
         db.session.add(
             OutboxItem(channel="sms_mt", sender=sender, recipient=to, body=body, provider_sid=sid)

@@ -51,6 +51,7 @@ def sms():
         sender=form.get("From", ""),
         body=form.get("Body", ""),
         sid=form.get("MessageSid") or form.get("SmsSid"),
+        opt_out_type=form.get("OptOutType"),
     )
     return twiml()
 

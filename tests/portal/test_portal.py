@@ -2,36 +2,7 @@
 
 import re
 
-import pytest
-
-from tests.conftest import CUSTOMER, NUM, csrf_token, text_in
-
-PASSWORD = "correct-horse-battery"
-
-
-class Browser:
-    """A logged-in user's session: every form post carries the page's CSRF token."""
-
-    def __init__(self, app, email: str):
-        self.client = app.test_client()
-        page = self.client.get("/login")
-        r = self.client.post(
-            "/login",
-            data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
-        )
-        assert r.status_code == 302, r.text
-
-    def get(self, url: str):
-        return self.client.get(url, follow_redirects=True)
-
-    def post(self, url: str, **data):
-        token = csrf_token(self.client.get("/conversations").text)
-        return self.client.post(url, data={"csrf_token": token, **data}, follow_redirects=True)
-
-
-@pytest.fixture
-def browser(app):
-    return lambda email: Browser(app, email)
+from tests.conftest import CUSTOMER, NUM, PASSWORD, csrf_token, text_in
 
 
 def test_pages_need_a_login(client, acme):

@@ -1,0 +1,67 @@
+"""The account's opt-in, opt-out, opt-in-again and help texts (Customization → SMS)."""
+
+import re
+
+from app.extensions import db
+from app.models import Account
+from app.models.account import DEFAULT_SMS_TEXTS
+from app.services.errors import Invalid
+
+KINDS = {
+    "opt_in": "Opt-in (first text from a new contact)",
+    "opt_out": "Opt-out (answer to STOP)",
+    "opt_in_again": "Opt-in again (answer to START after STOP)",
+    "help": "Help (answer to HELP)",
+}
+MAX_LENGTH = 320  # what carriers accept for these texts in a campaign registration
+REACH = re.compile(
+    r"(\+?\d[\d\s().-]{6,}\d)|([^@\s]+@[^@\s]+\.\w+)|(https?://|www\.)|\b(reply|call|visit|email)\b",
+    re.IGNORECASE,
+)
+
+
+def current(account: Account) -> dict[str, str]:
+    """Each text as the admin wrote it ({company} not yet expanded), defaults filled in."""
+    return {kind: getattr(account, f"{kind}_text") or DEFAULT_SMS_TEXTS[kind] for kind in KINDS}
+
+
+def warnings(account: Account, texts: dict[str, str]) -> dict[str, list[str]]:
+    """What a careful reviewer would flag (not errors: the admin may know better)."""
+    found: dict[str, list[str]] = {}
+    opt_in = texts["opt_in"]
+    if "{company}" not in opt_in and account.name.lower() not in opt_in.lower():
+        found.setdefault("opt_in", []).append("It does not name your company ({company}).")
+    if "stop" not in opt_in.lower():
+        found.setdefault("opt_in", []).append(
+            "It does not say how to stop (e.g. “Reply STOP to cancel”)."
+        )
+    if not REACH.search(texts["help"]):
+        found.setdefault("help", []).append(
+            "It does not say how to reach you (a phone number, e-mail or website)."
+        )
+    return found
+
+
+def update(account: Account, texts: dict[str, str]) -> dict[str, list[str]]:
+    """Save the texts; Invalid when one is empty or too long. Returns the warnings."""
+    cleaned = {kind: " ".join((texts.get(kind) or "").split()) for kind in KINDS}
+    errors = {}
+    for kind, text in cleaned.items():
+        if not text:
+            errors[kind] = ["Write a text, or restore the default."]
+        elif len(text) > MAX_LENGTH:
+            errors[kind] = [f"At most {MAX_LENGTH} characters ({len(text)} given)."]
+    if errors:
+        raise Invalid("Some texts need a change.", errors)
+    for kind, text in cleaned.items():
+        setattr(account, f"{kind}_text", None if text == DEFAULT_SMS_TEXTS[kind] else text)
+    db.session.commit()
+    return warnings(account, cleaned)
+
+
+def restore(account: Account, kind: str) -> None:
+    """Go back to the default text of one kind."""
+    if kind not in KINDS:
+        raise Invalid("Unknown text.", {"restore": [f"One of {', '.join(KINDS)}."]})
+    setattr(account, f"{kind}_text", None)
+    db.session.commit()

@@ -1,0 +1,110 @@
+"""Customization → SMS and the consent ledger: admins only, CSRF-protected, in effect at once."""
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Message, TrackingNumber
+from tests.conftest import CUSTOMER, NUM, csrf_token, text_in
+
+PAGE = "/admin/customization/sms"
+TEXTS = {
+    "opt_in": "Hi from {company}! Reply STOP to stop, HELP for help.",
+    "opt_out": "You're unsubscribed from {company}. Reply START to come back.",
+    "opt_in_again": "Welcome back to {company}! Reply STOP to cancel.",
+    "help": "{company}: call us at (500) 555-0100. Reply STOP to cancel.",
+}
+
+
+def test_a_changed_opt_in_text_is_what_the_next_new_contact_receives(app, acme, client, browser):
+    admin = browser("admin@acme.test")
+    page = admin.post(PAGE, **TEXTS).text
+    assert "Saved." in page
+    assert "Hi from {company}! Reply STOP to stop, HELP for help." in page
+    text_in(client, "+15005550177", NUM, "Hello")
+    with app.app_context():
+        sent = db.session.scalar(select(Message.body).where(Message.direction == "outbound"))
+    assert sent == "Hi from Acme Plumbing! Reply STOP to stop, HELP for help."
+
+
+def test_restore_default_brings_back_the_default_text(app, acme, browser):
+    admin = browser("admin@acme.test")
+    admin.post(PAGE, **TEXTS)
+    page = admin.post(PAGE, restore="opt_in").text
+    assert "Default text restored." in page
+    assert "Welcome to {company}! Messages and data rates may apply." in page
+    assert "You&#39;re unsubscribed from {company}." in page, "the other texts stay as saved"
+
+
+def test_empty_and_over_long_texts_are_refused_with_the_field(app, acme, browser):
+    admin = browser("admin@acme.test")
+    r = admin.post(PAGE, **{**TEXTS, "opt_out": "   ", "help": "x" * 321})
+    assert r.status_code == 422
+    assert "Write a text, or restore the default." in r.text
+    assert "At most 320 characters (321 given)." in r.text
+    assert "Welcome to {company}!" in admin.get(PAGE).text, "nothing was saved"
+
+
+def test_warnings_for_a_text_without_company_or_stop_or_a_way_to_reach_us(app, acme, browser):
+    admin = browser("admin@acme.test")
+    page = admin.post(
+        PAGE, **{**TEXTS, "opt_in": "Thanks for texting!", "help": "We are here."}
+    ).text
+    assert "Saved." in page, "warnings do not stop saving"
+    assert "It does not name your company" in page
+    assert "It does not say how to stop" in page
+    assert "It does not say how to reach you" in page
+
+
+def test_the_page_shows_a_segment_count(app, acme, browser):
+    page = browser("admin@acme.test").get(PAGE).text
+    assert "SMS segment" in page and "GSM-7" in page
+
+
+def test_agents_get_403(app, acme, browser):
+    bob = browser("bob@acme.test")
+    assert bob.client.get(PAGE).status_code == 403
+    token = csrf_token(bob.get("/conversations").text)
+    assert bob.client.post(PAGE, data={"csrf_token": token, **TEXTS}).status_code == 403
+
+
+def test_a_post_without_csrf_token_is_refused(app, acme, browser):
+    admin = browser("admin@acme.test")
+    assert admin.client.post(PAGE, data=TEXTS).status_code == 400
+    assert "Hi from {company}" not in admin.get(PAGE).text
+
+
+def rows(response) -> list[dict]:
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+def test_the_ledger_csv_shows_each_step(app, acme, world, client, browser, api):
+    world.number("Acme Plumbing", "+15005550102", sms_users=["bob@acme.test"], label="Second line")
+    text_in(client, CUSTOMER, NUM, "Hello")
+    text_in(client, CUSTOMER, NUM, "STOP")
+    text_in(client, CUSTOMER, NUM, "START")
+    text_in(client, CUSTOMER, "+15005550102", "Hi")
+    admin = browser("admin@acme.test")
+    ledger = rows(admin.client.get("/admin/consent.csv"))
+    assert [
+        (r["contact"], r["tracking number"], r["state"], r["source"], r["text"]) for r in ledger
+    ] == [
+        (CUSTOMER, NUM, "opted_in", "First text", "Hello"),
+        (CUSTOMER, NUM, "opted_out", "Keyword", "STOP"),
+        (CUSTOMER, NUM, "opted_in", "Keyword", "START"),
+        (CUSTOMER, "+15005550102", "opted_in", "First text", "Hi"),
+    ]
+    with app.app_context():
+        second = db.session.scalar(
+            select(TrackingNumber.id).where(TrackingNumber.number == "+15005550102")
+        )
+    only_second = rows(admin.client.get(f"/admin/consent.csv?number={second}"))
+    assert [r["text"] for r in only_second] == ["Hi"]
+    assert rows(admin.client.get("/admin/consent.csv?start=2001-01-01&end=2001-12-31")) == []
+    assert admin.client.get("/admin/consent.csv?start=yesterday").status_code == 422
+    assert rows(browser("eve@other.test").client.get("/admin/consent.csv")) == []
+    assert browser("bob@acme.test").client.get("/admin/consent.csv").status_code == 403
