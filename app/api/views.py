@@ -102,9 +102,7 @@ def add_participant(conversation_id: int):
     return conversation_out(claims.add_participant(conversation, current_user, target))
 
 
-@bp.delete(
-    "/conversations/<id:conversation_id>/participants/<id:user_id>"
-)
+@bp.delete("/conversations/<id:conversation_id>/participants/<id:user_id>")
 def remove_participant(conversation_id: int, user_id: int):
     conversation = inbox.get(current_user, conversation_id)
     return conversation_out(claims.remove_participant(conversation, current_user, user_id))

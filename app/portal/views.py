@@ -144,9 +144,7 @@ def add_participant(conversation_id: int):
     return act(conversation_id, add, "Participant added.")
 
 
-@bp.post(
-    "/conversations/<id:conversation_id>/participants/<id:user_id>/remove"
-)
+@bp.post("/conversations/<id:conversation_id>/participants/<id:user_id>/remove")
 @login_required
 def remove_participant(conversation_id: int, user_id: int):
     return act(
