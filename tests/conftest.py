@@ -193,6 +193,20 @@ class Api:
         return {c["id"] for c in self.tab(name)}
 
 
+def seen_by_admin(api, conversation_id: int) -> dict:
+    """What a user would check afterwards: the conversation as Acme's admin sees it."""
+    r = api("admin@acme.test").get(f"/conversations/{conversation_id}")
+    assert r.status_code == 200
+    c = r.json
+    return {
+        "status": c["status"],
+        "claimed_by": c["claimed_by"] and c["claimed_by"]["email"],
+        "participants": [p["email"] for p in c["participants"]],
+        "messages": [(m["direction"], m["body"]) for m in c["messages"]],
+        "events": [e["type"] for e in c["events"]],
+    }
+
+
 @pytest.fixture
 def api(client, world):
     """`api("bob@acme.test")` → that user's API client."""

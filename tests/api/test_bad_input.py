@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Consent, User
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, seen_by_admin
 
 ADMIN, BOB, CAT, DAN = "admin@acme.test", "bob@acme.test", "cat@acme.test", "dan@acme.test"
 PASSWORD = "correct-horse-battery"
@@ -19,20 +19,6 @@ HUGE = 10**20  # beyond any database integer
 @pytest.fixture
 def ids(acme, api) -> dict[str, int]:
     return {u["email"]: u["id"] for u in api(ADMIN).get("/users").json["items"]}
-
-
-def state(api, conversation_id: int) -> dict:
-    """What a user would check afterwards: the conversation as Acme's admin sees it."""
-    r = api(ADMIN).get(f"/conversations/{conversation_id}")
-    assert r.status_code == 200
-    c = r.json
-    return {
-        "status": c["status"],
-        "claimed_by": c["claimed_by"] and c["claimed_by"]["email"],
-        "participants": [p["email"] for p in c["participants"]],
-        "messages": [(m["direction"], m["body"]) for m in c["messages"]],
-        "events": [e["type"] for e in c["events"]],
-    }
 
 
 def assert_error(r, status: int, code: str | None = None, field: str | None = None) -> None:
@@ -85,10 +71,10 @@ BAD_REPLIES = [
 def test_bad_reply_is_refused_with_the_field_and_claims_nothing(
     api, conversation_id, payload, field
 ):
-    before = state(api, conversation_id)
+    before = seen_by_admin(api, conversation_id)
     r = api(BOB).post(f"/conversations/{conversation_id}/messages", json=payload)
     assert_error(r, 422, "invalid", field)
-    after = state(api, conversation_id)
+    after = seen_by_admin(api, conversation_id)
     assert after == before
     assert after["claimed_by"] is None
 
@@ -100,7 +86,7 @@ def test_reply_of_1600_characters_is_sent_and_1601_is_refused(api, conversation_
     assert_error(r, 422, "invalid", "body")
     r = bob.post(f"/conversations/{conversation_id}/messages", json={"body": "x" * 1600})
     assert r.status_code == 201, r.get_json()
-    assert state(api, conversation_id)["messages"][-1] == ("outbound", "x" * 1600)
+    assert seen_by_admin(api, conversation_id)["messages"][-1] == ("outbound", "x" * 1600)
 
 
 @pytest.mark.parametrize(
@@ -113,7 +99,7 @@ def test_unstorable_characters_in_a_reply_are_not_a_server_error(api, conversati
     assert r.status_code in (201, 422), r.get_data(as_text=True)
     if r.status_code == 422:
         assert_error(r, 422, "invalid", "body")
-        assert state(api, conversation_id)["claimed_by"] is None
+        assert seen_by_admin(api, conversation_id)["claimed_by"] is None
 
 
 # -- bodies that are not a JSON object ----------------------------------------------------------
@@ -130,11 +116,11 @@ NOT_AN_OBJECT = [
 @pytest.mark.parametrize("body", NOT_AN_OBJECT)
 @pytest.mark.parametrize("action", ["messages", "reassign", "participants"])
 def test_body_that_is_not_a_json_object_is_refused(api, conversation_id, action, body):
-    before = state(api, conversation_id)
+    before = seen_by_admin(api, conversation_id)
     r = api(ADMIN).post(f"/conversations/{conversation_id}/{action}", **body)
     assert r.status_code in (400, 415, 422), r.get_data(as_text=True)
     assert_error(r, r.status_code)
-    assert state(api, conversation_id) == before
+    assert seen_by_admin(api, conversation_id) == before
 
 
 # -- user ids -----------------------------------------------------------------------------------
@@ -159,10 +145,10 @@ BAD_USER_IDS = [
 @pytest.mark.parametrize("action", ["reassign", "participants"])
 def test_bad_user_id_is_refused_with_the_field(api, ids, conversation_id, action, payload, field):
     payload = {k: ids[v] if v == DAN else v for k, v in payload.items()}
-    before = state(api, conversation_id)
+    before = seen_by_admin(api, conversation_id)
     r = api(ADMIN).post(f"/conversations/{conversation_id}/{action}", json=payload)
     assert_error(r, 422, "invalid", field)
-    assert state(api, conversation_id) == before
+    assert seen_by_admin(api, conversation_id) == before
 
 
 def test_deactivated_user_cannot_be_brought_in(app, api, ids, conversation_id):
@@ -170,19 +156,19 @@ def test_deactivated_user_cannot_be_brought_in(app, api, ids, conversation_id):
         db.session.execute(update(User).where(User.id == ids[DAN]).values(active=False))
         db.session.commit()
         db.session.remove()
-    before = state(api, conversation_id)
+    before = seen_by_admin(api, conversation_id)
     for action in ("reassign", "participants"):
         r = api(ADMIN).post(
             f"/conversations/{conversation_id}/{action}", json={"user_id": ids[DAN]}
         )
         assert_error(r, 422, "invalid", "user_id")
-    assert state(api, conversation_id) == before
+    assert seen_by_admin(api, conversation_id) == before
 
 
 @pytest.mark.parametrize("who", ["unknown", "beyond-int32", "beyond-int64", "the-claimer", "zero"])
 def test_removing_someone_who_is_no_participant_is_404(api, ids, conversation_id, who):
     assert api(BOB).post(f"/conversations/{conversation_id}/claim").status_code == 200
-    before = state(api, conversation_id)
+    before = seen_by_admin(api, conversation_id)
     user_id = {
         "unknown": 999999,
         "beyond-int32": BIG,
@@ -192,7 +178,7 @@ def test_removing_someone_who_is_no_participant_is_404(api, ids, conversation_id
     }[who]
     r = api(ADMIN)("DELETE", f"/conversations/{conversation_id}/participants/{user_id}")
     assert_error(r, 404, "not_found")
-    assert state(api, conversation_id) == before
+    assert seen_by_admin(api, conversation_id) == before
 
 
 # -- unknown conversations ----------------------------------------------------------------------
@@ -225,10 +211,10 @@ UNKNOWN_IDS = [
     ids=[f"{m} {s or '/'}" for m, s, _ in EVERY_CONVERSATION_ENDPOINT],
 )
 def test_unknown_conversation_is_404(api, conversation_id, method, suffix, body, conversation):
-    before = state(api, conversation_id)
+    before = seen_by_admin(api, conversation_id)
     r = api(ADMIN)(method, f"/conversations/{conversation}{suffix}", json=body)
     assert_error(r, 404, "not_found")
-    assert state(api, conversation_id) == before
+    assert seen_by_admin(api, conversation_id) == before
 
 
 @pytest.mark.parametrize(
@@ -300,12 +286,12 @@ EVERY_ENDPOINT = [("GET", "/users", None), ("GET", "/conversations", None)] + [
 def test_missing_or_invalid_bearer_token_is_401(
     api, client, conversation_id, method, path, body, headers
 ):
-    before = state(api, conversation_id)
+    before = seen_by_admin(api, conversation_id)
     url = "/api/v1" + path.format(id=conversation_id)
     r = client.open(url, method=method, headers=headers, json=body)
     assert_error(r, 401, "unauthorized")
     assert "sink" not in r.get_data(as_text=True)
-    assert state(api, conversation_id) == before
+    assert seen_by_admin(api, conversation_id) == before
 
 
 def test_deactivated_users_token_stops_working(app, api, ids, conversation_id):
@@ -316,7 +302,7 @@ def test_deactivated_users_token_stops_working(app, api, ids, conversation_id):
         db.session.remove()
     assert_error(api(BOB).get(f"/conversations/{conversation_id}"), 401, "unauthorized")
     assert_error(api(BOB).post(f"/conversations/{conversation_id}/claim"), 401, "unauthorized")
-    assert state(api, conversation_id)["claimed_by"] is None
+    assert seen_by_admin(api, conversation_id)["claimed_by"] is None
 
 
 # -- the order of the checks on POST messages (SPEC §3: 404, 422, closed, not_claimed,
@@ -387,11 +373,11 @@ def test_send_checks_run_in_spec_order(
     app, api, conversation_id, given, sender, conversation, payload, code
 ):
     given(app, api, conversation_id)
-    before = state(api, conversation_id)
+    before = seen_by_admin(api, conversation_id)
     target = conversation or conversation_id
     r = api(sender).post(f"/conversations/{target}/messages", json=payload)
     assert_error(r, STATUS[code], code)
-    assert state(api, conversation_id) == before
+    assert seen_by_admin(api, conversation_id) == before
 
 
 # -- cookie sessions need a CSRF token ----------------------------------------------------------
@@ -418,24 +404,24 @@ COOKIE_POSTS = [
 def test_cookie_session_post_without_csrf_token_is_refused(
     api, browser, conversation_id, action, body
 ):
-    before = state(api, conversation_id)
+    before = seen_by_admin(api, conversation_id)
     r = browser.post(f"/api/v1/conversations/{conversation_id}/{action}", json=body)
     assert_error(r, 400)
-    assert state(api, conversation_id) == before
+    assert seen_by_admin(api, conversation_id) == before
 
 
 @pytest.mark.parametrize("action, body", COOKIE_POSTS)
 def test_cookie_session_post_with_a_wrong_csrf_token_is_refused(
     api, browser, conversation_id, action, body
 ):
-    before = state(api, conversation_id)
+    before = seen_by_admin(api, conversation_id)
     r = browser.post(
         f"/api/v1/conversations/{conversation_id}/{action}",
         json=body,
         headers={"X-CSRFToken": "not-the-token"},
     )
     assert_error(r, 400)
-    assert state(api, conversation_id) == before
+    assert seen_by_admin(api, conversation_id) == before
 
 
 def test_cookie_session_with_a_made_up_bearer_header_still_needs_csrf(
@@ -447,7 +433,7 @@ def test_cookie_session_with_a_made_up_bearer_header_still_needs_csrf(
     )
     assert r.status_code in (400, 401), r.get_data(as_text=True)
     assert_error(r, r.status_code)
-    assert state(api, conversation_id)["claimed_by"] is None
+    assert seen_by_admin(api, conversation_id)["claimed_by"] is None
 
 
 @pytest.mark.parametrize("action, body", COOKIE_POSTS)
@@ -458,7 +444,7 @@ def test_cookie_session_post_with_csrf_token_works(api, browser, conversation_id
         headers={"X-CSRFToken": browser.csrf},
     )
     assert r.status_code in (200, 201), r.get_json()
-    assert state(api, conversation_id)["claimed_by"] == BOB
+    assert seen_by_admin(api, conversation_id)["claimed_by"] == BOB
 
 
 def test_cookie_session_reads_without_csrf_token(browser, conversation_id):

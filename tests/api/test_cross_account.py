@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import CUSTOMER, NUM, text_in
+from tests.conftest import CUSTOMER, NUM, seen_by_admin, text_in
 
 ADMIN, BOB, DAN, EVE = "admin@acme.test", "bob@acme.test", "dan@acme.test", "eve@other.test"
 OTHER_NUM = "+15005550301"
@@ -33,20 +33,6 @@ def busy(acme, client, api, ids, conversation_id) -> int:
     return conversation_id
 
 
-def state(api, conversation_id: int) -> dict:
-    """The conversation as Acme's admin sees it."""
-    r = api(ADMIN).get(f"/conversations/{conversation_id}")
-    assert r.status_code == 200
-    c = r.json
-    return {
-        "status": c["status"],
-        "claimed_by": c["claimed_by"]["email"],
-        "participants": [p["email"] for p in c["participants"]],
-        "messages": len(c["messages"]),
-        "events": [e["type"] for e in c["events"]],
-    }
-
-
 ENDPOINTS = [
     ("GET", "/conversations/{id}", None),
     ("POST", "/conversations/{id}/claim", None),
@@ -66,7 +52,7 @@ ENDPOINTS = [
     ids=[f"{m} {p}{' +claim' if b and 'claim' in b else ''}" for m, p, b in ENDPOINTS],
 )
 def test_another_accounts_admin_gets_404_and_changes_nothing(api, ids, busy, method, path, body):
-    before = state(api, busy)
+    before = seen_by_admin(api, busy)
     if body and body.get("user_id") == EVE:
         body = {"user_id": ids[EVE]}  # Eve names herself as the user to bring in
     r = api(EVE)(method, path.format(id=busy, dan=ids[DAN]), json=body)
@@ -74,7 +60,7 @@ def test_another_accounts_admin_gets_404_and_changes_nothing(api, ids, busy, met
     assert r.json["error"]["code"] == "not_found"
     assert r.json["error"]["message"]
     assert "sink" not in r.get_data(as_text=True)
-    assert state(api, busy) == before
+    assert seen_by_admin(api, busy) == before
 
 
 def test_another_accounts_conversation_answers_like_one_that_does_not_exist(api, busy):
@@ -120,18 +106,18 @@ def test_a_closed_acme_conversation_stays_hidden_from_another_account(api, busy)
     [(ADMIN, "reassign"), (ADMIN, "participants"), (BOB, "participants")],
 )
 def test_a_user_of_another_account_cannot_be_brought_in(api, ids, busy, actor, action):
-    before = state(api, busy)
+    before = seen_by_admin(api, busy)
     r = api(actor).post(f"/conversations/{busy}/{action}", json={"user_id": ids[EVE]})
     assert r.status_code == 422, r.get_json()
     assert r.json["error"]["code"] == "invalid"
     assert "user_id" in r.json["error"]["fields"]
-    assert state(api, busy) == before
+    assert seen_by_admin(api, busy) == before
     assert busy not in api(EVE).tab_ids("active") | api(EVE).tab_ids("team")
 
 
 def test_removing_another_accounts_user_as_participant_is_404(api, ids, busy):
-    before = state(api, busy)
+    before = seen_by_admin(api, busy)
     r = api(ADMIN)("DELETE", f"/conversations/{busy}/participants/{ids[EVE]}")
     assert r.status_code == 404, r.get_json()
     assert r.json["error"]["code"] == "not_found"
-    assert state(api, busy) == before
+    assert seen_by_admin(api, busy) == before
