@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app import auth, sms
-    from app.extensions import csrf, db, login_manager, mail, migrate
+    from app.extensions import bootstrap, csrf, db, login_manager, mail, migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE.mkdir(exist_ok=True)
@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
+    bootstrap.init_app(app)
     auth.init_login(login_manager)
     sms.init_app(app)
 

@@ -70,6 +70,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_HASH_METHOD = "scrypt"
     API_PAGE_SIZE = 50
+    BOOTSTRAP_SERVE_LOCAL = True  # never a CDN: the portal works offline and under a strict CSP
 
 
 class TestConfig(Config):

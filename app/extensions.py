@@ -1,5 +1,6 @@
 """Extension instances, bare: create_app binds them to an app."""
 
+from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -27,3 +28,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 mail = Mail()
 csrf = CSRFProtect()
+bootstrap = Bootstrap5()  # Bootstrap's CSS, served by the app itself (BOOTSTRAP_SERVE_LOCAL)

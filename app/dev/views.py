@@ -1,5 +1,7 @@
 """/dev/phone texts any active number as any phone; /dev/outbox lists all the app has sent."""
 
+import contextlib
+
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import and_, or_, select
 
@@ -32,12 +34,12 @@ def thread(phone: str, number: str) -> list[OutboxItem]:
 
 def chosen() -> tuple[str, str]:
     """The phone and number picked in the query string (phone normalised when it can be)."""
-    phone = request.values.get("phone", DEFAULT_PHONE)
-    try:
+    phone, number = request.values.get("phone", DEFAULT_PHONE), request.values.get("number", "")
+    with contextlib.suppress(ValueError):
         phone = phones.normalize(phone)
-    except ValueError:
-        pass
-    return phone, request.values.get("number", "")
+    with contextlib.suppress(ValueError):
+        number = phones.normalize(number)
+    return phone, number
 
 
 @bp.route("/phone")

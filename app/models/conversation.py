@@ -49,6 +49,7 @@ class Conversation(CreatedMixin, db.Model):
         ),
         Index("ix_conversations_claimed_by", "claimed_by_id", "status"),
         Index("ix_conversations_history", "contact_id", "tracking_number_id", "id"),
+        Index("ix_conversations_account_updated", "account_id", "updated_at"),
         # At most one open conversation per pair, so two texts at once cannot open two.
         Index(
             "uq_conversations_open_pair",
@@ -72,6 +73,9 @@ class Conversation(CreatedMixin, db.Model):
     last_message_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_message_preview: Mapped[str] = mapped_column(String(160), default="")
+    # Bumped by every change a portal shows (texts, delivery states, claims, events), so an open
+    # portal asks "anything since?" with one indexed query.
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     tracking_number: Mapped[TrackingNumber] = relationship()
     contact: Mapped[Contact] = relationship()

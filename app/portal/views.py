@@ -1,15 +1,21 @@
 """Portal pages: parse the form, call a service, redirect back to the thread with what happened."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import phones
 from app.models.contact import CONSENT_SOURCES
 from app.portal import bp
 from app.services import claims, consent, inbox, outbound
-from app.services.errors import Conflict, DomainError
+from app.services.errors import Conflict, DomainError, NotFound
 
 TAB_TITLES = {"active": "Active", "team": "Team", "closed": "Closed"}
+AUTO_REPLIES = {
+    "opt_in": "Opt-in text",
+    "opt_out": "Opt-out confirmation",
+    "opt_in_again": "Opt-in again",
+    "help": "Help text",
+}
 
 
 @bp.app_template_filter("phone")
@@ -33,10 +39,53 @@ def current_tab() -> str:
     return tab if tab in TAB_TITLES else "active"
 
 
+def list_context(tab: str) -> dict:
+    items, next_cursor = inbox.page(current_user, tab, request.args.get("cursor"))
+    return {
+        "tab": tab,
+        "tabs": TAB_TITLES,
+        "items": items,
+        "next_cursor": next_cursor,
+        "counts": inbox.unread_counts(current_user),
+    }
+
+
+def thread_context(selected) -> dict:
+    """Everything the thread shows: texts and events in order, history, consent, what one may do."""
+    messages, events = inbox.thread(selected)
+    timeline = sorted(
+        [("message", m.created_at, m) for m in messages]
+        + [("event", e.created_at, e) for e in events],
+        key=lambda row: row[1],
+    )
+    pair = consent.of_conversation(selected)
+    return {
+        "selected": selected,
+        "timeline": timeline,
+        "history": inbox.history(selected),
+        "users": inbox.account_users(current_user),
+        "consent": pair,
+        "opted_out": pair is not None and pair.opted_out,
+        "opt_out_request": consent.opt_out_request(pair, messages),
+        "refusals": claims.refusals(selected, current_user),
+        # An unclaimed conversation offers "Claim and send".
+        "send_refusal": outbound.send_refusal(
+            selected, current_user, claim=selected.claimed_by_id is None
+        ),
+        "consent_sources": CONSENT_SOURCES,
+        "auto_replies": AUTO_REPLIES,
+    }
+
+
+def stamp() -> str:
+    last = inbox.last_change(current_user)
+    return last.isoformat() if last else ""
+
+
 @bp.route("/conversations")
 @login_required
 def conversations():
-    return render_inbox(current_tab())
+    return render_template("portal/inbox.html", since=stamp(), **list_context(current_tab()))
 
 
 @bp.route("/conversations/<id:conversation_id>")
@@ -44,51 +93,56 @@ def conversations():
 def conversation(conversation_id: int):
     selected = inbox.get(current_user, conversation_id)
     inbox.mark_read(selected, current_user)
-    return render_inbox(current_tab(), selected)
+    return render_template(
+        "portal/inbox.html",
+        since=stamp(),
+        **list_context(current_tab()),
+        **thread_context(selected),
+    )
 
 
-def render_inbox(tab: str, selected=None):
-    items, next_cursor = inbox.page(current_user, tab, request.args.get("cursor"))
-    context = {
-        "tab": tab,
-        "tabs": TAB_TITLES,
-        "items": items,
-        "next_cursor": next_cursor,
-        "counts": inbox.unread_counts(current_user),
-        "selected": selected,
-    }
-    if selected is not None:
-        messages, events = inbox.thread(selected)
-        timeline = sorted(
-            [("message", m.created_at, m) for m in messages]
-            + [("event", e.created_at, e) for e in events],
-            key=lambda row: row[1],
-        )
-        pair = consent.of_conversation(selected)
-        context.update(
-            timeline=timeline,
-            history=inbox.history(selected),
-            users=inbox.account_users(current_user),
-            consent=pair,
-            opted_out=pair is not None and pair.opted_out,
-            opt_out_request=consent.opt_out_request(pair, messages),
-            may_send=outbound.may_send(selected, current_user),
-            may_close=claims.may_close(selected, current_user),
-        )
-    return render_template("portal/inbox.html", consent_sources=CONSENT_SOURCES, **context)
+@bp.route("/conversations/changes")
+@login_required
+def changes():
+    """Live updates: 204 when nothing changed since `since`, else the list and thread anew."""
+    now = stamp()
+    if request.args.get("since") == now:
+        return "", 204
+    tab = current_tab()
+    answer = {"since": now, "list": render_template("portal/_list.html", **list_context(tab))}
+    selected_id = request.args.get("selected", type=int)
+    if selected_id:
+        try:
+            selected = inbox.get(current_user, selected_id)
+        except NotFound:
+            answer["thread"] = render_template("portal/_gone.html", tab=tab)
+        else:
+            inbox.mark_read(selected, current_user)
+            answer["thread"] = render_template(
+                "portal/_thread.html", tab=tab, tabs=TAB_TITLES, **thread_context(selected)
+            )
+    return jsonify(answer)
 
 
-def act(conversation_id: int, action, done: str):
-    """Run one action on a conversation the user can see; flash the outcome; back to the thread."""
+def act(conversation_id: int, action, done: str, leaves: bool = False):
+    """Run one action on a conversation the user can see; flash the outcome; back to the thread
+    (or to the list, when the action took the user out of the conversation)."""
     conversation = inbox.get(current_user, conversation_id)
     try:
         action(conversation)
         flash(done, "success")
     except DomainError as e:
         flash(e.message, "danger")
+        leaves = False
+    if leaves:
+        return redirect(url_for("portal.conversations", tab=current_tab()))
     return redirect(
         url_for("portal.conversation", conversation_id=conversation_id, tab=current_tab())
     )
+
+
+def chosen_user():
+    return claims.account_user(current_user, request.form.get("user_id", type=int))
 
 
 @bp.post("/conversations/<id:conversation_id>/claim")
@@ -110,14 +164,11 @@ def release(conversation_id: int):
 @bp.post("/conversations/<id:conversation_id>/reassign")
 @login_required
 def reassign(conversation_id: int):
-    def reassign_to(c):
-        claims.reassign(
-            c,
-            current_user,
-            claims.account_user(current_user, request.form.get("user_id", type=int)),
-        )
-
-    return act(conversation_id, reassign_to, "Conversation reassigned.")
+    return act(
+        conversation_id,
+        lambda c: claims.reassign(c, current_user, chosen_user()),
+        "Conversation reassigned.",
+    )
 
 
 @bp.post("/conversations/<id:conversation_id>/messages")
@@ -134,14 +185,11 @@ def send(conversation_id: int):
 @bp.post("/conversations/<id:conversation_id>/participants")
 @login_required
 def add_participant(conversation_id: int):
-    def add(c):
-        claims.add_participant(
-            c,
-            current_user,
-            claims.account_user(current_user, request.form.get("user_id", type=int)),
-        )
-
-    return act(conversation_id, add, "Participant added.")
+    return act(
+        conversation_id,
+        lambda c: claims.add_participant(c, current_user, chosen_user()),
+        "Participant added.",
+    )
 
 
 @bp.post("/conversations/<id:conversation_id>/participants/<id:user_id>/remove")
@@ -151,6 +199,7 @@ def remove_participant(conversation_id: int, user_id: int):
         conversation_id,
         lambda c: claims.remove_participant(c, current_user, user_id),
         "Participant removed.",
+        leaves=user_id == current_user.id and not current_user.is_admin,
     )
 
 

@@ -12,6 +12,7 @@ from app.services import events
 from app.services.errors import (
     AlreadyClaimed,
     Closed,
+    DomainError,
     Forbidden,
     Invalid,
     NotClaimed,
@@ -59,25 +60,41 @@ def _finish(conversation: Conversation) -> Conversation:
     return conversation
 
 
+def claim_refusal(conversation: Conversation, user: User) -> DomainError | None:
+    """Why the user cannot claim the conversation, or None when they can."""
+    if not conversation.is_open:
+        return Closed("The conversation is closed.")
+    if conversation.claimed_by_id is not None:
+        return AlreadyClaimed(claimed_message(conversation))
+    return None
+
+
 def claim(conversation: Conversation, user: User) -> Conversation:
     """Claim an open, unclaimed conversation; anyone else's claim gets AlreadyClaimed."""
-    if not conversation.is_open:
-        raise Closed("The conversation is closed.")
+    if refusal := claim_refusal(conversation, user):
+        raise refusal
     if not try_claim(conversation, user):
         db.session.rollback()
         db.session.refresh(conversation)
-        if not conversation.is_open:
-            raise Closed("The conversation is closed.")
-        raise AlreadyClaimed(claimed_message(conversation))
+        raise claim_refusal(conversation, user) or AlreadyClaimed(claimed_message(conversation))
     return _finish(conversation)
+
+
+def release_refusal(conversation: Conversation, user: User) -> DomainError | None:
+    """Why the user cannot release the conversation, or None when they can."""
+    if not conversation.is_open:
+        return Closed("The conversation is closed.")
+    if conversation.claimed_by_id is None:
+        return NotClaimed("Nobody has claimed this conversation.")
+    if conversation.claimed_by_id != user.id:
+        return NotClaimer("Only the claimer can release the conversation.")
+    return None
 
 
 def release(conversation: Conversation, user: User) -> Conversation:
     """The claimer gives the conversation back to the team, unclaimed."""
-    if not conversation.is_open:
-        raise Closed("The conversation is closed.")
-    if conversation.claimed_by_id is None:
-        raise NotClaimed("Nobody has claimed this conversation.")
+    if refusal := release_refusal(conversation, user):
+        raise refusal
     if not _update(
         conversation,
         Conversation.status == "open",
@@ -100,12 +117,19 @@ def account_user(actor: User, user_id) -> User:
     return user
 
 
+def reassign_refusal(conversation: Conversation, user: User) -> DomainError | None:
+    """Why the user cannot reassign the conversation, or None when they can."""
+    if not user.is_admin:
+        return Forbidden("Only an admin can reassign a conversation.")
+    if not conversation.is_open:
+        return Closed("The conversation is closed.")
+    return None
+
+
 def reassign(conversation: Conversation, admin: User, target: User) -> Conversation:
     """An admin hands the conversation to another user of the account."""
-    if not admin.is_admin:
-        raise Forbidden("Only an admin can reassign a conversation.")
-    if not conversation.is_open:
-        raise Closed("The conversation is closed.")
+    if refusal := reassign_refusal(conversation, admin):
+        raise refusal
     if conversation.claimed_by_id == target.id:
         return conversation
     if not _update(
@@ -116,12 +140,19 @@ def reassign(conversation: Conversation, admin: User, target: User) -> Conversat
     return _finish(conversation)
 
 
+def participants_refusal(conversation: Conversation, user: User) -> DomainError | None:
+    """Why the user cannot add or remove participants, or None when they can."""
+    if not (user.is_admin or conversation.claimed_by_id == user.id):
+        return Forbidden("Only the claimer or an admin can add participants.")
+    if not conversation.is_open:
+        return Closed("The conversation is closed.")
+    return None
+
+
 def add_participant(conversation: Conversation, actor: User, target: User) -> Conversation:
     """The claimer or an admin brings a user of the account into the conversation."""
-    if not (actor.is_admin or conversation.claimed_by_id == actor.id):
-        raise Forbidden("Only the claimer or an admin can add participants.")
-    if not conversation.is_open:
-        raise Closed("The conversation is closed.")
+    if refusal := participants_refusal(conversation, actor):
+        raise refusal
     if target.id == conversation.claimed_by_id:
         raise Invalid("That user claimed the conversation.", {"user_id": ["Already the claimer."]})
     if target.id in conversation.participant_ids:
@@ -135,8 +166,8 @@ def add_participant(conversation: Conversation, actor: User, target: User) -> Co
 
 def remove_participant(conversation: Conversation, actor: User, user_id: int) -> Conversation:
     """The claimer or an admin removes a participant; a participant may also leave."""
-    if not (actor.is_admin or conversation.claimed_by_id == actor.id or actor.id == user_id):
-        raise Forbidden("Only the claimer or an admin can remove participants.")
+    if actor.id != user_id and (refusal := participants_refusal(conversation, actor)):
+        raise refusal
     if not conversation.is_open:
         raise Closed("The conversation is closed.")
     target = db.session.scalar(
@@ -157,23 +188,37 @@ def remove_participant(conversation: Conversation, actor: User, user_id: int) ->
     return conversation
 
 
-def may_close(conversation: Conversation, user: User) -> bool:
-    return (
+def close_refusal(conversation: Conversation, user: User) -> DomainError | None:
+    """Why the user cannot close the conversation, or None when they can."""
+    if not conversation.is_open:
+        return Closed("The conversation is already closed.")
+    if not (
         user.is_admin
         or conversation.claimed_by_id == user.id
         or user.id in conversation.participant_ids
-    )
+    ):
+        return Forbidden("Only the claimer, a participant or an admin can close it.")
+    return None
 
 
 def close(conversation: Conversation, user: User) -> Conversation:
     """The claimer, a participant or an admin closes; closed is read-only."""
-    if not conversation.is_open:
-        raise Closed("The conversation is already closed.")
-    if not may_close(conversation, user):
-        raise Forbidden("Only the claimer, a participant or an admin can close the conversation.")
+    if refusal := close_refusal(conversation, user):
+        raise refusal
     if not _update(
         conversation, Conversation.status == "open", status="closed", closed_at=utcnow()
     ):
         raise Closed("The conversation is already closed.")
     events.record(conversation, "closed", user)
     return _finish(conversation)
+
+
+def refusals(conversation: Conversation, user: User) -> dict[str, DomainError | None]:
+    """For each action on the conversation, why the user may not take it (None: they may)."""
+    return {
+        "claim": claim_refusal(conversation, user),
+        "release": release_refusal(conversation, user),
+        "reassign": reassign_refusal(conversation, user),
+        "participants": participants_refusal(conversation, user),
+        "close": close_refusal(conversation, user),
+    }

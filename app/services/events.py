@@ -2,12 +2,14 @@
 
 from app.extensions import db
 from app.models import Conversation, ConversationEvent, User
+from app.models.base import utcnow
 
 
 def record(
     conversation: Conversation, type_: str, user: User | None, target: User | None = None
 ) -> None:
     """Add an event to the session; the caller's commit keeps it with the change it records."""
+    conversation.updated_at = utcnow()
     db.session.add(
         ConversationEvent(
             conversation_id=conversation.id,

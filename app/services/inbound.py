@@ -87,6 +87,7 @@ def _receive(
     outcome = consent.on_inbound(contact, number, message, provider_answers, opt_out_type)
     conversation = _conversation_for(number, contact, source, keyword_only=bool(outcome.keyword))
     message.conversation = conversation
+    conversation.updated_at = message.created_at
     if conversation.is_open:
         conversation.last_message_at = conversation.last_inbound_at = message.created_at
         conversation.last_message_preview = body[:160]

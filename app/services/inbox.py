@@ -150,9 +150,9 @@ def thread(conversation: Conversation) -> tuple[list[Message], list[Conversation
     return list(messages), list(events)
 
 
-def history(conversation: Conversation) -> list[Conversation]:
-    """The contact's earlier conversations on the same number, newest first."""
-    return list(
+def history(conversation: Conversation) -> list[tuple[Conversation, list[Message]]]:
+    """The contact's earlier conversations on the same number, newest first, with their texts."""
+    earlier = list(
         db.session.scalars(
             select(Conversation)
             .where(
@@ -162,6 +162,23 @@ def history(conversation: Conversation) -> list[Conversation]:
             )
             .order_by(Conversation.id.desc())
         )
+    )
+    texts: dict[int, list[Message]] = {c.id: [] for c in earlier}
+    if earlier:
+        for message in db.session.scalars(
+            select(Message)
+            .where(Message.conversation_id.in_(texts))
+            .order_by(Message.id)
+            .options(selectinload(Message.sent_by))
+        ):
+            texts[message.conversation_id].append(message)
+    return [(c, texts[c.id]) for c in earlier]
+
+
+def last_change(user: User) -> datetime | None:
+    """When anything in the user's account last changed that a portal shows (one indexed query)."""
+    return db.session.scalar(
+        select(func.max(Conversation.updated_at)).where(Conversation.account_id == user.account_id)
     )
 
 

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Conversation, Message, User
 from app.models.base import utcnow
 from app.services import claims, consent
-from app.services.errors import Closed, Invalid, NotClaimed, NotClaimer, OptedOut
+from app.services.errors import Closed, DomainError, Invalid, NotClaimed, NotClaimer, OptedOut
 from app.sms import SendError, provider
 
 log = logging.getLogger(__name__)
@@ -42,20 +42,31 @@ def may_send(conversation: Conversation, user: User) -> bool:
     return conversation.claimed_by_id == user.id or user.id in conversation.participant_ids
 
 
-def reply(conversation: Conversation, user: User, body, claim: bool = False) -> Message:
-    """Send an agent's text; with claim=True an unclaimed conversation is claimed in the same step.
+def send_refusal(conversation: Conversation, user: User, claim: bool = False) -> DomainError | None:
+    """Why the user cannot send in the conversation (claiming first when `claim`), or None.
 
-    Checked in the order of SPEC §3: body, closed, not claimed, not the claimer, opted out.
+    Checked in the order of SPEC §3: closed, not claimed, not the claimer, opted out.
     """
-    body = check_body(body)
     if not conversation.is_open:
-        raise Closed("The conversation is closed.")
+        return Closed("The conversation is closed.")
     if conversation.claimed_by_id is None and not claim:
-        raise NotClaimed("Claim the conversation before replying.")
+        return NotClaimed("Claim the conversation before replying.")
     if conversation.claimed_by_id is not None and not may_send(conversation, user):
-        raise NotClaimer(claims.claimed_message(conversation))
+        return NotClaimer(
+            f"Only {conversation.claimed_by.name} and participants can reply."
+            if not claim
+            else claims.claimed_message(conversation)
+        )
     if consent.is_opted_out(conversation.contact_id, conversation.tracking_number_id):
-        raise OptedOut("The contact has opted out of texts from this number.")
+        return OptedOut("The contact has opted out of texts from this number.")
+    return None
+
+
+def reply(conversation: Conversation, user: User, body, claim: bool = False) -> Message:
+    """Send an agent's text; with claim=True an unclaimed one is claimed first, in one step."""
+    body = check_body(body)
+    if refusal := send_refusal(conversation, user, claim):
+        raise refusal
     if conversation.claimed_by_id is None and not claims.try_claim(conversation, user):
         db.session.rollback()
         db.session.refresh(conversation)
@@ -106,6 +117,7 @@ def queue(
         created_at=now,
     )
     db.session.add(message)
+    conversation.updated_at = now
     if not purpose:  # an auto-reply would hide the customer's text from the list
         conversation.last_message_at = now
         conversation.last_message_preview = body[:160]
@@ -124,6 +136,7 @@ def deliver(message_id: int) -> None:
     ):
         message.status = "blocked"
         message.error_message = "The contact opted out before this text was sent."
+        conversation.updated_at = utcnow()
         db.session.commit()
         return
     try:
@@ -139,6 +152,7 @@ def deliver(message_id: int) -> None:
     else:
         message.provider_sid = result.sid
         message.status = result.status
+    conversation.updated_at = utcnow()
     db.session.commit()
 
 
@@ -165,5 +179,6 @@ def apply_status(sid: str, status: str, error_code: str | None = None) -> bool:
         message.status = status
         if error_code:
             message.error_code = error_code
+        message.conversation.updated_at = utcnow()
         db.session.commit()
     return True

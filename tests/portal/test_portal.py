@@ -76,7 +76,7 @@ def test_claim_and_send_then_close_from_the_thread(app, acme, client, browser):
     assert "delivered" in page
     page = bob.post(f"/conversations/{conversation_id}/close").text
     assert "Conversation closed." in page
-    assert "This conversation is closed." in page
+    assert "The conversation is closed." in page
     assert "Yes, 9 to 5." in bob.get("/conversations?tab=closed").text
 
 

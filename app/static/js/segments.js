@@ -26,13 +26,18 @@
       " (" + r.encoding + ")";
   }
 
-  window.SmsSegments = { count: count, describe: describe };
-  var areas = document.querySelectorAll("textarea[data-segments]");
-  Array.prototype.forEach.call(areas, function (area) {
-    var out = document.getElementById(area.getAttribute("data-segments"));
-    if (!out) return;
-    var update = function () { out.textContent = describe(count(area.value)); };
-    area.addEventListener("input", update);
-    update();
-  });
+  // Attach the live count to every <textarea data-segments> below `root` (again after a swap).
+  function bind(root) {
+    var areas = (root || document).querySelectorAll("textarea[data-segments]");
+    Array.prototype.forEach.call(areas, function (area) {
+      var out = document.getElementById(area.getAttribute("data-segments"));
+      if (!out || area.disabled) return;
+      var update = function () { out.textContent = describe(count(area.value)); };
+      area.addEventListener("input", update);
+      update();
+    });
+  }
+
+  window.SmsSegments = { count: count, describe: describe, bind: bind };
+  bind(document);
 })();

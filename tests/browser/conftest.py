@@ -1,0 +1,68 @@
+"""Browser fixtures: the app served on a local port, and headless Chromium: Debian's, by Playwright.
+Without Chromium these tests skip loudly, except on CI, where that is a failure."""
+
+import os
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import ON_CI, PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test app on a real HTTP server in a background thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
+        if ON_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_as(chromium, live_server):
+    """`open_as("bob@acme.test")` → a logged-in page in its own browser context."""
+    contexts = []
+
+    def open_as(email: str | None = None, width: int = 1280, height: int = 800):
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(5000)
+        if email:
+            page.goto(f"{live_server}/login")
+            page.fill("#email", email)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live_server}/conversations*")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

@@ -1,0 +1,49 @@
+"""Live updates: an open portal asks "anything since?" and gets 204, or the list and thread anew."""
+
+from tests.conftest import CUSTOMER, NUM, text_in
+
+
+def test_nothing_new_is_204_and_a_new_text_redraws_list_and_thread(app, acme, client, browser, api):
+    text_in(client, CUSTOMER, NUM, "First text")
+    (item,) = api("bob@acme.test").tab("active")
+    bob = browser("bob@acme.test")
+    url = f"/conversations/changes?tab=active&selected={item['id']}"
+    first = bob.client.get(url)
+    assert first.status_code == 200
+    since = first.json["since"]
+    assert "First text" in first.json["list"] and "First text" in first.json["thread"]
+    assert bob.client.get(f"{url}&since={since}").status_code == 204
+    text_in(client, CUSTOMER, NUM, "Second text")
+    again = bob.client.get(f"{url}&since={since}")
+    assert again.status_code == 200
+    assert "Second text" in again.json["list"] and "Second text" in again.json["thread"]
+    assert again.json["since"] > since
+
+
+def test_a_claim_by_someone_else_is_a_change(app, acme, client, browser, api):
+    text_in(client, CUSTOMER, NUM, "Hello")
+    (item,) = api("bob@acme.test").tab("active")
+    cat = browser("cat@acme.test")
+    since = cat.client.get("/conversations/changes?tab=active").json["since"]
+    api("bob@acme.test").post(f"/conversations/{item['id']}/claim")
+    answer = cat.client.get(f"/conversations/changes?tab=active&since={since}")
+    assert answer.status_code == 200
+    assert "No conversations here." in answer.json["list"]
+
+
+def test_a_conversation_one_may_no_longer_see_says_so(app, acme, client, browser, api):
+    text_in(client, CUSTOMER, NUM, "Hello")
+    (item,) = api("bob@acme.test").tab("active")
+    bob = api("bob@acme.test")
+    bob.post(f"/conversations/{item['id']}/claim")
+    users = {u["email"]: u["id"] for u in bob.get("/users").json["items"]}
+    bob.post(f"/conversations/{item['id']}/participants", json={"user_id": users["dan@acme.test"]})
+    dan = browser("dan@acme.test")
+    bob("DELETE", f"/conversations/{item['id']}/participants/{users['dan@acme.test']}")
+    answer = dan.client.get(f"/conversations/changes?tab=active&selected={item['id']}")
+    assert "no longer yours to see" in answer.json["thread"]
+    assert "Hello" not in answer.json["thread"]
+
+
+def test_changes_need_a_login(client, acme):
+    assert client.get("/conversations/changes").status_code == 302
