@@ -61,6 +61,7 @@ class Config:
         "MAIL_DEFAULT_SENDER", "SMS Conversations <no-reply@localhost>"
     )
     TELECOM_EMAIL = os.environ.get("TELECOM_EMAIL", "")
+    MAIL_SUPPRESS_SEND = False  # with a MAIL_SERVER, mail is sent, in tests too (to a local server)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

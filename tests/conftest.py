@@ -275,3 +275,45 @@ def conversation_id(acme, client, api) -> int:
     assert text_in(client, CUSTOMER, NUM, "Hi, my sink is leaking").status_code == 200
     (item,) = api("bob@acme.test").tab("active")
     return item["id"]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """What a real SMTP server (aiosmtpd, in this process) received."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server on a free local port, and the app pointed at it; yields its Inbox."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    state = app.extensions["mail"]
+    monkeypatch.setattr(state, "server", "127.0.0.1")
+    monkeypatch.setattr(state, "port", port)
+    monkeypatch.setattr(state, "suppress", False)
+    yield inbox
+    controller.stop()

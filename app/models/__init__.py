@@ -11,10 +11,12 @@ from app.models.conversation import (
 )
 from app.models.number import SmsUser, TrackingNumber
 from app.models.outbox import OutboxItem
+from app.models.registration import CarrierRegistration
 
 __all__ = [
     "Account",
     "ApiToken",
+    "CarrierRegistration",
     "Consent",
     "ConsentEvent",
     "Contact",
