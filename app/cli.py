@@ -79,7 +79,9 @@ def create_number(account_name, number, label, type_, sms_users, activate):
     account = account_named(account_name)
     users = [user_with_email(email) for email in sms_users]
     try:
-        tracking_number = directory.create_number(account, number, label, type_, users, activate)
+        tracking_number = directory.create_number(
+            account, number, label, type_, users, activate, at_once=True
+        )
     except DomainError as e:
         fail(e)
     number, state = tracking_number.number, tracking_number.sms_state

@@ -31,6 +31,11 @@ def flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def listed(name: str) -> list[str]:
+    """A comma-separated environment variable as a list."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 class Config:
     """Settings of a running app; every value can be overridden by create_app(config)."""
 
@@ -45,10 +50,11 @@ class Config:
     TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
     TWILIO_ADVANCED_OPT_OUT = flag("TWILIO_ADVANCED_OPT_OUT")
     NOTIFY_FROM_NUMBER = os.environ.get("NOTIFY_FROM_NUMBER", "")
-    # The simulated carrier answers texts to these phones with "recipient unsubscribed" (21610).
-    SIMULATOR_UNSUBSCRIBED = [
-        p.strip() for p in os.environ.get("SIMULATOR_UNSUBSCRIBED", "").split(",") if p.strip()
-    ]
+    # The simulated carrier answers texts to these phones with "recipient unsubscribed" (21610),
+    # refuses to turn SMS on for these numbers, and takes this long to (de)activate one.
+    SIMULATOR_UNSUBSCRIBED = listed("SIMULATOR_UNSUBSCRIBED")
+    SIMULATOR_REFUSE = listed("SIMULATOR_REFUSE")
+    SIMULATOR_ACTIVATION_SECONDS = float(os.environ.get("SIMULATOR_ACTIVATION_SECONDS", "5"))
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
@@ -80,6 +86,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing: the suite creates many users
+    SIMULATOR_ACTIVATION_SECONDS = 0.0
     PUBLIC_BASE_URL = "http://localhost"
     SMS_PROVIDER = "simulator"
     TWILIO_AUTH_TOKEN = "test-auth-token"

@@ -6,6 +6,9 @@ configured they run in this process right away, so the embedded default needs no
 
 import functools
 import logging
+import threading
+
+from flask import current_app
 
 from app.extensions import db
 
@@ -22,13 +25,28 @@ class Job:
     def __call__(self, *args):
         return self.fn(*args)
 
-    def delay(self, *args) -> None:
-        """Run the job after the caller's commit; a failure is logged, never raised."""
+    def delay(self, *args, countdown: float = 0) -> None:
+        """Run the job after the caller's commit (or `countdown` seconds later, in a thread of this
+        process); a failure is logged, never raised."""
+        if countdown > 0:
+            app = current_app._get_current_object()
+            timer = threading.Timer(countdown, self._run_in, (app, args))
+            timer.daemon = True
+            timer.start()
+            return
+        self._run(args)
+
+    def _run(self, args) -> None:
         try:
             self.fn(*args)
         except Exception:
             db.session.rollback()
             log.exception("job %s%r failed", self.fn.__name__, args)
+
+    def _run_in(self, app, args) -> None:
+        with app.app_context():
+            self._run(args)
+            db.session.remove()
 
 
 def job(fn) -> Job:

@@ -237,9 +237,13 @@ class Browser:
     def get(self, url: str):
         return self.client.get(url, follow_redirects=True)
 
+    def token(self) -> str:
+        """A CSRF token of this session, as a page would carry it."""
+        return csrf_token(self.client.get("/conversations").text)
+
     def post(self, url: str, **data):
-        token = csrf_token(self.client.get("/conversations").text)
-        return self.client.post(url, data={"csrf_token": token, **data}, follow_redirects=True)
+        data = {"csrf_token": self.token(), **data}
+        return self.client.post(url, data=data, follow_redirects=True)
 
 
 @pytest.fixture

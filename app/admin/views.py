@@ -4,36 +4,277 @@ import csv
 import io
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import phones
 from app.admin import admin_required, bp
 from app.extensions import db
-from app.models import SmsUser, TrackingNumber
+from app.models import SmsUser, TrackingNumber, User
+from app.models.account import ROLES
 from app.models.contact import CONSENT_SOURCES
+from app.models.number import MAX_SMS_USERS
 from app.segments import count
-from app.services import consent, sms_texts
-from app.services.errors import Invalid
+from app.services import activation, consent, directory, people, sms_texts
+from app.services.errors import DomainError, Invalid
 
 
-def account_numbers() -> list[TrackingNumber]:
+def account_numbers(archived: bool = False) -> list[TrackingNumber]:
+    """The account's tracking numbers (not archived ones, unless asked), with their SMS users."""
     return list(
         db.session.scalars(
             select(TrackingNumber)
-            .where(TrackingNumber.account_id == current_user.account_id)
+            .where(
+                TrackingNumber.account_id == current_user.account_id,
+                TrackingNumber.archived_at.is_not(None)
+                if archived
+                else TrackingNumber.archived_at.is_(None),
+            )
             .order_by(TrackingNumber.id)
             .options(selectinload(TrackingNumber.sms_users).selectinload(SmsUser.user))
         )
     )
 
 
-@bp.route("/numbers")
+def account_number(number_id: int) -> TrackingNumber:
+    """One of the account's numbers, or 404 (never another account's)."""
+    number = db.session.get(TrackingNumber, number_id)
+    if number is None or number.account_id != current_user.account_id or number.archived_at:
+        abort(404)
+    return number
+
+
+def account_users() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.account_id == current_user.account_id)
+            .order_by(User.first_name, User.last_name, User.id)
+        )
+    )
+
+
+@bp.route("/numbers", methods=["GET", "POST"])
 @admin_required
 def numbers():
-    """The account's tracking numbers with their SMS state and SMS users."""
-    return render_template("admin/numbers.html", numbers=account_numbers())
+    """The account's tracking numbers: list, add (SMS on while adding, with its SMS users)."""
+    errors, form, status = {}, {}, 200
+    if request.method == "POST":
+        form = request.form
+        users = {u.id: u for u in account_users()}
+        chosen = [users[i] for i in request.form.getlist("sms_user", type=int) if i in users]
+        try:
+            number = directory.create_number(
+                current_user.account,
+                form.get("number", ""),
+                form.get("label", ""),
+                form.get("type", "local"),
+                chosen,
+                activate=form.get("sms") == "on",
+            )
+        except Invalid as e:
+            errors, status = e.fields, 422
+            flash(e.message, "danger")
+        else:
+            flash(f"{phones.pretty(number.number)} added.", "success")
+            return redirect(url_for("admin.numbers"))
+    numbers = account_numbers()
+    return (
+        render_template(
+            "admin/numbers.html",
+            numbers=numbers,
+            archived=account_numbers(archived=True),
+            users=[u for u in account_users() if u.active],
+            errors=errors,
+            form=form,
+            pending=any(n.sms_state.startswith("pending") for n in numbers),
+        ),
+        status,
+    )
+
+
+def number_action(number_id: int, action, done: str):
+    """Run one change on a number; flash what happened; back to the numbers page."""
+    number = account_number(number_id)
+    try:
+        message = action(number)
+        flash(message or done, "success")
+    except DomainError as e:
+        flash(e.message + "".join(f" {' '.join(v)}" for v in e.fields.values()), "danger")
+    return redirect(url_for("admin.numbers"))
+
+
+@bp.post("/numbers/<id:number_id>/label")
+@admin_required
+def rename_number(number_id: int):
+    return number_action(
+        number_id,
+        lambda n: directory.rename_number(n, request.form.get("label", "")),
+        "Label saved.",
+    )
+
+
+@bp.post("/numbers/<id:number_id>/sms")
+@admin_required
+def toggle_sms(number_id: int):
+    on = request.form.get("sms") == "on"
+    return number_action(
+        number_id,
+        lambda n: activation.request(n, on=on),
+        "Turning SMS on: waiting for the carrier."
+        if on
+        else "Turning SMS off: waiting for the carrier.",
+    )
+
+
+@bp.post("/numbers/<id:number_id>/remove")
+@admin_required
+def remove_number(number_id: int):
+    def remove(number):
+        pretty = phones.pretty(number.number)
+        if directory.remove_number(number) == "archived":
+            return f"{pretty} archived: its conversations are kept."
+        return f"{pretty} removed."
+
+    return number_action(number_id, remove, "Removed.")
+
+
+@bp.route("/numbers/<id:number_id>/sms-users", methods=["GET", "POST"])
+@admin_required
+def sms_users(number_id: int):
+    """Who is notified of a number's texts: up to five users, each by e-mail and/or SMS."""
+    number = account_number(number_id)
+    users = [u for u in account_users() if u.active]
+    errors, status, new = {}, 200, {}
+    if request.method == "POST" and request.form.get("action") == "new":
+        new = request.form
+        try:
+            user = directory.add_new_sms_user(
+                number,
+                new.get("first_name", ""),
+                new.get("last_name", ""),
+                new.get("email", ""),
+                new.get("phone", ""),
+                notify_email=new.get("notify_email") == "on",
+                notify_sms=new.get("notify_sms") == "on",
+            )
+        except Invalid as e:
+            errors, status = {f"new_{k}": v for k, v in e.fields.items()}, 422
+            flash(e.message, "danger")
+        else:
+            flash(f"{user.name} was created (identified-only) and added.", "success")
+            return redirect(url_for("admin.sms_users", number_id=number.id))
+    elif request.method == "POST":
+        by_id = {u.id: u for u in users}
+        choices = [
+            directory.SmsUserChoice(
+                by_id[i],
+                email=request.form.get(f"email_{i}") == "on",
+                sms=request.form.get(f"sms_{i}") == "on",
+            )
+            for i in request.form.getlist("user", type=int)
+            if i in by_id
+        ]
+        try:
+            directory.set_sms_users(number, choices)
+        except Invalid as e:
+            errors, status = e.fields, 422
+            flash(e.message, "danger")
+        else:
+            flash("SMS users saved.", "success")
+            return redirect(url_for("admin.numbers"))
+    current = {row.user_id: row for row in number.sms_users}
+    return (
+        render_template(
+            "admin/sms_users.html",
+            number=number,
+            users=users,
+            current=current,
+            errors=errors,
+            posted=request.form if status != 200 and not new else None,
+            new=new,
+            max_users=MAX_SMS_USERS,
+        ),
+        status,
+    )
+
+
+@bp.route("/people", methods=["GET", "POST"])
+@admin_required
+def people_page():
+    """The account's users: role and state; invite someone."""
+    errors, form, status = {}, {}, 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            user = people.invite(
+                current_user.account,
+                current_user,
+                form.get("email", ""),
+                form.get("first_name", ""),
+                form.get("last_name", ""),
+                form.get("role", "agent"),
+                form.get("phone", ""),
+            )
+        except Invalid as e:
+            errors, status = e.fields, 422
+            flash(e.message, "danger")
+        else:
+            flash(f"Invitation sent to {user.email}.", "success")
+            return redirect(url_for("admin.people_page"))
+    return (
+        render_template(
+            "admin/people.html", users=account_users(), errors=errors, form=form, roles=ROLES
+        ),
+        status,
+    )
+
+
+def person_action(user_id: int, action, done: str):
+    user = people.account_user(current_user, user_id)
+    try:
+        action(user)
+        flash(done.format(name=user.name), "success")
+    except DomainError as e:
+        flash(e.message + "".join(f" {' '.join(v)}" for v in e.fields.values()), "danger")
+    return redirect(url_for("admin.people_page"))
+
+
+@bp.post("/people/<id:user_id>/role")
+@admin_required
+def person_role(user_id: int):
+    role = request.form.get("role", "")
+    return person_action(
+        user_id, lambda u: people.set_role(current_user, u, role), "{name} is now " + role + "."
+    )
+
+
+@bp.post("/people/<id:user_id>/deactivate")
+@admin_required
+def person_deactivate(user_id: int):
+    return person_action(
+        user_id, lambda u: people.set_active(current_user, u, False), "{name} is deactivated."
+    )
+
+
+@bp.post("/people/<id:user_id>/reactivate")
+@admin_required
+def person_reactivate(user_id: int):
+    return person_action(
+        user_id, lambda u: people.set_active(current_user, u, True), "{name} is active again."
+    )
+
+
+@bp.post("/people/<id:user_id>/invite")
+@admin_required
+def person_reinvite(user_id: int):
+    def reinvite(user):
+        people.send_invitation(user, current_user)
+        db.session.commit()
+
+    return person_action(user_id, reinvite, "A new invitation went to {name}.")
 
 
 @bp.route("/customization/sms", methods=["GET", "POST"])

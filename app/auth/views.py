@@ -10,6 +10,8 @@ from wtforms.validators import DataRequired
 
 from app.auth import bp
 from app.models import User
+from app.services import people
+from app.services.errors import DomainError
 
 
 class LoginForm(FlaskForm):
@@ -52,3 +54,33 @@ def logout():
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired()])
+    confirm = PasswordField("Repeat it", validators=[DataRequired()])
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """An invited user chooses a password with their signed link, then is logged in."""
+    try:
+        user = people.user_for_link(token)
+    except DomainError as e:
+        return render_template("error.html", status=400, message=e.message), 400
+    form = SetPasswordForm()
+    error = None
+    if form.validate_on_submit():
+        if form.password.data != form.confirm.data:
+            error = "The two passwords differ."
+        else:
+            try:
+                people.set_password(user, form.password.data)
+            except DomainError as e:
+                error = " ".join(sum(e.fields.values(), [])) or e.message
+            else:
+                login_user(user)
+                flash("Your password is set. Welcome!", "success")
+                return redirect(url_for("portal.index"))
+    status = 422 if error else 200
+    return render_template("auth/set_password.html", form=form, user=user, error=error), status

@@ -10,8 +10,9 @@ from app.services.errors import Conflict, Invalid
 from app.sms import ActivationError, provider
 
 
-def request(number: TrackingNumber, on: bool) -> None:
-    """Turn SMS on or off: enter the pending state and ask the provider in a job."""
+def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
+    """Turn SMS on or off: enter the pending state and ask the provider in a job (which waits as
+    long as the provider takes, unless `at_once`: the command line cannot wait for it)."""
     if number.sms_state.startswith("pending"):
         raise Conflict(
             "SMS is already being turned on or off for this number; wait for it to finish."
@@ -31,7 +32,7 @@ def request(number: TrackingNumber, on: bool) -> None:
         number.sms_state = "pending_deactivation"
     number.sms_error = None
     db.session.commit()
-    jobs.activate_number.delay(number.id)
+    jobs.activate_number.delay(number.id, countdown=0 if at_once else provider().activation_delay)
 
 
 def complete(number_id: int) -> None:

@@ -36,7 +36,9 @@ def _create() -> None:
     admin, bob, cat = users
     numbers = []
     for number, label, type_ in NUMBERS:
-        numbers.append(directory.create_number(account, number, label, type_, [bob, cat], True))
+        numbers.append(
+            directory.create_number(account, number, label, type_, [bob, cat], True, at_once=True)
+        )
     main, emergency = numbers
 
     inbound.receive(

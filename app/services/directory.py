@@ -2,13 +2,24 @@
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from app import phones
 from app.extensions import db
-from app.models import Account, ApiToken, SmsUser, TrackingNumber, User
+from app.models import (
+    Account,
+    ApiToken,
+    Consent,
+    Conversation,
+    Message,
+    SmsUser,
+    TrackingNumber,
+    User,
+)
 from app.models.account import ROLES
+from app.models.base import utcnow
 from app.models.number import MAX_SMS_USERS, NUMBER_TYPES
 from app.services import activation
 from app.services.errors import Conflict, Invalid
@@ -28,7 +39,7 @@ def create_account(name: str) -> Account:
     return account
 
 
-def create_user(
+def new_user(
     account: Account,
     email: str,
     first_name: str,
@@ -37,7 +48,8 @@ def create_user(
     password: str | None = None,
     phone: str | None = None,
 ) -> User:
-    """A user of the account; identified-only users have no password."""
+    """A user of the account, added to the session (not committed); identified-only users have
+    no password."""
     errors: dict[str, list[str]] = {}
     email = (email or "").strip().lower()
     if not EMAIL.match(email):
@@ -63,15 +75,31 @@ def create_user(
         raise Invalid("The user could not be created.", errors)
     user = User(
         account=account,
+        account_id=account.id,
         email=email,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         role=role,
         phone=phone or None,
+        active=True,
     )
     if password:
         user.set_password(password)
     db.session.add(user)
+    return user
+
+
+def create_user(
+    account: Account,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    password: str | None = None,
+    phone: str | None = None,
+) -> User:
+    """A user of the account, saved."""
+    user = new_user(account, email, first_name, last_name, role, password=password, phone=phone)
     db.session.commit()
     return user
 
@@ -91,6 +119,7 @@ def create_number(
     type_: str = "local",
     sms_users: Sequence[User] = (),
     activate: bool = False,
+    at_once: bool = False,
 ) -> TrackingNumber:
     """A tracking number of the account with its SMS users (e-mail on), SMS turned on if asked.
 
@@ -124,38 +153,136 @@ def create_number(
         db.session.add(SmsUser(tracking_number=tracking_number, user=user, notify_email=True))
     db.session.commit()
     if activate:
-        activation.request(tracking_number, on=True)
+        activation.request(tracking_number, on=True, at_once=at_once)
     return tracking_number
 
 
-def add_sms_user(
-    number: TrackingNumber, user: User, email: bool = True, sms: bool = False
-) -> SmsUser:
-    """Make a user of the number's account one of its (at most five) SMS users."""
-    if user.account_id != number.account_id:
-        raise Invalid("No such user in this account.", {"user_id": ["Not a user of this account."]})
-    if not (email or sms):
-        raise Invalid(
-            "Choose e-mail, SMS or both.", {"notify": ["At least one of e-mail and SMS."]}
-        )
-    if sms and not user.phone:
-        raise Invalid(
-            f"{user.name} has no phone number.", {"notify_sms": ["SMS needs a phone number."]}
-        )
-    existing = db.session.scalar(
-        select(SmsUser).where(SmsUser.tracking_number_id == number.id, SmsUser.user_id == user.id)
-    )
-    if existing is None:
-        count = db.session.scalar(
-            select(func.count()).select_from(SmsUser).where(SmsUser.tracking_number_id == number.id)
-        )
-        if count >= MAX_SMS_USERS:
-            raise Invalid(
-                f"A number has at most {MAX_SMS_USERS} SMS users.",
-                {"sms_users": [f"At most {MAX_SMS_USERS} SMS users."]},
-            )
-        existing = SmsUser(tracking_number=number, user=user)
-        db.session.add(existing)
-    existing.notify_email, existing.notify_sms = email, sms
+@dataclass(frozen=True)
+class SmsUserChoice:
+    """One SMS user of a number as the admin picked them: who, and by which channels."""
+
+    user: User
+    email: bool = True
+    sms: bool = False
+
+
+def _check_sms_users(number: TrackingNumber, choices: Sequence[SmsUserChoice]) -> None:
+    """The rules of SPEC §2.2, for the whole set at once: Invalid naming what is wrong."""
+    errors: dict[str, list[str]] = {}
+    if len({c.user.id for c in choices}) != len(choices):
+        errors["sms_users"] = ["Each user once."]
+    if len(choices) > MAX_SMS_USERS:
+        errors["sms_users"] = [
+            f"A number has at most {MAX_SMS_USERS} SMS users; {len(choices)} were chosen."
+        ]
+    if not choices and number.sms_state in ("active", "pending_activation"):
+        errors["sms_users"] = ["SMS is on for this number: it needs at least one SMS user."]
+    for c in choices:
+        if c.user.account_id != number.account_id or not c.user.active:
+            errors[f"user_{c.user.id}"] = ["Not an active user of this account."]
+        elif not (c.email or c.sms):
+            errors[f"user_{c.user.id}"] = [f"{c.user.name}: choose e-mail, SMS or both."]
+        elif c.sms and not c.user.phone:
+            errors[f"user_{c.user.id}"] = [f"{c.user.name} has no phone number for SMS."]
+    if errors:
+        raise Invalid("The SMS users were not changed.", errors)
+
+
+def set_sms_users(number: TrackingNumber, choices: Sequence[SmsUserChoice]) -> None:
+    """Make exactly these the number's SMS users (1 to 5 while SMS is on), in one step."""
+    _check_sms_users(number, choices)
+    wanted = {c.user.id: c for c in choices}
+    for row in list(number.sms_users):
+        if row.user_id not in wanted:
+            number.sms_users.remove(row)
+    have = {row.user_id: row for row in number.sms_users}
+    for user_id, choice in wanted.items():
+        row = have.get(user_id)
+        if row is None:
+            row = SmsUser(tracking_number=number, user=choice.user)
+            db.session.add(row)
+        row.notify_email, row.notify_sms = choice.email, choice.sms
     db.session.commit()
-    return existing
+
+
+def add_new_sms_user(
+    number: TrackingNumber,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    notify_email: bool = True,
+    notify_sms: bool = False,
+) -> User:
+    """Create an identified-only user (reached only by the links they are sent) and make them an
+    SMS user of the number; nothing is written unless both succeed."""
+    if len(number.sms_users) >= MAX_SMS_USERS:
+        raise Invalid(
+            f"A number has at most {MAX_SMS_USERS} SMS users.",
+            {"sms_users": [f"At most {MAX_SMS_USERS} SMS users: remove one first."]},
+        )
+    errors: dict[str, list[str]] = {}
+    if not (phone or "").strip():
+        errors["phone"] = ["Required."]
+    if not (notify_email or notify_sms):
+        errors["notify"] = ["Choose e-mail, SMS or both."]
+    try:
+        user = new_user(number.account, email, first_name, last_name, "identified", phone=phone)
+    except Invalid as e:
+        errors = {**e.fields, **errors}
+    if errors:
+        raise Invalid("The new user could not be added.", errors)
+    choices = [SmsUserChoice(r.user, r.notify_email, r.notify_sms) for r in number.sms_users]
+    choices.append(SmsUserChoice(user, notify_email, notify_sms))
+    try:
+        _check_sms_users(number, choices)
+    except Invalid:
+        db.session.rollback()
+        raise
+    db.session.add(
+        SmsUser(tracking_number=number, user=user, notify_email=notify_email, notify_sms=notify_sms)
+    )
+    db.session.commit()
+    return user
+
+
+def rename_number(number: TrackingNumber, label: str) -> None:
+    """Change a number's label."""
+    if not (label or "").strip():
+        raise Invalid("A number needs a label.", {"label": ["Required."]})
+    if len(label.strip()) > 120:
+        raise Invalid("The label is too long.", {"label": ["At most 120 characters."]})
+    number.label = label.strip()
+    db.session.commit()
+
+
+def remove_number(number: TrackingNumber) -> str:
+    """Remove a number: deleted when nothing refers to it, else archived so its history stays.
+
+    Refused while SMS is on (or changing) and while it has open conversations. Returns
+    "deleted" or "archived".
+    """
+    if number.sms_state != "off":
+        raise Conflict("Turn SMS off for this number before removing it.")
+    open_count = db.session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(Conversation.tracking_number_id == number.id, Conversation.status == "open")
+    )
+    if open_count:
+        raise Conflict(
+            f"This number has {open_count} open conversation{'s' if open_count > 1 else ''}: "
+            "close them first."
+        )
+    referenced = db.session.scalar(
+        select(Message.id).where(Message.tracking_number_id == number.id).limit(1)
+    ) or db.session.scalar(
+        select(Consent.id).where(Consent.tracking_number_id == number.id).limit(1)
+    )
+    if referenced:
+        number.archived_at = utcnow()
+        db.session.commit()
+        return "archived"
+    db.session.delete(number)
+    db.session.commit()
+    return "deleted"

@@ -35,6 +35,8 @@ class Provider:
     """The operations every SMS provider implements."""
 
     name = "base"
+    # How long to wait before asking whether a number's (de)activation went through.
+    activation_delay = 0.0
 
     def send(self, sender: str, to: str, body: str) -> SendResult:
         """Hand one text to the carrier."""
@@ -56,7 +58,11 @@ def init_app(app) -> None:
     name = app.config["SMS_PROVIDER"]
     if name != "simulator":
         raise RuntimeError(f"SMS_PROVIDER={name!r} is not available; use 'simulator'")
-    app.extensions["sms"] = SimulatedCarrier(frozenset(app.config["SIMULATOR_UNSUBSCRIBED"]))
+    app.extensions["sms"] = SimulatedCarrier(
+        unsubscribed=frozenset(app.config["SIMULATOR_UNSUBSCRIBED"]),
+        refuse=frozenset(app.config["SIMULATOR_REFUSE"]),
+        activation_delay=app.config["SIMULATOR_ACTIVATION_SECONDS"],
+    )
 
 
 def provider() -> Provider:

@@ -4,7 +4,7 @@ import secrets
 
 from app.extensions import db
 from app.models.outbox import OutboxItem
-from app.sms import Provider, SendError, SendResult
+from app.sms import ActivationError, Provider, SendError, SendResult
 
 
 def new_sid() -> str:
@@ -17,9 +17,17 @@ class SimulatedCarrier(Provider):
 
     name = "simulator"
 
-    def __init__(self, unsubscribed: frozenset[str] = frozenset()):
-        # Phones the simulated carrier treats as having opted out at the carrier level.
+    def __init__(
+        self,
+        unsubscribed: frozenset[str] = frozenset(),
+        refuse: frozenset[str] = frozenset(),
+        activation_delay: float = 0.0,
+    ):
+        # Phones that opted out at the carrier, numbers the carrier will not turn SMS on for, and
+        # how long a (de)activation takes: so both paths of the admin's toggle can be seen.
         self.unsubscribed = unsubscribed
+        self.refuse = refuse
+        self.activation_delay = activation_delay
 
     def send(self, sender: str, to: str, body: str) -> SendResult:
         if to in self.unsubscribed:
@@ -31,10 +39,20 @@ class SimulatedCarrier(Provider):
         return SendResult(sid=sid, status="delivered")
 
     def activate(self, number: str) -> None:
-        """Nothing to point anywhere: the simulated phone posts to the app itself."""
+        """Nothing to point anywhere (the simulated phone posts to the app itself), unless told
+        to refuse this number."""
+        if number in self.refuse:
+            raise ActivationError(
+                "The carrier refused to turn SMS on for this number: it is not registered for "
+                "messaging (simulated)."
+            )
 
     def deactivate(self, number: str) -> None:
-        """Nothing to detach."""
+        """Nothing to detach, unless told to refuse this number."""
+        if number in self.refuse:
+            raise ActivationError(
+                "The carrier did not answer the request to turn SMS off (simulated)."
+            )
 
 
 def phone_sends(phone: str, number: str, body: str) -> str:

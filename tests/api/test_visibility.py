@@ -49,7 +49,11 @@ class Scene:
 
     def make_sms_user(self, email: str, number: str = NUM) -> None:
         with self.app.app_context():
-            directory.add_sms_user(TrackingNumber.by_number(number), User.by_email(email))
+            tracking_number = TrackingNumber.by_number(number)
+            choices = [directory.SmsUserChoice(r.user) for r in tracking_number.sms_users]
+            directory.set_sms_users(
+                tracking_number, [*choices, directory.SmsUserChoice(User.by_email(email))]
+            )
             db.session.remove()
 
     def seen_by_admin(self) -> dict:

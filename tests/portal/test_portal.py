@@ -132,4 +132,4 @@ def test_another_accounts_conversation_is_not_found(app, acme, client, browser, 
 def test_admin_pages_are_for_admins(app, acme, browser):
     assert browser("bob@acme.test").client.get("/admin/numbers").status_code == 403
     page = browser("admin@acme.test").get("/admin/numbers").text
-    assert "(500) 555-0101" in page and "active" in page
+    assert "(500) 555-0101" in page and "Turn SMS off" in page

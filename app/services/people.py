@@ -1,0 +1,130 @@
+"""The people of an account: invitations, roles, deactivation (issue: admins manage users).
+
+An invitation is a signed, expiring link to set a password; it stops working once used (it is
+bound to the password the user had when it was made) or when the user is deactivated.
+"""
+
+import hashlib
+
+from flask import current_app, render_template
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from app import mail
+from app.extensions import db
+from app.models import Account, User
+from app.models.account import ROLES
+from app.services import directory
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+INVITE_MAX_AGE = 3 * 24 * 3600  # seconds an invitation link stays good
+MIN_PASSWORD = 8
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="set-password")
+
+
+def _fingerprint(user: User) -> str:
+    """Changes whenever the password does, so a used link is dead."""
+    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+
+
+def password_link(user: User) -> str:
+    """A signed link that lets the user set their password (valid for INVITE_MAX_AGE)."""
+    token = _serializer().dumps({"user": user.id, "fp": _fingerprint(user)})
+    # Built from PUBLIC_BASE_URL (which carries any path prefix), so jobs can make links too.
+    return f"{current_app.config['PUBLIC_BASE_URL']}/set-password/{token}"
+
+
+def user_for_link(token: str) -> User:
+    """The user a set-password link names; Invalid when it is tampered with, expired or used."""
+    try:
+        data = _serializer().loads(token, max_age=INVITE_MAX_AGE)
+    except SignatureExpired as e:
+        raise Invalid("This link has expired. Ask your admin for a new invitation.") from e
+    except BadSignature as e:
+        raise Invalid("This link is not valid.") from e
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None or not user.active or data.get("fp") != _fingerprint(user):
+        raise Invalid("This link is no longer valid. Ask your admin for a new invitation.")
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise Invalid(
+            "The password is too short.", {"password": [f"At least {MIN_PASSWORD} characters."]}
+        )
+    user.set_password(password)
+    db.session.commit()
+
+
+def invite(
+    account: Account, by: User, email: str, first: str, last: str, role: str, phone: str | None
+) -> User:
+    """Create a user without a password and e-mail them a link to set one."""
+    if role not in ("admin", "agent"):
+        raise Invalid("Invite an admin or an agent.", {"role": ["Admin or agent."]})
+    user = directory.new_user(account, email, first, last, role, phone=phone or None)
+    db.session.flush()
+    send_invitation(user, by)
+    db.session.commit()
+    return user
+
+
+def send_invitation(user: User, by: User) -> None:
+    """E-mail the user a set-password link (joins the caller's transaction)."""
+    link = password_link(user)
+    context = {"user": user, "by": by, "link": link, "days": INVITE_MAX_AGE // 86400}
+    mail.send(
+        [user.email],
+        f"{by.name} invited you to {user.account.name} on SMS Conversations",
+        render_template("mail/invite.txt", **context),
+        render_template("mail/invite.html", **context),
+    )
+
+
+def account_user(admin: User, user_id: int) -> User:
+    """A user of the admin's account, or NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None or user.account_id != admin.account_id:
+        raise NotFound("No such user.")
+    return user
+
+
+def _admins_left(account_id: int, without: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.account_id == account_id,
+            User.role == "admin",
+            User.active.is_(True),
+            User.id != without.id,
+        )
+    )
+
+
+def set_role(admin: User, user: User, role: str) -> None:
+    """Change a user's role (identified-only users are promoted this way)."""
+    if role not in ROLES:
+        raise Invalid("Unknown role.", {"role": [f"One of {', '.join(ROLES)}."]})
+    if user.id == admin.id:
+        raise Forbidden("You cannot change your own role.")
+    if user.role == "admin" and role != "admin" and not _admins_left(user.account_id, user):
+        raise Conflict("The account needs at least one active admin.")
+    user.role = role
+    if role == "identified":
+        user.password_hash = None  # identified-only users reach the portal only by their links
+    db.session.commit()
+
+
+def set_active(admin: User, user: User, active: bool) -> None:
+    """Deactivate (sessions, API tokens and links stop working at once) or reactivate a user."""
+    if user.id == admin.id:
+        raise Forbidden("You cannot deactivate yourself.")
+    if not active and user.role == "admin" and not _admins_left(user.account_id, user):
+        raise Conflict("The account needs at least one active admin.")
+    user.active = active
+    db.session.commit()

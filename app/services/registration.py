@@ -1,0 +1,574 @@
+"""Carrier registration (SPEC §2.1): the brand & campaign form, the carriers' rules, submitting.
+
+One form serves both kinds: an A2P 10DLC brand + campaign (local numbers) and a toll-free
+verification, which asks the same questions plus the monthly volume and how people opt in.
+"""
+
+import csv
+import io
+import re
+import smtplib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select
+
+from app import mail, phones
+from app.extensions import db
+from app.models import Account, CarrierRegistration, TrackingNumber, User
+from app.models.base import utcnow
+from app.models.registration import REGISTRATION_KINDS, REGISTRATION_STATUSES
+from app.services.directory import EMAIL
+from app.services.errors import DomainError, Invalid, NotFound
+
+KIND_LABELS = {
+    "10dlc": "A2P 10DLC brand & campaign (local numbers)",
+    "toll_free": "Toll-free verification",
+}
+STATUS_LABELS = {
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "approved": "Approved",
+    "rejected": "Rejected",
+}
+SECTIONS = {"brand": "Brand", "campaign": "Campaign", "toll_free": "Toll-free verification"}
+GROUPS = {"local": "DID/Local", "toll_free": "Toll-Free"}  # the CSV's groups, by number type
+
+# The limits The Campaign Registry and the toll-free verifiers apply to a campaign's texts.
+SAMPLES_MIN, SAMPLES_MAX = 2, 5
+SAMPLE_MIN_LENGTH, SAMPLE_MAX_LENGTH = 20, 1024
+NOTE_MAX_LENGTH = 2000
+
+YES_NO = {"yes": "Yes", "no": "No"}
+BUSINESS_TYPES = {
+    "private_profit": "Private company",
+    "public_profit": "Publicly traded company",
+    "non_profit": "Non-profit organization",
+    "government": "Government",
+}
+VERTICALS = {
+    "agriculture": "Agriculture",
+    "communication": "Communication",
+    "construction": "Construction",
+    "education": "Education",
+    "energy": "Energy",
+    "entertainment": "Entertainment",
+    "financial": "Financial",
+    "healthcare": "Healthcare",
+    "hospitality": "Hospitality",
+    "human_resources": "Human resources",
+    "insurance": "Insurance",
+    "legal": "Legal",
+    "manufacturing": "Manufacturing",
+    "professional": "Professional services",
+    "real_estate": "Real estate",
+    "retail": "Retail",
+    "technology": "Technology",
+    "transportation": "Transportation",
+}
+USE_CASES = {
+    "customer_care": "Customer care",
+    "account_notification": "Account notifications",
+    "delivery_notification": "Delivery notifications",
+    "low_volume_mixed": "Low-volume mixed",
+    "mixed": "Mixed",
+    "marketing": "Marketing",
+}
+MONTHLY_VOLUMES = {
+    v: v
+    for v in (
+        "10",
+        "100",
+        "1,000",
+        "10,000",
+        "100,000",
+        "250,000",
+        "500,000",
+        "750,000",
+        "1,000,000",
+        "5,000,000",
+        "10,000,000+",
+    )
+}
+OPT_IN_TYPES = {
+    "verbal": "Verbal (in person or by phone)",
+    "web_form": "Web form",
+    "paper_form": "Paper form",
+    "via_text": "By text (keyword)",
+    "mobile_qr_code": "QR code",
+}
+REGISTRATION_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question of the form and the rule its answer must follow."""
+
+    name: str
+    label: str
+    section: str
+    widget: str = "text"  # text, textarea, email, url, tel, select, radio, samples
+    required: bool = True
+    min_length: int = 0
+    max_length: int = 255
+    choices: dict[str, str] | None = None
+    pattern: re.Pattern | None = None
+    pattern_message: str = ""
+    hint: str = ""
+    kinds: tuple[str, ...] = REGISTRATION_KINDS
+
+
+def sms_text_field(name: str, label: str, hint: str) -> Field:
+    return Field(name, label, "campaign", "textarea", min_length=20, max_length=320, hint=hint)
+
+
+FIELDS = (
+    Field(
+        "legal_name", "Legal business name", "brand", hint="Exactly as registered (IRS, registry)."
+    ),
+    Field("business_type", "Business type", "brand", "select", choices=BUSINESS_TYPES),
+    Field(
+        "ein",
+        "EIN / registration number",
+        "brand",
+        max_length=40,
+        pattern=REGISTRATION_NUMBER,
+        pattern_message="Letters, digits, spaces, dots, slashes and dashes only.",
+        hint="US: the 9-digit EIN (12-3456789). Elsewhere: the company registration number.",
+    ),
+    Field("vertical", "Vertical (industry)", "brand", "select", choices=VERTICALS),
+    Field("website", "Website", "brand", "url", hint="The business's public website."),
+    Field("address_street", "Street address", "brand"),
+    Field("address_city", "City", "brand", max_length=100),
+    Field("address_state", "State / region", "brand", max_length=100),
+    Field("address_postal_code", "ZIP / postal code", "brand", max_length=20),
+    Field(
+        "address_country",
+        "Country",
+        "brand",
+        max_length=2,
+        pattern=COUNTRY,
+        pattern_message="Two letters, e.g. US.",
+        hint="Two-letter code, e.g. US.",
+    ),
+    Field("contact_name", "Authorized contact: name", "brand", max_length=120),
+    Field("contact_title", "Authorized contact: title", "brand", max_length=120),
+    Field("contact_email", "Authorized contact: e-mail", "brand", "email", max_length=254),
+    Field("contact_phone", "Authorized contact: phone", "brand", "tel", max_length=30),
+    Field("use_case", "Use case", "campaign", "select", choices=USE_CASES),
+    Field(
+        "description",
+        "Campaign description",
+        "campaign",
+        "textarea",
+        min_length=40,
+        max_length=4096,
+        hint="Who sends what to whom, and why. 40 to 4,096 characters.",
+    ),
+    Field(
+        "message_flow",
+        "Message flow (how opt-in is collected)",
+        "campaign",
+        "textarea",
+        min_length=40,
+        max_length=2048,
+        hint="Where people give their number, what they agree to and the words they see. "
+        "Carriers reject vague answers. 40 to 2,048 characters.",
+    ),
+    Field(
+        "samples",
+        "Sample messages",
+        "campaign",
+        "samples",
+        hint=f"{SAMPLES_MIN} to {SAMPLES_MAX} texts as customers would receive them, "
+        f"{SAMPLE_MIN_LENGTH} to {SAMPLE_MAX_LENGTH:,} characters each.",
+    ),
+    Field("embedded_links", "Messages contain links", "campaign", "radio", choices=YES_NO),
+    Field("embedded_phone", "Messages contain phone numbers", "campaign", "radio", choices=YES_NO),
+    sms_text_field("opt_in_text", "Opt-in message", "Sent on a first text. 20 to 320 characters."),
+    sms_text_field("opt_out_text", "Opt-out message", "Answer to STOP. 20 to 320 characters."),
+    sms_text_field("help_text", "Help message", "Answer to HELP. 20 to 320 characters."),
+    Field("privacy_url", "Privacy policy URL", "campaign", "url", max_length=2048),
+    Field("terms_url", "Terms and conditions URL", "campaign", "url", False, max_length=2048),
+    Field(
+        "monthly_volume",
+        "Expected texts per month",
+        "toll_free",
+        "select",
+        choices=MONTHLY_VOLUMES,
+        kinds=("toll_free",),
+    ),
+    Field(
+        "opt_in_type",
+        "How people opt in",
+        "toll_free",
+        "select",
+        choices=OPT_IN_TYPES,
+        kinds=("toll_free",),
+    ),
+)
+BY_NAME = {f.name: f for f in FIELDS}
+
+
+class MailFailed(DomainError):
+    """The submission e-mail could not be handed to the mail server; nothing was stored."""
+
+    status, code = 502, "mail_failed"
+
+
+def fields_for(kind: str) -> list[Field]:
+    """The questions a registration of this kind asks, in the form's order."""
+    return [f for f in FIELDS if kind in f.kinds]
+
+
+def sections(kind: str) -> list[tuple[str, list[Field]]]:
+    """The form's sections for this kind: (title, fields), empty sections left out."""
+    grouped = [
+        (title, [f for f in fields_for(kind) if f.section == s]) for s, title in SECTIONS.items()
+    ]
+    return [(title, fields) for title, fields in grouped if fields]
+
+
+def from_form(form: Mapping[str, str]) -> dict:
+    """A posted form as registration data; blank sample boxes are dropped, the others keep order."""
+    data = {f.name: form.get(f.name, "") for f in FIELDS if f.widget != "samples"}
+    boxes = (form.get(f"sample_{i}", "") for i in range(1, SAMPLES_MAX + 1))
+    data["samples"] = [sample for sample in boxes if sample.strip()]
+    return data
+
+
+def text(value) -> str:
+    # Browsers post CRLF line breaks; the character limits are about what the carrier sees.
+    return "" if value is None else str(value).replace("\r\n", "\n").strip()
+
+
+def clean(kind: str, data: Mapping) -> dict:
+    """The answers of this kind's fields only, trimmed; anything else is dropped."""
+    cleaned: dict = {}
+    for f in fields_for(kind):
+        value = data.get(f.name)
+        if f.widget == "samples":
+            items = [value] if isinstance(value, str) else list(value or [])
+            cleaned[f.name] = [t for t in (text(item) for item in items) if t]
+            continue
+        value = text(value)
+        if f.widget == "url" and value and "://" not in value:
+            value = "https://" + value  # admins type "www.acme.com"; carriers want a full URL
+        if f.pattern is COUNTRY:
+            value = value.upper()
+        cleaned[f.name] = value
+    return cleaned
+
+
+def is_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(host)
+        and "." in host
+        and not any(c.isspace() for c in value)
+    )
+
+
+def is_phone(value: str) -> bool:
+    try:
+        phones.normalize(value)
+    except ValueError:
+        return False
+    return True
+
+
+FORMATS = {
+    "email": (lambda v: bool(EMAIL.match(v)), "Not an e-mail address."),
+    "url": (is_url, "Not a web address (https://…)."),
+    "tel": (is_phone, "Not a phone number."),
+}
+
+
+def length_problem(value: str, low: int, high: int, full: bool) -> str | None:
+    if len(value) > high:
+        return f"At most {high:,} characters ({len(value):,} given)."
+    if full and len(value) < low:
+        return f"At least {low:,} characters ({len(value):,} given)."
+    return None
+
+
+def field_problem(f: Field, value: str, full: bool) -> str | None:
+    """What is wrong with one answer; a draft (`full` false) is only held to its bounds."""
+    if not value:
+        if full and f.required:
+            return "Choose one." if f.choices else "Required."
+        return None
+    if f.choices is not None:
+        return None if value in f.choices else "Choose one of the options."
+    problem = length_problem(value, f.min_length, f.max_length, full)
+    if problem or not full:
+        return problem
+    if f.widget in FORMATS and not FORMATS[f.widget][0](value):
+        return FORMATS[f.widget][1]
+    if f.pattern and not f.pattern.match(value):
+        return f.pattern_message
+    return None
+
+
+def problems(kind: str, data: dict, full: bool) -> dict[str, list[str]]:
+    """Every field at fault in cleaned data, with what is wrong with it."""
+    errors: dict[str, list[str]] = {}
+    for f in fields_for(kind):
+        if f.widget != "samples":
+            problem = field_problem(f, data[f.name], full)
+            if problem:
+                errors[f.name] = [problem]
+            continue
+        samples = data[f.name]
+        if len(samples) > SAMPLES_MAX or (full and len(samples) < SAMPLES_MIN):
+            errors["samples"] = [
+                f"Give {SAMPLES_MIN} to {SAMPLES_MAX} sample messages ({len(samples)} given)."
+            ]
+        for i, sample in enumerate(samples[:SAMPLES_MAX], start=1):
+            problem = length_problem(sample, SAMPLE_MIN_LENGTH, SAMPLE_MAX_LENGTH, full)
+            if problem:
+                errors[f"sample_{i}"] = [problem]
+    ein_digits = re.sub(r"\D", "", data["ein"])
+    if full and "ein" not in errors and data["address_country"] == "US" and len(ein_digits) != 9:
+        errors["ein"] = ["A US EIN has 9 digits (12-3456789)."]
+    return errors
+
+
+def check_kind(kind: str) -> None:
+    if kind not in REGISTRATION_KINDS:
+        raise Invalid("Unknown registration kind.", {"kind": [f"One of {', '.join(KIND_LABELS)}."]})
+
+
+def validate(kind: str, data: Mapping) -> dict:
+    """The answers, cleaned, if they meet every carrier rule; Invalid lists every field at fault."""
+    check_kind(kind)
+    cleaned = clean(kind, data)
+    errors = problems(kind, cleaned, full=True)
+    if errors:
+        raise Invalid("Some answers need a change before this can be submitted.", errors)
+    for f in fields_for(kind):
+        if f.widget == "tel":
+            cleaned[f.name] = phones.normalize(cleaned[f.name])
+    return cleaned
+
+
+def defaults(account: Account) -> dict:
+    """A new form's answers: the texts of Customization → SMS, with the company name filled in."""
+    return {
+        "opt_in_text": account.sms_text("opt_in"),
+        "opt_out_text": account.sms_text("opt_out"),
+        "help_text": account.sms_text("help"),
+        "address_country": "US",
+        "samples": [],
+    }
+
+
+def history(account: Account, kind: str) -> list[CarrierRegistration]:
+    """The account's registrations of a kind, newest first."""
+    return list(
+        db.session.scalars(
+            select(CarrierRegistration)
+            .where(CarrierRegistration.account_id == account.id, CarrierRegistration.kind == kind)
+            .order_by(CarrierRegistration.id.desc())
+        )
+    )
+
+
+def latest(account: Account, kind: str) -> CarrierRegistration | None:
+    """The account's newest registration of a kind, or None."""
+    return db.session.scalar(
+        select(CarrierRegistration)
+        .where(CarrierRegistration.account_id == account.id, CarrierRegistration.kind == kind)
+        .order_by(CarrierRegistration.id.desc())
+        .limit(1)
+    )
+
+
+def prefill(account: Account, kind: str) -> dict:
+    """The form's answers: the latest of this kind, else of the other kind, else the defaults."""
+    other = next(k for k in REGISTRATION_KINDS if k != kind)
+    row = latest(account, kind) or latest(account, other)
+    # The brand is the same business whichever the kind, so a first toll-free form starts from
+    # the 10DLC answers (and the other way round) instead of an empty page.
+    return {**defaults(account), **(row.data if row else {})}
+
+
+def get(account: Account, registration_id: int) -> CarrierRegistration:
+    """One registration of the account; NotFound for another account's (no existence leak)."""
+    row = db.session.scalar(
+        select(CarrierRegistration).where(
+            CarrierRegistration.id == registration_id,
+            CarrierRegistration.account_id == account.id,
+        )
+    )
+    if row is None:
+        raise NotFound("No such registration.")
+    return row
+
+
+def editable(account: Account, kind: str) -> CarrierRegistration:
+    # A draft is edited in place; a submitted, approved or rejected registration stays as it was
+    # (it is what the carriers saw) and the new answers start a new registration.
+    row = latest(account, kind)
+    if row is None or row.status != "draft":
+        row = CarrierRegistration(account_id=account.id, kind=kind, status="draft", data={})
+        db.session.add(row)
+    return row
+
+
+def save_draft(account: Account, user: User, kind: str, data: Mapping) -> CarrierRegistration:
+    """Keep unfinished answers; only their bounds are checked (lengths, options, five samples)."""
+    check_kind(kind)
+    cleaned = clean(kind, data)
+    errors = problems(kind, cleaned, full=False)
+    if errors:
+        raise Invalid("Some answers are too long to be saved.", errors)
+    row = editable(account, kind)
+    row.data = cleaned
+    db.session.commit()
+    return row
+
+
+def telecom_recipients() -> list[str]:
+    configured = current_app.config.get("TELECOM_EMAIL") or ""
+    return [address.strip() for address in configured.split(",") if address.strip()]
+
+
+def submit(account: Account, user: User, kind: str, data: Mapping) -> CarrierRegistration:
+    """Validate, store as submitted, e-mail it with the numbers CSV to TELECOM_EMAIL; or nothing."""
+    check_kind(kind)
+    recipients = telecom_recipients()
+    if not recipients:
+        raise Invalid(
+            "Submitting is not set up: no telecom address (TELECOM_EMAIL) is configured. "
+            "Nothing was submitted; save a draft and ask whoever runs this installation."
+        )
+    cleaned = validate(kind, data)
+    row = editable(account, kind)
+    row.data, row.status, row.status_note = cleaned, "submitted", None
+    row.submitted_at, row.submitted_by_id = utcnow(), user.id
+    groups = numbers_by_group(account)
+    # The charset is named: labels may be any language, and the reader should not have to guess.
+    attachment = mail.Attachment(
+        csv_filename(account), "text/csv; charset=utf-8", numbers_csv(account)
+    )
+    subject = f"Carrier registration: {KIND_LABELS[kind]} for {account.name}"
+    try:
+        # Sent before the commit: a send that fails leaves nothing stored and the admin retries,
+        # where the other order would show "submitted" for a form the telecom team never got.
+        mail.send(
+            recipients, subject, summary(row, account, user, groups), attachments=(attachment,)
+        )
+        db.session.commit()
+    except (smtplib.SMTPException, OSError) as e:
+        db.session.rollback()
+        current_app.logger.warning("registration e-mail to %s failed: %s", recipients, e)
+        raise MailFailed(
+            "The e-mail to the telecom team could not be sent, so nothing was submitted. "
+            "Your answers are still in the form: try again, or save them as a draft."
+        ) from e
+    return row
+
+
+def set_status(
+    account: Account, registration_id: int, status: str, note: str | None
+) -> CarrierRegistration:
+    """Record where the carriers are with a registration; a rejection needs its reason."""
+    row = get(account, registration_id)
+    note = text(note)
+    errors: dict[str, list[str]] = {}
+    if status not in REGISTRATION_STATUSES:
+        errors["status"] = [f"One of {', '.join(REGISTRATION_STATUSES)}."]
+    if len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = [f"At most {NOTE_MAX_LENGTH:,} characters ({len(note):,} given)."]
+    elif status == "rejected" and not note:
+        errors["note"] = ["Say why it was rejected, so the next submission can fix it."]
+    if errors:
+        raise Invalid("The status was not changed.", errors)
+    row.status, row.status_note = status, note or None
+    db.session.commit()
+    return row
+
+
+def numbers_by_group(account: Account) -> dict[str, list[TrackingNumber]]:
+    """The account's numbers that are not archived, by CSV group (local first), each by number."""
+    numbers = db.session.scalars(
+        select(TrackingNumber)
+        .where(TrackingNumber.account_id == account.id, TrackingNumber.archived_at.is_(None))
+        .order_by(TrackingNumber.number)
+    )
+    groups: dict[str, list[TrackingNumber]] = {group: [] for group in GROUPS}
+    for number in numbers:
+        groups.setdefault(number.type, []).append(number)
+    return groups
+
+
+def spreadsheet_safe(value: str) -> str:
+    # Labels are typed by users and the telecom team opens the file in a spreadsheet, which would
+    # run a label starting with = + - @ as a formula.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def numbers_csv(account: Account) -> bytes:
+    """The account's numbers as CSV: group (DID/Local, Toll-Free), number, label, SMS state."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["group", "number", "label", "sms_state"])
+    for type_, numbers in numbers_by_group(account).items():
+        for number in numbers:
+            group = GROUPS.get(type_, type_)
+            writer.writerow(
+                [group, number.number, spreadsheet_safe(number.label), number.sms_state]
+            )
+    return out.getvalue().encode()
+
+
+def csv_filename(account: Account) -> str:
+    """The CSV's file name, naming the account (the telecom team gets them from many accounts)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", account.name.lower()).strip("-") or "account"
+    return f"{slug}-numbers.csv"
+
+
+def answer(f: Field, value) -> str:
+    if f.choices is not None:
+        return f.choices.get(value, value) or "—"
+    return value or "—"
+
+
+def indent(value: str, prefix: str) -> str:
+    return value.replace("\n", "\n" + prefix)
+
+
+def summary(
+    row: CarrierRegistration,
+    account: Account,
+    user: User,
+    groups: dict[str, list[TrackingNumber]],
+) -> str:
+    """The submission as a plain-text e-mail the telecom team can read top to bottom."""
+    lines = [
+        f"Carrier registration: {KIND_LABELS[row.kind]}",
+        f"Account: {account.name}",
+        f"Submitted by: {user.name} <{user.email}>, "
+        f"{row.submitted_at.strftime('%Y-%m-%d %H:%M')} UTC",
+    ]
+    for title, fields in sections(row.kind):
+        lines += ["", title, "-" * len(title)]
+        for f in fields:
+            if f.widget == "samples":
+                lines.append(f"{f.label}:")
+                for i, sample in enumerate(row.data["samples"], start=1):
+                    lines.append(f"  {i}. {indent(sample, '     ')}")
+            else:
+                lines.append(f"{f.label}: {indent(answer(f, row.data[f.name]), '  ')}")
+    counts = ", ".join(f"{len(groups.get(t, []))} {label}" for t, label in GROUPS.items())
+    lines += ["", f"Numbers ({counts}): see the attached CSV."]
+    return "\n".join(lines) + "\n"

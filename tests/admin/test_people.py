@@ -1,0 +1,154 @@
+"""Admin → people: invitations by e-mail, roles, and deactivation that takes effect at once."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+from app.services import people
+from tests.conftest import csrf_token
+
+PAGE = "/admin/people"
+
+
+def user_id(app, email: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def invite_link(smtp) -> str:
+    ((_, message),) = smtp.messages
+    text = message.get_body(("plain",)).get_content()
+    return re.search(r"http://localhost(/set-password/\S+)", text).group(1)
+
+
+def test_an_invited_agent_sets_a_password_with_the_emailed_link_and_is_logged_in(
+    app, acme, browser, smtp, client
+):
+    page = (
+        browser("admin@acme.test")
+        .post(
+            PAGE, first_name="Hal", last_name="Hill", email="hal@acme.test", role="agent", phone=""
+        )
+        .text
+    )
+    assert "Invitation sent to hal@acme.test." in page
+    assert "Invited" in page
+    ((recipients, message),) = smtp.messages
+    assert recipients == ["hal@acme.test"]
+    assert message["Subject"] == "Ada Tester invited you to Acme Plumbing on SMS Conversations"
+    assert message.get_body(("html",)) is not None
+    link = invite_link(smtp)
+    form = client.get(link)
+    assert form.status_code == 200 and "Hal Hill" in form.text
+    r = client.post(
+        link,
+        data={
+            "password": "a-long-password",
+            "confirm": "a-long-password",
+            "csrf_token": csrf_token(form.text),
+        },
+        follow_redirects=True,
+    )
+    assert "Your password is set. Welcome!" in r.text
+    assert "Hal Hill" in client.get("/conversations").text
+    assert client.get(link).status_code == 400, "a used link is dead"
+
+
+def test_a_tampered_or_expired_link_is_refused(app, acme, client, monkeypatch):
+    with app.app_context():
+        bob = User.by_email("bob@acme.test")
+        link = people.password_link(bob).removeprefix("http://localhost")
+    assert client.get(link[:-3] + "xyz").status_code == 400
+    with app.app_context(), monkeypatch.context() as clock:
+        clock.setattr("itsdangerous.timed.time.time", lambda: 1_000_000.0)  # made long ago
+        token = people.password_link(bob).rsplit("/", 1)[1]
+    expired = client.get(f"/set-password/{token}")
+    assert expired.status_code == 400 and "expired" in expired.text
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"email": "bob@acme.test"}, "A user with this e-mail exists already."),
+        ({"email": "nope"}, "Not an e-mail address."),
+        ({"role": "identified"}, "Admin or agent."),
+        ({"first_name": ""}, "Required."),
+        ({"phone": "12"}, "Not a phone number."),
+    ],
+)
+def test_invitations_are_validated(app, acme, browser, smtp, form, message):
+    data = {
+        "first_name": "Hal",
+        "last_name": "Hill",
+        "email": "hal@acme.test",
+        "role": "agent",
+        **form,
+    }
+    r = browser("admin@acme.test").post(PAGE, **data)
+    assert r.status_code == 422
+    assert message in r.text
+    assert smtp.messages == []
+
+
+def test_an_identified_user_is_promoted_to_agent(app, acme, browser):
+    page = (
+        browser("admin@acme.test")
+        .post(f"{PAGE}/{user_id(app, 'ivy@acme.test')}/role", role="agent")
+        .text
+    )
+    assert "Ivy Tester is now agent." in page
+    with app.app_context():
+        assert User.by_email("ivy@acme.test").role == "agent"
+
+
+def test_the_last_admin_stays_admin_and_nobody_changes_themselves(app, acme, browser):
+    admin = browser("admin@acme.test")
+    page = admin.post(f"{PAGE}/{user_id(app, 'admin@acme.test')}/deactivate").text
+    assert "You cannot deactivate yourself." in page
+    page = admin.post(f"{PAGE}/{user_id(app, 'bob@acme.test')}/role", role="admin").text
+    assert "Bob Tester is now admin." in page
+    bob = browser("bob@acme.test")
+    page = bob.post(f"{PAGE}/{user_id(app, 'admin@acme.test')}/role", role="agent").text
+    assert "Ada Tester is now agent." in page
+    page = bob.post(f"{PAGE}/{user_id(app, 'bob@acme.test')}/role", role="agent").text
+    assert "You cannot change your own role." in page
+
+
+def test_deactivation_ends_sessions_and_api_tokens_at_once(app, acme, browser, api):
+    bob_session = browser("bob@acme.test")
+    bob_api = api("bob@acme.test")
+    assert bob_api.get("/users").status_code == 200
+    page = (
+        browser("admin@acme.test").post(f"{PAGE}/{user_id(app, 'bob@acme.test')}/deactivate").text
+    )
+    assert "Bob Tester is deactivated." in page
+    assert bob_session.client.get("/conversations").status_code == 302
+    assert bob_api.get("/users").status_code == 401
+    page = bob_session.client.get("/login")
+    r = bob_session.client.post(
+        "/login",
+        data={
+            "email": "bob@acme.test",
+            "password": "correct-horse-battery",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert r.status_code == 401
+    browser("admin@acme.test").post(f"{PAGE}/{user_id(app, 'bob@acme.test')}/reactivate")
+    assert bob_api.get("/users").status_code == 200
+
+
+def test_people_pages_are_for_this_accounts_admins(app, acme, browser):
+    bob = browser("bob@acme.test")
+    assert bob.client.get(PAGE).status_code == 403
+    eve = browser("eve@other.test")
+    assert "bob@acme.test" not in eve.get(PAGE).text
+    r = eve.client.post(
+        f"{PAGE}/{user_id(app, 'bob@acme.test')}/deactivate", data={"csrf_token": eve.token()}
+    )
+    assert r.status_code == 404
+    with app.app_context():
+        assert User.by_email("bob@acme.test").active
