@@ -1,5 +1,6 @@
-"""The WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi …`."""
+"""The WSGI entry point: `gunicorn wsgi:app`, `celery -A wsgi:celery worker`."""
 
 from app import create_app
 
 app = create_app()
+celery = app.extensions["celery"]

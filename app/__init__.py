@@ -30,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import auth, sms
+    from app import auth, jobs, sms
     from app.extensions import bootstrap, csrf, db, login_manager, mail, migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     auth.init_login(login_manager)
     sms.init_app(app)
+    jobs.init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -57,6 +57,8 @@ class Config:
     SIMULATOR_ACTIVATION_SECONDS = float(os.environ.get("SIMULATOR_ACTIVATION_SECONDS", "5"))
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    JOB_MAX_TRIES = 5  # a job failing for a passing reason is tried this often in all
+    JOB_RETRY_BASE_SECONDS = 2.0  # then waits 2, 4, 8, 16 s between tries
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -87,6 +89,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing: the suite creates many users
     SIMULATOR_ACTIVATION_SECONDS = 0.0
+    JOB_RETRY_BASE_SECONDS = 0.05
     PUBLIC_BASE_URL = "http://localhost"
     SMS_PROVIDER = "simulator"
     TWILIO_AUTH_TOKEN = "test-auth-token"

@@ -1,59 +1,168 @@
 """Background jobs: thin wrappers that load rows by id and call a service.
 
-Jobs are enqueued only after the caller's commit, take ids, and are idempotent. With no job queue
-configured they run in this process right away, so the embedded default needs nothing else.
+Jobs are enqueued only after the caller's commit, take ids, and are idempotent. With REDIS_URL set
+they go to Celery workers; without it they run in this process right after the response is sent
+(so a webhook never waits for them). A job that fails for a reason that may pass (SMTP down, the
+provider's 5xx) is retried with exponential backoff; when the retries run out, its `give_up`
+records a visible failure: nothing is lost silently.
 """
 
 import functools
 import logging
 import threading
 
-from flask import current_app
+from celery import Celery, Task
+from flask import Flask, current_app, g, has_request_context
 
 from app.extensions import db
 
 log = logging.getLogger(__name__)
+REGISTRY: dict[str, "Job"] = {}
+
+
+class Transient(Exception):
+    """A failure that may pass: the job is tried again later."""
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before retry number `attempt` (0-based): base, 2×base, 4×base, …"""
+    return current_app.config["JOB_RETRY_BASE_SECONDS"] * 2**attempt
 
 
 class Job:
     """A function that can be run now (`job(...)`) or enqueued (`job.delay(...)`)."""
 
-    def __init__(self, fn):
+    def __init__(self, fn, give_up=None):
         functools.update_wrapper(self, fn)
         self.fn = fn
+        self.name = f"app.jobs.{fn.__name__}"
+        self.give_up = give_up
+        REGISTRY[self.name] = self
 
     def __call__(self, *args):
         return self.fn(*args)
 
     def delay(self, *args, countdown: float = 0) -> None:
-        """Run the job after the caller's commit (or `countdown` seconds later, in a thread of this
-        process); a failure is logged, never raised."""
-        if countdown > 0:
-            app = current_app._get_current_object()
-            timer = threading.Timer(countdown, self._run_in, (app, args))
-            timer.daemon = True
-            timer.start()
-            return
-        self._run(args)
+        """Enqueue the job (call this after the commit that made its rows)."""
+        app = current_app._get_current_object()
+        if app.config["REDIS_URL"]:
+            app.extensions["celery"].tasks[self.name].apply_async(args, countdown=countdown)
+        elif countdown > 0:
+            self._later(app, args, countdown, attempt=0)
+        elif has_request_context():
+            g.setdefault("jobs_after_response", []).append((self, args))
+        else:
+            self.run_in_process(args, attempt=0)
 
-    def _run(self, args) -> None:
+    def run_in_process(self, args, attempt: int) -> None:
+        """Run here; retry later in a thread of this process when the failure may pass."""
         try:
             self.fn(*args)
+        except Transient as e:
+            db.session.rollback()
+            if attempt + 1 < current_app.config["JOB_MAX_TRIES"]:
+                log.warning("job %s%r failed (%s); trying again", self.name, args, e)
+                self._later(current_app._get_current_object(), args, backoff(attempt), attempt + 1)
+            else:
+                self.failed(args, e)
         except Exception:
             db.session.rollback()
-            log.exception("job %s%r failed", self.fn.__name__, args)
+            log.exception("job %s%r failed", self.name, args)
 
-    def _run_in(self, app, args) -> None:
-        with app.app_context():
-            self._run(args)
-            db.session.remove()
+    def failed(self, args, error: Exception) -> None:
+        """The retries ran out: record it where people will see it."""
+        log.error("job %s%r gave up: %s", self.name, args, error)
+        if self.give_up:
+            self.give_up(*args, str(error))
+
+    def _later(self, app: Flask, args, seconds: float, attempt: int) -> None:
+        def run():
+            with app.app_context():
+                self.run_in_process(args, attempt)
+                db.session.remove()
+
+        timer = threading.Timer(seconds, run)
+        timer.daemon = True
+        timer.start()
 
 
-def job(fn) -> Job:
-    return Job(fn)
+def job(give_up=None):
+    """Decorator: make a function a Job (with an optional give-up handler taking args + error)."""
+    return lambda fn: Job(fn, give_up)
 
 
-@job
+def init_jobs(app: Flask) -> None:
+    """Create the Celery app (Flask's celery_init_app pattern) and run in-process jobs after
+    each response."""
+    celery = celery_init_app(app)
+    for name, item in REGISTRY.items():
+        celery.task(name=name, bind=True, max_retries=None)(_task_body(item))
+
+    @app.after_request
+    def run_jobs_after_response(response):
+        pending = g.pop("jobs_after_response", None)
+        if pending:
+            app_object = current_app._get_current_object()
+
+            def run():
+                with app_object.app_context():
+                    for item, args in pending:
+                        item.run_in_process(args, attempt=0)
+                    db.session.remove()
+
+            response.call_on_close(run)
+        return response
+
+
+def _task_body(item: Job):
+    def body(task, *args):
+        try:
+            item.fn(*args)
+        except Transient as e:
+            db.session.rollback()
+            if task.request.retries + 1 >= current_app.config["JOB_MAX_TRIES"]:
+                item.failed(args, e)
+                return
+            raise task.retry(exc=e, countdown=backoff(task.request.retries)) from e
+
+    body.__name__ = item.fn.__name__
+    return body
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Flask's documented pattern: tasks run inside the app's context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                try:
+                    return self.run(*args, **kwargs)
+                finally:
+                    db.session.remove()
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.config_from_object(
+        {
+            "broker_url": app.config["REDIS_URL"] or "memory://",
+            "task_ignore_result": True,
+            # A worker killed mid-job leaves the job on the queue for another worker.
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "broker_connection_retry_on_startup": True,
+        }
+    )
+    app.extensions["celery"] = celery
+    return celery
+
+
+def _delivery_failed(message_id: int, error: str) -> None:
+    from app.services import outbound
+
+    outbound.delivery_failed(message_id, error)
+
+
+@job(give_up=_delivery_failed)
 def deliver_message(message_id: int) -> None:
     """Hand a queued outbound text to the SMS provider."""
     from app.services import outbound
@@ -61,7 +170,7 @@ def deliver_message(message_id: int) -> None:
     outbound.deliver(message_id)
 
 
-@job
+@job()
 def activate_number(number_id: int) -> None:
     """Ask the SMS provider to turn SMS on or off for a number in a pending state."""
     from app.services import activation

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
@@ -34,6 +35,15 @@ def database_uri(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+class Client(FlaskClient):
+    """A test client that, like a real server, closes each response, so the jobs that run after
+    the response (in-process mode) have run when the call returns."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_uri):
     # Room for the concurrency tests' threads, each holding a connection at once.
@@ -41,6 +51,7 @@ def app(database_uri):
     app = create_app(
         settings(SQLALCHEMY_DATABASE_URI=database_uri, SQLALCHEMY_ENGINE_OPTIONS=engine)
     )
+    app.test_client_class = Client
     with app.app_context():
         flask_migrate.upgrade()
     return app

@@ -8,6 +8,7 @@ import logging
 from sqlalchemy import select
 
 from app import jobs
+from app.jobs import Transient
 from app.extensions import db
 from app.models import Conversation, Message, User
 from app.models.base import utcnow
@@ -77,6 +78,16 @@ def reply(conversation: Conversation, user: User, body, claim: bool = False) -> 
     return message
 
 
+def delivery_failed(message_id: int, error: str) -> None:
+    """A text's delivery kept failing for a passing reason until the retries ran out."""
+    message = db.session.get(Message, message_id)
+    if message is not None and message.status == "queued":
+        message.status = "failed"
+        message.error_message = f"Could not be sent, tried several times: {error}"
+        message.conversation.updated_at = utcnow()
+        db.session.commit()
+
+
 def opt_out_contact(conversation: Conversation, user: User) -> bool:
     """An agent confirms a contact's request to stop: opted out, and told so once.
 
@@ -142,6 +153,8 @@ def deliver(message_id: int) -> None:
     try:
         result = provider().send(message.from_number, message.to_number, message.body)
     except SendError as e:
+        if e.retryable:
+            raise Transient(e.message) from e
         message.status = "failed"
         message.error_code = e.code
         message.error_message = e.message

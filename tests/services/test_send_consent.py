@@ -20,7 +20,8 @@ def test_reply_to_an_opted_out_contact_is_409_until_they_text_start(
     text_in(client, CUSTOMER, NUM, "START")
     r = bob.post(f"/conversations/{conversation_id}/messages", json={"body": "Welcome back!"})
     assert r.status_code == 201
-    assert r.json["status"] == "delivered"
+    sent = bob.get(f"/conversations/{conversation_id}").json["messages"][-1]
+    assert (sent["body"], sent["status"]) == ("Welcome back!", "delivered")
 
 
 def test_a_reply_queued_before_stop_arrives_is_blocked_when_the_job_runs(
