@@ -8,8 +8,8 @@ import logging
 from sqlalchemy import select
 
 from app import jobs
-from app.jobs import Transient
 from app.extensions import db
+from app.jobs import Transient
 from app.models import Conversation, Message, User
 from app.models.base import utcnow
 from app.services import claims, consent
