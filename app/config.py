@@ -69,6 +69,7 @@ class Config:
         "MAIL_DEFAULT_SENDER", "SMS Conversations <no-reply@localhost>"
     )
     TELECOM_EMAIL = os.environ.get("TELECOM_EMAIL", "")
+    NOTIFICATION_LINK_MAX_AGE = int(os.environ.get("NOTIFICATION_LINK_DAYS", "7")) * 24 * 3600
     MAIL_SUPPRESS_SEND = False  # with a MAIL_SERVER, mail is sent, in tests too (to a local server)
 
     SESSION_COOKIE_HTTPONLY = True

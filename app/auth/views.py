@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired
 
 from app.auth import bp
 from app.models import User
-from app.services import people
+from app.services import links, people
 from app.services.errors import DomainError
 
 
@@ -84,3 +84,23 @@ def set_password(token: str):
                 return redirect(url_for("portal.index"))
     status = 422 if error else 200
     return render_template("auth/set_password.html", form=form, user=user, error=error), status
+
+
+@bp.route("/c/<token>")
+def conversation_link(token: str):
+    """A notification's signed link. An identified-only user is logged in by it; a user with a
+    password goes through the login page unless already logged in as that user."""
+    try:
+        user, conversation_id = links.read(token)
+    except DomainError as e:
+        return render_template("error.html", status=403, message=e.message), 403
+    target = url_for("portal.conversation", conversation_id=conversation_id)
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(target)
+    if current_user.is_authenticated:
+        logout_user()  # the link is someone else's: this browser's session must not open it
+    if user.role == "identified":
+        login_user(user)
+        return redirect(target)
+    flash(f"Log in as {user.email} to open the conversation.", "info")
+    return redirect(url_for("auth.login", next=target))

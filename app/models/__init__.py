@@ -9,6 +9,7 @@ from app.models.conversation import (
     Participant,
     ReadMark,
 )
+from app.models.notification import Notification, NotificationPace
 from app.models.number import SmsUser, TrackingNumber
 from app.models.outbox import OutboxItem
 from app.models.registration import CarrierRegistration
@@ -23,6 +24,8 @@ __all__ = [
     "Conversation",
     "ConversationEvent",
     "Message",
+    "Notification",
+    "NotificationPace",
     "OutboxItem",
     "Participant",
     "ReadMark",

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from app import phones
 from app.models.contact import CONSENT_SOURCES
 from app.portal import bp
-from app.services import claims, consent, inbox, outbound
+from app.services import claims, consent, inbox, notify, outbound
 from app.services.errors import Conflict, DomainError, NotFound
 
 TAB_TITLES = {"active": "Active", "team": "Team", "closed": "Closed"}
@@ -217,3 +217,17 @@ def opt_out(conversation_id: int):
             raise Conflict("The contact had already opted out.")
 
     return act(conversation_id, confirm, "The contact is opted out and was told so.")
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """A user's own notification settings: pause everything (on holiday), see what they get."""
+    if request.method == "POST":
+        notify.set_paused(current_user, request.form.get("paused") == "on")
+        flash(
+            "Notifications paused." if current_user.notifications_paused else "Notifications on.",
+            "success",
+        )
+        return redirect(url_for("portal.profile"))
+    return render_template("portal/profile.html", numbers=notify.subscriptions(current_user))

@@ -100,6 +100,8 @@ def _receive(
     db.session.commit()
     for reply in replies:
         jobs.deliver_message.delay(reply.id)
+    if conversation.is_open:  # a keyword-only text on a closed conversation notifies nobody
+        jobs.notify_about.delay(message.id)
     return message
 
 

@@ -75,6 +75,7 @@ def reply(conversation: Conversation, user: User, body, claim: bool = False) -> 
     message = queue(conversation, body, sent_by=user)
     db.session.commit()
     jobs.deliver_message.delay(message.id)
+    jobs.notify_about.delay(message.id)  # the claimer and participants, not the author
     return message
 
 

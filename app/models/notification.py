@@ -1,0 +1,46 @@
+"""Notifications of new texts to the people of a conversation (SPEC §2.5), and their pacing."""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.account import User
+from app.models.base import CreatedMixin
+from app.models.conversation import Conversation
+
+NOTIFICATION_WINDOW_MINUTES = 5
+
+
+class Notification(CreatedMixin, db.Model):
+    """One e-mail or SMS telling a user about new texts in a conversation."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    channel: Mapped[str] = mapped_column(String(8))  # email, sms
+    texts: Mapped[int] = mapped_column(Integer, default=1)  # how many new texts it tells of
+    status: Mapped[str] = mapped_column(String(8), default="queued")  # queued, sent, failed
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+    conversation: Mapped[Conversation] = relationship()
+
+
+class NotificationPace(db.Model):
+    """When a user was last told about a conversation, and how many texts came since: at most
+    one notification per user per conversation per NOTIFICATION_WINDOW_MINUTES."""
+
+    __tablename__ = "notification_pace"
+    __table_args__ = (PrimaryKeyConstraint("user_id", "conversation_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    last_sent_at: Mapped[datetime] = mapped_column(DateTime)
+    pending: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,200 @@
+"""Who hears about a text, and how (SPEC §2.5).
+
+New conversation or new text in an unclaimed one → every SMS user of the number, by each channel
+they have on. Claimed → the claimer and participants. Nobody is told of their own text, paused and
+deactivated users hear nothing, and each user hears at most once per conversation per five
+minutes: the next notification after that window says how many texts came.
+"""
+
+import smtplib
+from datetime import timedelta
+
+from flask import current_app, render_template
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app import jobs, mail, phones
+from app.extensions import db
+from app.jobs import Transient
+from app.models import Conversation, Message, Notification, NotificationPace, SmsUser, User
+from app.models.base import utcnow
+from app.models.notification import NOTIFICATION_WINDOW_MINUTES
+from app.services import links
+from app.sms import SendError, provider
+
+SIMULATED_NOTIFY_NUMBER = "+15005550000"
+SMS_LIMIT = 160
+
+
+def recipients(conversation: Conversation, author_id: int | None) -> list[tuple[User, bool, bool]]:
+    """(user, by e-mail, by SMS) for everyone to tell about a new text in the conversation."""
+    settings = {
+        row.user_id: row
+        for row in db.session.scalars(
+            select(SmsUser).where(SmsUser.tracking_number_id == conversation.tracking_number_id)
+        )
+    }
+    if conversation.claimed_by_id is None:
+        people = [row.user for row in settings.values()]
+    else:
+        people = [conversation.claimed_by, *(p.user for p in conversation.participants)]
+    chosen = []
+    for user in people:
+        if user.id == author_id or not user.active or user.notifications_paused:
+            continue
+        row = settings.get(user.id)
+        # The claimer and participants who are no SMS user of the number hear by e-mail.
+        by_email, by_sms = (row.notify_email, row.notify_sms) if row else (True, False)
+        chosen.append((user, by_email, by_sms and bool(user.phone)))
+    return chosen
+
+
+def _take_turn(user: User, conversation: Conversation) -> int | None:
+    """How many texts to tell the user of now, or None while their five minutes are not up
+    (the text is then counted for the next notification). Safe when jobs run side by side."""
+    now = utcnow()
+    pace = db.session.get(NotificationPace, (user.id, conversation.id))
+    if pace is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    NotificationPace(
+                        user_id=user.id,
+                        conversation_id=conversation.id,
+                        last_sent_at=now,
+                        pending=0,
+                    )
+                )
+            return 1
+        except IntegrityError:
+            pace = db.session.get(NotificationPace, (user.id, conversation.id))
+    cutoff = now - timedelta(minutes=NOTIFICATION_WINDOW_MINUTES)
+    key = (NotificationPace.user_id == user.id, NotificationPace.conversation_id == conversation.id)
+    waiting = pace.pending
+    won = db.session.execute(
+        update(NotificationPace)
+        .where(*key, NotificationPace.last_sent_at <= cutoff, NotificationPace.pending == waiting)
+        .values(last_sent_at=now, pending=0)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won:
+        return waiting + 1
+    db.session.execute(
+        update(NotificationPace)
+        .where(*key)
+        .values(pending=NotificationPace.pending + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return None
+
+
+def about(message_id: int) -> None:
+    """A text arrived (or an agent replied): queue the notifications it calls for."""
+    message = db.session.get(Message, message_id)
+    conversation = message.conversation if message else None
+    if conversation is None or not conversation.is_open:
+        return
+    queued = []
+    for user, by_email, by_sms in recipients(conversation, message.sent_by_id):
+        if not (by_email or by_sms):
+            continue
+        texts = _take_turn(user, conversation)
+        if texts is None:
+            continue
+        for channel, wanted in (("email", by_email), ("sms", by_sms)):
+            if wanted:
+                note = Notification(
+                    user_id=user.id,
+                    conversation_id=conversation.id,
+                    message_id=message.id,
+                    channel=channel,
+                    texts=texts,
+                )
+                db.session.add(note)
+                queued.append(note)
+    db.session.commit()
+    for note in queued:
+        jobs.send_notification.delay(note.id)
+
+
+def _content(note: Notification) -> dict:
+    conversation = note.conversation
+    message = db.session.get(Message, note.message_id)
+    contact = conversation.contact.name or phones.pretty(conversation.contact.phone)
+    what = "a new text" if note.texts == 1 else f"{note.texts} new texts"
+    return {
+        "user": note.user,
+        "contact": contact,
+        "label": conversation.tracking_number.label,
+        "company": conversation.tracking_number.account.name,
+        "what": what,
+        "start": message.body[:200],
+        "from_agent": message.sent_by.name if message.sent_by else None,
+        "link": links.make(note.user, conversation),
+    }
+
+
+def sms_text(context: dict) -> str:
+    """The notification SMS, kept to one GSM-7 segment where the link leaves room."""
+    head = f"{context['company']}: {context['what']} from {context['contact']} ({context['label']})"
+    link = context["link"]
+    room = SMS_LIMIT - len(head) - len(link) - len(': "" ') - 1
+    start = " ".join(context["start"].split())
+    if room >= 12:
+        quoted = start if len(start) <= room else start[: room - 1] + "…"
+        return f'{head}: "{quoted}" {link}'
+    return f"{head} {link}"
+
+
+def send(notification_id: int) -> None:
+    """Send one notification; a failure that may pass is retried by the job system."""
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.status != "queued":
+        return  # already sent: jobs may run twice
+    context = _content(note)
+    try:
+        if note.channel == "email":
+            subject = (
+                f"{context['what'].capitalize()} from {context['contact']} on {context['label']}"
+            )
+            mail.send(
+                [note.user.email],
+                subject,
+                render_template("mail/notify.txt", **context),
+                render_template("mail/notify.html", **context),
+            )
+        else:
+            sender = current_app.config["NOTIFY_FROM_NUMBER"] or SIMULATED_NOTIFY_NUMBER
+            provider().send(sender, note.user.phone, sms_text(context))
+    except (smtplib.SMTPException, OSError) as e:
+        raise Transient(f"mail server: {e}") from e
+    except SendError as e:
+        if e.retryable:
+            raise Transient(e.message) from e
+        note.status, note.error = "failed", e.message
+    else:
+        note.status, note.sent_at = "sent", utcnow()
+    db.session.commit()
+
+
+def failed(notification_id: int, error: str) -> None:
+    """The retries ran out: the notification shows as failed, with why."""
+    note = db.session.get(Notification, notification_id)
+    if note is not None and note.status == "queued":
+        note.status, note.error = "failed", error
+        db.session.commit()
+
+
+def set_paused(user: User, paused: bool) -> None:
+    """Pause (or resume) every notification to the user."""
+    user.notifications_paused = paused
+    db.session.commit()
+
+
+def subscriptions(user: User) -> list[SmsUser]:
+    """The numbers the user hears about, with the channels they hear by."""
+    return list(
+        db.session.scalars(
+            select(SmsUser).where(SmsUser.user_id == user.id).order_by(SmsUser.tracking_number_id)
+        )
+    )
