@@ -1,9 +1,11 @@
-"""The demo `make run` seeds: an admin, two agents, two active numbers, a few conversations."""
+"""The demo `make run` seeds: an admin, two agents, an identified-only user, two active numbers,
+a few conversations."""
 
 from flask import current_app
 
 from app.models import Account
 from app.services import claims, directory, inbound, outbound
+from app.services.directory import SmsUserChoice
 
 ACCOUNT = "Demo Plumbing"
 PASSWORD = "demo-password"
@@ -12,6 +14,7 @@ USERS = [
     ("bob@demo.test", "Bob", "Baker", "agent", "+15005550002"),
     ("cat@demo.test", "Cat", "Cruz", "agent", "+15005550003"),
 ]
+IDENTIFIED = ("dee@demo.test", "Dee", "Dent", "identified", "+15005550004")
 NUMBERS = [("+15005550101", "Main line", "local"), ("+18005550102", "Emergency line", "toll_free")]
 
 
@@ -22,7 +25,11 @@ def seed() -> list[str]:
     base = current_app.config["PUBLIC_BASE_URL"]
     lines = [f"Demo account {ACCOUNT!r}. Log in at {base}/login with:"]
     lines += [f"  {role:<6} {email}  password: {PASSWORD}" for email, _, _, role, _ in USERS]
+    lines.append(
+        f"  {'ident.':<6} {IDENTIFIED[0]}  no password: opens the links in her notifications"
+    )
     lines.append(f"Text the demo numbers as a customer at {base}/dev/phone")
+    lines.append(f"Every SMS and e-mail the app sends (notifications too) is at {base}/dev/outbox")
     lines.append("  " + ", ".join(f"{number} ({label})" for number, label, _ in NUMBERS))
     return lines
 
@@ -34,12 +41,16 @@ def _create() -> None:
         for email, first, last, role, phone in USERS
     ]
     admin, bob, cat = users
+    dee = directory.create_user(account, *IDENTIFIED[:4], phone=IDENTIFIED[4])
     numbers = []
     for number, label, type_ in NUMBERS:
         numbers.append(
             directory.create_number(account, number, label, type_, [bob, cat], True, at_once=True)
         )
     main, emergency = numbers
+    directory.set_sms_users(
+        main, [SmsUserChoice(bob), SmsUserChoice(cat, email=True, sms=True), SmsUserChoice(dee)]
+    )
 
     inbound.receive(
         main.number, "+15555550121", "Hi, my kitchen sink is leaking. Can someone come today?", None
