@@ -57,8 +57,9 @@ class Config:
     SIMULATOR_ACTIVATION_SECONDS = float(os.environ.get("SIMULATOR_ACTIVATION_SECONDS", "5"))
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
-    JOB_MAX_TRIES = 5  # a job failing for a passing reason is tried this often in all
-    JOB_RETRY_BASE_SECONDS = 2.0  # then waits 2, 4, 8, 16 s between tries
+    JOB_MAX_TRIES = int(os.environ.get("JOB_MAX_TRIES", "5"))  # tries in all, for passing failures
+    # Seconds before the first retry; each next wait doubles (2, 4, 8, 16 s).
+    JOB_RETRY_BASE_SECONDS = float(os.environ.get("JOB_RETRY_BASE_SECONDS", "2"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -96,7 +96,8 @@ def init_jobs(app: Flask) -> None:
     each response."""
     celery = celery_init_app(app)
     for name, item in REGISTRY.items():
-        celery.task(name=name, bind=True, max_retries=None)(_task_body(item))
+        # shared=False: tests build several apps in one process; each keeps its own tasks.
+        celery.task(name=name, bind=True, max_retries=None, shared=False)(_task_body(item))
 
     @app.after_request
     def run_jobs_after_response(response):

@@ -1,0 +1,76 @@
+"""Without Redis (the embedded default) jobs run in the web process after the response: the webhook
+never waits for the mail server, and a refused e-mail is retried, then shown as failed."""
+
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.conftest import CUSTOMER, NUM, text_in
+from tests.jobs.conftest import FlakyInbox, eventually, notifications
+
+BOB, CAT = "bob@acme.test", "cat@acme.test"
+ANSWER_WITHIN = 5  # seconds; well under the SMTP server's HOLD_LIMIT
+
+
+class Http:
+    """What `text_in` needs of a client, over real HTTP to a live server."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+
+    def post(self, path: str, **kwargs):
+        return requests.post(self.base_url + path, timeout=ANSWER_WITHIN, **kwargs)
+
+
+def test_the_webhook_answers_while_the_mail_server_stalls(app, acme, live_server, app_mail_to):
+    release = threading.Event()
+    inbox = app_mail_to(FlakyInbox(hold=release))
+    try:
+        started = time.monotonic()
+        try:
+            r = text_in(Http(live_server), CUSTOMER, NUM, "Hi, my sink is leaking")
+        except requests.Timeout:
+            pytest.fail("the webhook waited for the mail server")
+        took = time.monotonic() - started
+        assert r.status_code == 200
+        assert inbox.arrived.wait(ANSWER_WITHIN), "the notification never reached the mail server"
+        assert inbox.messages == [], "the server is still holding the e-mail"
+        assert took < 2, f"answered only after {took:.1f} s"
+    finally:
+        release.set()
+    assert eventually(lambda: inbox.accepted() == {BOB: 1, CAT: 1}), inbox.messages
+    sent = {(BOB, "email"): ("sent", None), (CAT, "email"): ("sent", None)}
+    assert eventually(lambda: notifications(app) == sent), notifications(app)
+    (message,) = [m for to, m in inbox.messages if to == BOB]
+    assert "Main line" in message["Subject"]
+
+
+def test_a_refused_email_is_delivered_on_the_third_try_exactly_once(app, acme, client, app_mail_to):
+    inbox = app_mail_to(FlakyInbox(refusals=2))
+    assert text_in(client, CUSTOMER, NUM, "Hi, my sink is leaking").status_code == 200
+    sent = {(BOB, "email"): ("sent", None), (CAT, "email"): ("sent", None)}
+    assert eventually(lambda: notifications(app) == sent), notifications(app)
+    assert inbox.accepted() == {BOB: 1, CAT: 1}
+    assert inbox.attempts == {BOB: 3, CAT: 3}
+    time.sleep(20 * app.config["JOB_RETRY_BASE_SECONDS"])  # longer than any retry would wait
+    assert inbox.accepted() == {BOB: 1, CAT: 1}, "an e-mail was sent twice"
+    assert inbox.attempts == {BOB: 3, CAT: 3}
+
+
+def test_an_email_refused_every_time_ends_failed_with_the_reason(app, acme, client, app_mail_to):
+    inbox = app_mail_to(FlakyInbox(refusals=None))
+    assert text_in(client, CUSTOMER, NUM, "Hi, my sink is leaking").status_code == 200
+
+    def settled():
+        return {status for status, _ in notifications(app).values()} == {"failed"}
+
+    assert eventually(settled), notifications(app)
+    found = notifications(app)
+    assert set(found) == {(BOB, "email"), (CAT, "email")}
+    for _, error in found.values():
+        assert "try again later" in error
+    tries = app.config["JOB_MAX_TRIES"]
+    assert inbox.attempts == {BOB: tries, CAT: tries}
+    assert inbox.accepted() == {}

@@ -1,0 +1,143 @@
+"""With Redis, as in production: a real Celery worker sends a text's notifications, retrying while
+the mail server refuses them, and sends each exactly once. Needs Redis on 127.0.0.1:6379: without
+it the test skips loudly, except on CI, where that is a failure."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+from tests.conftest import CUSTOMER, NUM, ON_CI, ROOT, settings, text_in
+from tests.jobs.conftest import FlakyInbox, eventually, notifications
+
+REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own, flushed before the test
+WORKER = [
+    sys.executable,
+    "-m",
+    "celery",
+    "-A",
+    "wsgi:celery",
+    "worker",
+    "--pool=solo",
+    "--concurrency=1",
+    "-Q",
+    "celery",
+    "--loglevel=INFO",
+]
+BOB, CAT = "bob@acme.test", "cat@acme.test"
+
+
+@pytest.fixture
+def redis_url():
+    """Redis database 14, empty; the test skips (fails on CI) when Redis is not running."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as e:
+        message = f"NO REDIS at {REDIS_URL} ({e}): the Celery worker test did NOT run"
+        if ON_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+def queued(url: str) -> int:
+    """How many jobs wait on the worker's queue."""
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        return client.llen("celery")
+
+
+def worker_env(config) -> dict[str, str]:
+    """The environment under which `wsgi.py`'s Config reads the same settings as `config`."""
+    return {
+        **os.environ,
+        "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": config["REDIS_URL"],
+        "MAIL_SERVER": config["MAIL_SERVER"],
+        "MAIL_PORT": str(config["MAIL_PORT"]),
+        "MAIL_USE_TLS": "0",
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "PUBLIC_BASE_URL": config["PUBLIC_BASE_URL"],
+        "SECRET_KEY": config["SECRET_KEY"],
+        "TWILIO_AUTH_TOKEN": config["TWILIO_AUTH_TOKEN"],
+        "NOTIFY_FROM_NUMBER": config["NOTIFY_FROM_NUMBER"],
+        "SMS_PROVIDER": "simulator",
+        "SIMULATOR_ACTIVATION_SECONDS": "0",
+        "JOB_RETRY_BASE_SECONDS": str(config["JOB_RETRY_BASE_SECONDS"]),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@contextlib.contextmanager
+def celery_worker(env: dict[str, str], log: Path):
+    """`celery -A wsgi:celery worker` in its own process group, killed on the way out; its log
+    is printed, so a failing test shows it."""
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            WORKER, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield worker
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+        print(f"--- celery worker log (exit {worker.returncode}) ---")
+        print(log.read_text(errors="replace"))
+
+
+def test_a_worker_sends_a_refused_notification_on_the_third_try_exactly_once(
+    app, acme, redis_url, smtp_server, tmp_path
+):
+    inbox = FlakyInbox(refusals=2)
+    port = smtp_server(inbox)
+    web = create_app(
+        settings(
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            REDIS_URL=redis_url,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port,
+            JOB_RETRY_BASE_SECONDS=0.2,
+        )
+    )
+    sent = {(BOB, "email"): ("sent", None), (CAT, "email"): ("sent", None)}
+    try:
+        r = text_in(web.test_client(), CUSTOMER, NUM, "Hi, my sink is leaking")
+        assert r.status_code == 200
+        # No worker yet: the web process only put the job on Redis's queue.
+        assert queued(redis_url) >= 1
+        assert notifications(app) == {} and inbox.attempts == {}
+        with celery_worker(worker_env(web.config), tmp_path / "worker.log") as worker:
+            done = eventually(lambda: notifications(app) == sent or worker.poll() is not None, 30)
+            assert worker.poll() is None, "the worker died"
+            assert done, f"not all sent: {notifications(app)}, tries {inbox.attempts}"
+            assert inbox.accepted() == {BOB: 1, CAT: 1}
+            assert inbox.attempts == {BOB: 3, CAT: 3}
+            time.sleep(2)
+            assert inbox.accepted() == {BOB: 1, CAT: 1}, "an e-mail was sent twice"
+            assert inbox.attempts == {BOB: 3, CAT: 3}
+            assert notifications(app) == sent
+            assert queued(redis_url) == 0
+    finally:
+        with web.app_context():
+            db.engine.dispose()
