@@ -75,6 +75,20 @@ def _clean_database(request):
                     conn.execute(text(f"DELETE FROM {table}"))
 
 
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test app on a real HTTP server in a background thread; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
 @pytest.fixture
 def ctx(app):
     """An application context for calling services directly."""

@@ -2,19 +2,12 @@
 
 import os
 import signal
-import socket
 import subprocess
 import time
 
 import requests
 
-from tests.conftest import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import ROOT, free_port
 
 
 def test_make_run_seeds_the_demo_and_serves_the_login_page(tmp_path):

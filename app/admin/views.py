@@ -95,6 +95,11 @@ def numbers():
     )
 
 
+def flash_refusal(e: DomainError) -> None:
+    """Tell the admin what was refused and why, field by field."""
+    flash(" ".join([e.message, *(m for messages in e.fields.values() for m in messages)]), "danger")
+
+
 def number_action(number_id: int, action, done: str):
     """Run one change on a number; flash what happened; back to the numbers page."""
     number = account_number(number_id)
@@ -102,7 +107,7 @@ def number_action(number_id: int, action, done: str):
         message = action(number)
         flash(message or done, "success")
     except DomainError as e:
-        flash(e.message + "".join(f" {' '.join(v)}" for v in e.fields.values()), "danger")
+        flash_refusal(e)
     return redirect(url_for("admin.numbers"))
 
 
@@ -238,7 +243,7 @@ def person_action(user_id: int, action, done: str):
         action(user)
         flash(done.format(name=user.name), "success")
     except DomainError as e:
-        flash(e.message + "".join(f" {' '.join(v)}" for v in e.fields.values()), "danger")
+        flash_refusal(e)
     return redirect(url_for("admin.people_page"))
 
 

@@ -2,10 +2,8 @@
 Without Chromium these tests skip loudly, except on CI, where that is a failure."""
 
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import ON_CI, PASSWORD
 
@@ -18,16 +16,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The test app on a real HTTP server in a background thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.fixture(scope="session")

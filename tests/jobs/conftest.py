@@ -11,7 +11,6 @@ from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import Notification
@@ -85,16 +84,6 @@ def app_mail_to(app, monkeypatch, smtp_server):
         return handler
 
     return start
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The session app on a real HTTP server in a background thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def eventually(check, seconds: float = 10, interval: float = 0.05) -> bool:
