@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app import auth, jobs, sms
-    from app.extensions import bootstrap, csrf, db, login_manager, mail, migrate
+    from app.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE.mkdir(exist_ok=True)
@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    limiter.init_app(app)
     auth.init_login(login_manager)
     sms.init_app(app)
     jobs.init_jobs(app)
@@ -53,12 +54,14 @@ def register_blueprints(app: Flask) -> None:
     from app.dev import bp as dev_bp
     from app.portal import bp as portal_bp
     from app.webhooks import bp as webhooks_bp
+    from app.widget_api import bp as widget_api_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
+    app.register_blueprint(widget_api_bp)
     if app.config["SMS_PROVIDER"] == "simulator":
         app.register_blueprint(dev_bp, url_prefix="/dev")
 

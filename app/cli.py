@@ -1,11 +1,12 @@
 """Command-line interface (SPEC §3): `flask --app wsgi COMMAND`."""
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
-from app.models import Account, User
-from app.services import directory
-from app.services.errors import DomainError
+from app.models import Account, TrackingNumber, User
+from app.services import directory, widget_intake
+from app.services.errors import DomainError, Invalid
 
 
 def fail(e: DomainError):
@@ -110,4 +111,33 @@ def seed_demo():
         click.echo(line)
 
 
-commands = [create_account, create_user, create_number, api_token, seed_demo]
+@click.command("create-widget")
+@click.option("--account", "account_name", required=True)
+@click.option("--number", required=True, help="The tracking number the widget texts (E.164).")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    required=True,
+    help="A website allowed to embed it, e.g. https://example.com (repeatable).",
+)
+@with_appcontext
+def create_widget(account_name, number, origins):
+    """Create a click-to-text widget; prints its key on the last line."""
+    account = account_named(account_name)
+    tracking_number = TrackingNumber.by_number(number)
+    try:
+        if tracking_number is None or tracking_number.account_id != account.id:
+            raise Invalid(
+                "No such number.", {"number": [f"{number} is not a number of {account.name!r}."]}
+            )
+        widget = widget_intake.save(account, widget_intake.defaults(tracking_number, list(origins)))
+    except DomainError as e:
+        fail(e)
+    click.echo(f"Widget for {tracking_number.number}; embed it with:")
+    script = f"{current_app.config['PUBLIC_BASE_URL']}/widget.js"
+    click.echo(f'<script async src="{script}" data-widget-key="{widget.key}"></script>')
+    click.echo(widget.key)
+
+
+commands = [create_account, create_user, create_number, api_token, seed_demo, create_widget]

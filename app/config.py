@@ -57,6 +57,9 @@ class Config:
     SIMULATOR_ACTIVATION_SECONDS = float(os.environ.get("SIMULATOR_ACTIVATION_SECONDS", "5"))
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    WIDGET_LIMIT_PER_IP = os.environ.get("WIDGET_LIMIT_PER_IP", "20 per hour")
+    WIDGET_LIMIT_PER_PHONE = os.environ.get("WIDGET_LIMIT_PER_PHONE", "3 per hour")
     JOB_MAX_TRIES = int(os.environ.get("JOB_MAX_TRIES", "5"))  # tries in all, for passing failures
     # Seconds before the first retry; each next wait doubles (2, 4, 8, 16 s).
     JOB_RETRY_BASE_SECONDS = float(os.environ.get("JOB_RETRY_BASE_SECONDS", "2"))

@@ -1,6 +1,8 @@
 """Extension instances, bare: create_app binds them to an app."""
 
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -29,3 +31,5 @@ login_manager = LoginManager()
 mail = Mail()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()  # Bootstrap's CSS, served by the app itself (BOOTSTRAP_SERVE_LOCAL)
+# Rate limits live in Redis when REDIS_URL is set, so every web process counts together.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

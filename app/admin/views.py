@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -12,12 +12,12 @@ from sqlalchemy.orm import selectinload
 from app import phones
 from app.admin import admin_required, bp
 from app.extensions import db
-from app.models import SmsUser, TrackingNumber, User
+from app.models import SmsUser, TrackingNumber, User, Widget
 from app.models.account import ROLES
 from app.models.contact import CONSENT_SOURCES
 from app.models.number import MAX_SMS_USERS
 from app.segments import count
-from app.services import activation, consent, directory, people, sms_texts
+from app.services import activation, consent, directory, people, sms_texts, widget_intake
 from app.services.errors import DomainError, Invalid
 
 
@@ -362,4 +362,76 @@ def consent_csv():
         out.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=consent-ledger.csv"},
+    )
+
+
+def widget_form() -> dict:
+    form = request.form
+    return {
+        "tracking_number_id": form.get("tracking_number_id", type=int),
+        "allowed_origins": form.get("allowed_origins", "").split(),
+        **{
+            field: form.get(field, "")
+            for field in (
+                "name",
+                "button_text",
+                "color",
+                "position",
+                "greeting",
+                "consent_text",
+                "mobile_behaviour",
+            )
+        },
+    }
+
+
+def account_widget(widget_id: int) -> Widget:
+    widget = db.session.get(Widget, widget_id)
+    if widget is None or widget.account_id != current_user.account_id:
+        abort(404)
+    return widget
+
+
+@bp.route("/widgets", methods=["GET", "POST"])
+@bp.route("/widgets/<id:widget_id>", methods=["GET", "POST"])
+@admin_required
+def widgets(widget_id: int | None = None):
+    """Click-to-text widgets: the list, and one widget's settings with its snippet and preview."""
+    widget = account_widget(widget_id) if widget_id else None
+    numbers = [n for n in account_numbers() if n.sms_state == "active"]
+    errors, status = {}, 200
+    values = widget_intake.defaults(numbers[0], []) if numbers else {}
+    if widget is not None:
+        values = {
+            **values,
+            **{f: getattr(widget, f) for f in values},
+            "consent_text": widget.consent_text or "",
+        }
+    if request.method == "POST":
+        values = widget_form()
+        try:
+            widget = widget_intake.save(current_user.account, values, widget)
+        except Invalid as e:
+            errors, status = e.fields, 422
+            flash(e.message, "danger")
+        else:
+            flash("Widget saved.", "success")
+            return redirect(url_for("admin.widgets", widget_id=widget.id))
+    all_widgets = db.session.scalars(
+        select(Widget).where(Widget.account_id == current_user.account_id).order_by(Widget.id)
+    ).all()
+    return (
+        render_template(
+            "admin/widgets.html",
+            widget=widget,
+            widgets=all_widgets,
+            numbers=numbers,
+            values=values,
+            errors=errors,
+            default_consent=widget_intake.DEFAULT_CONSENT.replace(
+                "{company}", current_user.account.name
+            ),
+            base=current_app.config["PUBLIC_BASE_URL"],
+        ),
+        status,
     )

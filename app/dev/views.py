@@ -2,13 +2,13 @@
 
 import contextlib
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from sqlalchemy import and_, or_, select
 
 from app import phones
 from app.dev import bp
 from app.extensions import db
-from app.models import OutboxItem, TrackingNumber
+from app.models import OutboxItem, TrackingNumber, Widget
 from app.services import inbound
 from app.sms.simulator import phone_sends
 
@@ -94,3 +94,18 @@ def outbox():
         .limit(500)
     ).all()
     return render_template("dev/outbox.html", items=items)
+
+
+@bp.route("/website")
+def website():
+    """A sample business website with the demo's widget, to be opened under another host name
+    (another origin) than the app's, as a real site would be."""
+    widget = db.session.scalar(select(Widget).order_by(Widget.id).limit(1))
+    base = current_app.config["PUBLIC_BASE_URL"]
+    response = make_response(render_template("dev/website.html", widget=widget, base=base))
+    # This page plays a foreign site: it loads the widget from the app's public address.
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self' {base}; connect-src 'self' {base}; "
+        "style-src 'self' 'unsafe-inline'"
+    )
+    return response

@@ -13,6 +13,7 @@ from app.models.notification import Notification, NotificationPace
 from app.models.number import SmsUser, TrackingNumber
 from app.models.outbox import OutboxItem
 from app.models.registration import CarrierRegistration
+from app.models.widget import Widget
 
 __all__ = [
     "Account",
@@ -32,4 +33,5 @@ __all__ = [
     "SmsUser",
     "TrackingNumber",
     "User",
+    "Widget",
 ]

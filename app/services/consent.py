@@ -251,3 +251,22 @@ def ledger(
             ConsentEvent.created_at < datetime.combine(end + timedelta(days=1), time.min)
         )
     return db.session.execute(query).all()
+
+
+def from_widget(contact: Contact, number: TrackingNumber, message: Message, evidence: str) -> str:
+    """A website visitor ticked the consent box: record it (the ledger keeps the exact consent
+    text, page, IP and browser) and say which text answers them.
+
+    A new pair, or one that had opted out (ticking the box is their consent again), gets the
+    opt-in message; a pair already opted in gets a short confirmation.
+    """
+    consent = pair(contact, number)
+    answer = "confirmation"
+    if consent is None:
+        consent = Consent(contact=contact, tracking_number_id=number.id, state="opted_in")
+        db.session.add(consent)
+        answer = "opt_in"
+    elif consent.opted_out:
+        answer = "opt_in"
+    _change(consent, "opted_in", "widget", evidence, message)
+    return answer

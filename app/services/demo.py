@@ -4,7 +4,7 @@ a few conversations."""
 from flask import current_app
 
 from app.models import Account
-from app.services import claims, directory, inbound, outbound
+from app.services import claims, directory, inbound, outbound, widget_intake
 from app.services.directory import SmsUserChoice
 
 ACCOUNT = "Demo Plumbing"
@@ -30,8 +30,14 @@ def seed() -> list[str]:
     )
     lines.append(f"Text the demo numbers as a customer at {base}/dev/phone")
     lines.append(f"Every SMS and e-mail the app sends (notifications too) is at {base}/dev/outbox")
+    lines.append(f"The click-to-text widget on a sample website (another origin): {website(base)}")
     lines.append("  " + ", ".join(f"{number} ({label})" for number, label, _ in NUMBERS))
     return lines
+
+
+def website(base: str) -> str:
+    """The sample website's address: this server under another name, so another origin."""
+    return base.replace("127.0.0.1", "localhost") + "/dev/website"
 
 
 def _create() -> None:
@@ -51,6 +57,8 @@ def _create() -> None:
     directory.set_sms_users(
         main, [SmsUserChoice(bob), SmsUserChoice(cat, email=True, sms=True), SmsUserChoice(dee)]
     )
+    site = widget_intake.origin(website(current_app.config["PUBLIC_BASE_URL"]))
+    widget_intake.save(account, {**widget_intake.defaults(main, [site]), "name": "Demo website"})
 
     inbound.receive(
         main.number, "+15555550121", "Hi, my kitchen sink is leaking. Can someone come today?", None

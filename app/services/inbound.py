@@ -82,10 +82,10 @@ def _receive(
         # Kept for audit; a number whose SMS is not active opens no conversation.
         db.session.commit()
         return message
-    contact = _contact(number, sender)
+    contact = contact_for(number, sender)
     provider_answers = bool(opt_out_type) or current_app.config["TWILIO_ADVANCED_OPT_OUT"]
     outcome = consent.on_inbound(contact, number, message, provider_answers, opt_out_type)
-    conversation = _conversation_for(number, contact, source, keyword_only=bool(outcome.keyword))
+    conversation = conversation_for(number, contact, source, keyword_only=bool(outcome.keyword))
     message.conversation = conversation
     conversation.updated_at = message.created_at
     if conversation.is_open:
@@ -105,7 +105,8 @@ def _receive(
     return message
 
 
-def _contact(number: TrackingNumber, phone: str) -> Contact:
+def contact_for(number: TrackingNumber, phone: str) -> Contact:
+    """The account's contact for a phone, created on first sight."""
     contact = db.session.scalar(
         select(Contact).where(Contact.account_id == number.account_id, Contact.phone == phone)
     )
@@ -116,7 +117,7 @@ def _contact(number: TrackingNumber, phone: str) -> Contact:
     return contact
 
 
-def _conversation_for(
+def conversation_for(
     number: TrackingNumber, contact: Contact, source: str, keyword_only: bool
 ) -> Conversation:
     """The pair's open conversation, or a new unclaimed one (first text, or the last is closed).

@@ -1,0 +1,44 @@
+"""Click-to-text widgets (SPEC §2.7): a public key, the look, and where they may be embedded."""
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.account import Account
+from app.models.base import CreatedMixin, utcnow
+from app.models.number import TrackingNumber
+
+POSITIONS = ("bottom-right", "bottom-left")
+MOBILE_BEHAVIOURS = ("form", "sms_link")
+
+
+def new_key() -> str:
+    """A public widget key: unguessable, safe in a URL."""
+    return "w_" + secrets.token_urlsafe(16)
+
+
+class Widget(CreatedMixin, db.Model):
+    """One widget of an account, sending its visitors' texts to one tracking number."""
+
+    __tablename__ = "widgets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    tracking_number_id: Mapped[int] = mapped_column(ForeignKey("tracking_numbers.id"))
+    key: Mapped[str] = mapped_column(String(40), unique=True, default=new_key)
+    name: Mapped[str] = mapped_column(String(120), default="Website")
+    button_text: Mapped[str] = mapped_column(String(40), default="Text us")
+    color: Mapped[str] = mapped_column(String(7), default="#0d6efd")
+    position: Mapped[str] = mapped_column(String(16), default="bottom-right")
+    greeting: Mapped[str] = mapped_column(String(200), default="Hi! How can we help?")
+    consent_text: Mapped[str | None] = mapped_column(Text)  # None: the default of widget_intake
+    # Website origins (scheme://host[:port]) allowed to embed it and send from it.
+    allowed_origins: Mapped[list] = mapped_column(JSON, default=list)
+    mobile_behaviour: Mapped[str] = mapped_column(String(16), default="form")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    account: Mapped[Account] = relationship()
+    tracking_number: Mapped[TrackingNumber] = relationship()
