@@ -29,9 +29,9 @@ def seed() -> list[str]:
         f"  {'ident.':<6} {IDENTIFIED[0]}  no password: opens the links in her notifications"
     )
     lines.append(f"Text the demo numbers as a customer at {base}/dev/phone")
+    lines.append("  " + ", ".join(f"{number} ({label})" for number, label, _ in NUMBERS))
     lines.append(f"Every SMS and e-mail the app sends (notifications too) is at {base}/dev/outbox")
     lines.append(f"The click-to-text widget on a sample website (another origin): {website(base)}")
-    lines.append("  " + ", ".join(f"{number} ({label})" for number, label, _ in NUMBERS))
     return lines
 
 
