@@ -1,6 +1,7 @@
 """SMS Conversations: a self-hostable SMS inbox for businesses."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.config import INSTANCE, Config
@@ -21,6 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.url_map.converters["id"] = IdConverter
+    if app.config["PROXY_FIX"]:
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

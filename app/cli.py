@@ -3,10 +3,13 @@
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from app.extensions import db
 from app.models import Account, TrackingNumber, User
 from app.services import directory, widget_intake
 from app.services.errors import DomainError, Invalid
+from app.sms import provider
 
 
 def fail(e: DomainError):
@@ -140,4 +143,47 @@ def create_widget(account_name, number, origins):
     click.echo(widget.key)
 
 
-commands = [create_account, create_user, create_number, api_token, seed_demo, create_widget]
+@click.command("twilio-check")
+@with_appcontext
+def twilio_check():
+    """Check the Twilio credentials and where each number's SMS webhook points."""
+    sms = provider()
+    if sms.name != "twilio":
+        raise click.ClickException("SMS_PROVIDER is not twilio: nothing to check.")
+    expected = sms.webhook_url
+    try:
+        numbers = dict(sms.numbers())
+    except Exception as e:  # any failure here is what the user came to find out about
+        message = f"Twilio refused the credentials or could not be reached: {e}"
+        raise click.ClickException(message) from e
+    click.echo(f"Credentials work. {len(numbers)} number(s) in the Twilio account:")
+    for number, url in sorted(numbers.items()):
+        click.echo(f"  {number}  SMS webhook: {url or '(none)'}")
+    problems = 0
+    for tracking in db.session.scalars(select(TrackingNumber).order_by(TrackingNumber.number)):
+        if tracking.sms_state != "active" or sms.messaging_service_sid:
+            continue
+        url = numbers.get(tracking.number)
+        if url is None:
+            problems += 1
+            click.echo(f"PROBLEM {tracking.number} ({tracking.label}): not in this Twilio account")
+        elif url != expected:
+            problems += 1
+            click.echo(
+                f"PROBLEM {tracking.number} ({tracking.label}): webhook is {url or '(none)'}, "
+                f"should be {expected}"
+            )
+    click.echo("All active numbers point here." if not problems else f"{problems} problem(s).")
+    if problems:
+        raise SystemExit(1)
+
+
+commands = [
+    create_account,
+    create_user,
+    create_number,
+    api_token,
+    seed_demo,
+    create_widget,
+    twilio_check,
+]

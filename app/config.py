@@ -49,6 +49,10 @@ class Config:
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
     TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
     TWILIO_ADVANCED_OPT_OUT = flag("TWILIO_ADVANCED_OPT_OUT")
+    # The shared key of HMAC-SHA256-signed webhooks (X-Twilio-Webhooks-Signature-Settings).
+    TWILIO_WEBHOOK_SIGNING_KEY = os.environ.get("TWILIO_WEBHOOK_SIGNING_KEY", "")
+    # How many reverse proxies stand in front (X-Forwarded-For/Proto/Host are trusted that deep).
+    PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
     NOTIFY_FROM_NUMBER = os.environ.get("NOTIFY_FROM_NUMBER", "")
     # The simulated carrier answers texts to these phones with "recipient unsubscribed" (21610),
     # refuses to turn SMS on for these numbers, and takes this long to (de)activate one.

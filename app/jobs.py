@@ -172,6 +172,14 @@ def deliver_message(message_id: int) -> None:
 
 
 @job()
+def reconcile_message(message_id: int) -> None:
+    """Settle a text whose send timed out, without sending it twice."""
+    from app.services import outbound
+
+    outbound.reconcile(message_id)
+
+
+@job()
 def activate_number(number_id: int) -> None:
     """Ask the SMS provider to turn SMS on or off for a number in a pending state."""
     from app.services import activation

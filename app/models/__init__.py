@@ -5,6 +5,7 @@ from app.models.contact import Consent, ConsentEvent, Contact
 from app.models.conversation import (
     Conversation,
     ConversationEvent,
+    EarlyStatus,
     Message,
     Participant,
     ReadMark,
@@ -24,6 +25,7 @@ __all__ = [
     "Contact",
     "Conversation",
     "ConversationEvent",
+    "EarlyStatus",
     "Message",
     "Notification",
     "NotificationPace",

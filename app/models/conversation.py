@@ -204,3 +204,15 @@ class ReadMark(db.Model):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     read_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EarlyStatus(CreatedMixin, db.Model):
+    """A delivery status callback that came before its text's SID was stored (callbacks race
+    the send's answer); applied when the SID arrives."""
+
+    __tablename__ = "early_statuses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_sid: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))

@@ -4,22 +4,25 @@ Consent is checked when a text is created and again when the job sends it.
 """
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app import jobs
 from app.extensions import db
 from app.jobs import Transient
-from app.models import Conversation, Message, User
+from app.models import Conversation, EarlyStatus, Message, User
 from app.models.base import utcnow
 from app.services import claims, consent
 from app.services.errors import Closed, DomainError, Invalid, NotClaimed, NotClaimer, OptedOut
-from app.sms import SendError, provider
+from app.sms import SendError, UnknownOutcome, provider
+from app.sms.twilio import reason as twilio_reason
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1600
 UNSUBSCRIBED = "21610"  # the carrier's "recipient has opted out" (Twilio's error code)
+RECONCILE_AFTER_SECONDS = 30
 
 
 def check_body(body) -> str:
@@ -156,6 +159,13 @@ def deliver(message_id: int) -> None:
     except SendError as e:
         if e.retryable:
             raise Transient(e.message) from e
+        if isinstance(e, UnknownOutcome):
+            # The provider may have taken it: look it up later instead of sending it twice.
+            message.status, message.error_message = "unknown", e.message
+            conversation.updated_at = utcnow()
+            db.session.commit()
+            jobs.reconcile_message.delay(message.id, countdown=RECONCILE_AFTER_SECONDS)
+            return
         message.status = "failed"
         message.error_code = e.code
         message.error_message = e.message
@@ -164,10 +174,38 @@ def deliver(message_id: int) -> None:
             consent.provider_opt_out(message, e.message)
         log.warning("text %s failed: %s", message.id, e)
     else:
-        message.provider_sid = result.sid
-        message.status = result.status
+        _took(message, result.sid, result.status)
     conversation.updated_at = utcnow()
     db.session.commit()
+
+
+def _took(message: Message, sid: str, status: str) -> None:
+    """The provider took the text: keep its SID, and apply callbacks that came before it."""
+    message.provider_sid, message.status, message.error_message = sid, status, None
+    early = db.session.scalars(
+        select(EarlyStatus).where(EarlyStatus.provider_sid == sid).order_by(EarlyStatus.id)
+    ).all()
+    for row in early:
+        _advance(message, row.status, row.error_code)
+        db.session.delete(row)
+
+
+def reconcile(message_id: int) -> None:
+    """Settle a text whose send timed out: found at the provider → taken; not found → queued
+    again and sent (it never arrived there, so this is no second copy)."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.status != "unknown":
+        return
+    since = message.created_at - timedelta(minutes=1)
+    found = provider().find(message.from_number, message.to_number, since)
+    if found is not None:
+        _took(message, found.sid, found.status)
+        message.conversation.updated_at = utcnow()
+        db.session.commit()
+        return
+    message.status, message.error_message = "queued", None
+    db.session.commit()
+    jobs.deliver_message.delay(message.id)
 
 
 # How far along a text is: callbacks arrive out of order, and never move a text backwards.
@@ -182,17 +220,25 @@ PROGRESS = {
 }
 
 
-def apply_status(sid: str, status: str, error_code: str | None = None) -> bool:
-    """Apply a provider's delivery status to the text with that SID; False when none is stored."""
-    message = db.session.scalar(
-        select(Message).where(Message.provider_sid == sid, Message.direction == "outbound")
-    )
-    if message is None or status not in PROGRESS:
-        return False
+def _advance(message: Message, status: str, error_code: str | None) -> None:
     if PROGRESS[status] > PROGRESS.get(message.status, PROGRESS["failed"]):
         message.status = status
         if error_code:
             message.error_code = error_code
+            message.error_message = twilio_reason(error_code)
+
+
+def apply_status(sid: str, status: str, error_code: str | None = None) -> None:
+    """Apply a provider's delivery status to the text with that SID (forward only: callbacks
+    arrive out of order); one for a SID not stored yet is kept and applied when it is."""
+    if not sid or status not in PROGRESS:
+        return
+    message = db.session.scalar(
+        select(Message).where(Message.provider_sid == sid, Message.direction == "outbound")
+    )
+    if message is None:
+        db.session.add(EarlyStatus(provider_sid=sid, status=status, error_code=error_code))
+    else:
+        _advance(message, status, error_code)
         message.conversation.updated_at = utcnow()
-        db.session.commit()
-    return True
+    db.session.commit()

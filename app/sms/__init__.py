@@ -27,6 +27,14 @@ class SendError(Exception):
         self.retryable = retryable
 
 
+class UnknownOutcome(SendError):
+    """The request may or may not have reached the carrier (a read timeout): the text must be
+    looked up, not sent again."""
+
+    def __init__(self, message: str):
+        super().__init__("timeout", message, retryable=False)
+
+
 class ActivationError(Exception):
     """The carrier could not (de)activate SMS on a number; the message is for the admin."""
 
@@ -50,19 +58,35 @@ class Provider:
         """Stop routing the number's inbound texts to this app."""
         raise NotImplementedError
 
+    def find(self, sender: str, to: str, since) -> SendResult | None:
+        """The text the carrier took from `sender` to `to` since then, when it can say."""
+        return None
+
 
 def init_app(app) -> None:
     """Choose the provider named by SMS_PROVIDER."""
-    from app.sms.simulator import SimulatedCarrier
-
     name = app.config["SMS_PROVIDER"]
-    if name != "simulator":
-        raise RuntimeError(f"SMS_PROVIDER={name!r} is not available; use 'simulator'")
-    app.extensions["sms"] = SimulatedCarrier(
-        unsubscribed=frozenset(app.config["SIMULATOR_UNSUBSCRIBED"]),
-        refuse=frozenset(app.config["SIMULATOR_REFUSE"]),
-        activation_delay=app.config["SIMULATOR_ACTIVATION_SECONDS"],
-    )
+    base = app.config["PUBLIC_BASE_URL"]
+    if name == "twilio":
+        from app.sms.twilio import TwilioProvider
+
+        app.extensions["sms"] = TwilioProvider(
+            app.config["TWILIO_ACCOUNT_SID"],
+            app.config["TWILIO_AUTH_TOKEN"],
+            webhook_url=f"{base}/webhooks/twilio/sms",
+            status_callback=f"{base}/webhooks/twilio/status",
+            messaging_service_sid=app.config["TWILIO_MESSAGING_SERVICE_SID"],
+        )
+    elif name == "simulator":
+        from app.sms.simulator import SimulatedCarrier
+
+        app.extensions["sms"] = SimulatedCarrier(
+            unsubscribed=frozenset(app.config["SIMULATOR_UNSUBSCRIBED"]),
+            refuse=frozenset(app.config["SIMULATOR_REFUSE"]),
+            activation_delay=app.config["SIMULATOR_ACTIVATION_SECONDS"],
+        )
+    else:
+        raise RuntimeError(f"SMS_PROVIDER={name!r}: use 'simulator' or 'twilio'")
 
 
 def provider() -> Provider:

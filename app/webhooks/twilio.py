@@ -3,7 +3,11 @@
 import functools
 
 from flask import Response, abort, current_app, request
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import (
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
 
 from app.services import inbound, outbound
 from app.webhooks import bp
@@ -28,8 +32,16 @@ def signature_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         signature = request.headers.get("X-Twilio-Signature", "")
-        validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
-        if not signature or not validator.validate(signed_url(), request.form, signature):
+        settings = request.headers.get(SIGNATURE_SETTINGS_HEADER, "")
+        # Newer webhooks name their algorithm (HMAC-SHA256) and are signed with a shared key.
+        secret = (settings and current_app.config["TWILIO_WEBHOOK_SIGNING_KEY"]) or (
+            current_app.config["TWILIO_AUTH_TOKEN"]
+        )
+        validator = RequestValidator(secret)
+        algorithm = get_signature_algorithm(settings)
+        if not signature or not validator.validate(
+            signed_url(), request.form, signature, algorithm
+        ):
             abort(403, "The request's signature is missing or wrong.")
         return view(*args, **kwargs)
 

@@ -1,0 +1,138 @@
+"""The Twilio side of the provider interface, on the official SDK.
+
+What can go wrong is sorted for the caller: a refusal that will not change (SendError, not
+retryable), a failure that may pass (retryable: 429, 5xx, connection refused), and a read timeout,
+after which Twilio may have taken the text — that one is not retried blindly (UnknownOutcome), the
+text is looked up later so that nothing is sent twice.
+"""
+
+from datetime import datetime
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from app.sms import ActivationError, Provider, SendError, SendResult, UnknownOutcome
+
+NOT_TEXTABLE = {"21211", "21614", "21635"}
+UNSUBSCRIBED = "21610"
+# Twilio's delivery error codes, in words an agent can act on.
+ERROR_REASONS = {
+    "21211": "Not a textable number (invalid).",
+    "21614": "Not a textable number (a landline or unreachable).",
+    "21635": "Not a textable number (a landline).",
+    "21610": "The recipient has unsubscribed from this number (STOP).",
+    "30003": "The phone is unreachable (off or out of coverage).",
+    "30004": "The recipient blocked this number.",
+    "30005": "Unknown handset: the number may not exist.",
+    "30006": "A landline, or a number that cannot take texts.",
+    "30007": "Filtered by the carrier as spam.",
+    "30008": "Delivery failed for an unknown reason.",
+    "30034": "Blocked: the sending number is not registered for A2P 10DLC.",
+}
+
+
+def reason(code: str | None) -> str | None:
+    """An error code in words, when we know it."""
+    if not code:
+        return None
+    return ERROR_REASONS.get(str(code), f"Twilio error {code}.")
+
+
+class TwilioProvider(Provider):
+    """Texts and number activation through a Twilio account."""
+
+    name = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        webhook_url: str,
+        status_callback: str,
+        messaging_service_sid: str = "",
+        http_client: TwilioHttpClient | None = None,
+        timeout: float = 15,
+    ):
+        self.client = Client(
+            account_sid,
+            auth_token,
+            http_client=http_client or TwilioHttpClient(timeout=timeout),
+            # Credentials come from our settings only, never from this process's environment.
+            environment={"TWILIO_REGION": "", "TWILIO_EDGE": ""},
+        )
+        self.webhook_url = webhook_url
+        self.status_callback = status_callback
+        self.messaging_service_sid = messaging_service_sid
+
+    def send(self, sender: str, to: str, body: str) -> SendResult:
+        origin = (
+            {"messaging_service_sid": self.messaging_service_sid}
+            if self.messaging_service_sid
+            else {"from_": sender}
+        )
+        try:
+            message = self.client.messages.create(
+                to=to, body=body, status_callback=self.status_callback, **origin
+            )
+        except TwilioRestException as e:
+            code = str(e.code or "")
+            retryable = e.status == 429 or e.status >= 500 or code == "20429"
+            raise SendError(code or str(e.status), reason(code) or e.msg, retryable) from e
+        except requests.exceptions.ReadTimeout as e:
+            raise UnknownOutcome(
+                "Twilio did not answer in time; the text is being looked up."
+            ) from e
+        except requests.exceptions.RequestException as e:
+            raise SendError(
+                "connection", f"Twilio could not be reached: {e}", retryable=True
+            ) from e
+        return SendResult(sid=message.sid, status=message.status or "queued")
+
+    def find(self, sender: str, to: str, since: datetime) -> SendResult | None:
+        """The text Twilio took from `sender` to `to` since then, if any (after a timeout)."""
+        found = self.client.messages.list(to=to, from_=sender, date_sent_after=since, limit=5)
+        return SendResult(sid=found[0].sid, status=found[0].status) if found else None
+
+    def _incoming(self, number: str):
+        found = self.client.incoming_phone_numbers.list(phone_number=number, limit=1)
+        if not found:
+            raise ActivationError(
+                f"{number} is not a number of this Twilio account: buy or port it there first."
+            )
+        return found[0]
+
+    def activate(self, number: str) -> None:
+        try:
+            incoming = self._incoming(number)
+            if self.messaging_service_sid:
+                self.client.messaging.v1.services(self.messaging_service_sid).phone_numbers.create(
+                    phone_number_sid=incoming.sid
+                )
+            else:
+                incoming.update(sms_url=self.webhook_url, sms_method="POST")
+        except TwilioRestException as e:
+            raise ActivationError(f"Twilio refused: {e.msg} (error {e.code}).") from e
+        except requests.exceptions.RequestException as e:
+            raise ActivationError(f"Twilio could not be reached: {e}") from e
+
+    def deactivate(self, number: str) -> None:
+        try:
+            incoming = self._incoming(number)
+            if self.messaging_service_sid:
+                self.client.messaging.v1.services(self.messaging_service_sid).phone_numbers(
+                    incoming.sid
+                ).delete()
+            else:
+                incoming.update(sms_url="")
+        except TwilioRestException as e:
+            raise ActivationError(f"Twilio refused: {e.msg} (error {e.code}).") from e
+        except requests.exceptions.RequestException as e:
+            raise ActivationError(f"Twilio could not be reached: {e}") from e
+
+    def numbers(self) -> list[tuple[str, str]]:
+        """(number, where its SMS webhook points) for every number of the account."""
+        return [
+            (n.phone_number, n.sms_url or "") for n in self.client.incoming_phone_numbers.list()
+        ]
