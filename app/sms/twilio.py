@@ -6,12 +6,13 @@ after which Twilio may have taken the text — that one is not retried blindly (
 text is looked up later so that nothing is sent twice.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from app.sms import ActivationError, Provider, SendError, SendResult, UnknownOutcome
 
@@ -31,6 +32,22 @@ ERROR_REASONS = {
     "30008": "Delivery failed for an unknown reason.",
     "30034": "Blocked: the sending number is not registered for A2P 10DLC.",
 }
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """A time in UTC without tzinfo, as the app stores them."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def never_sent(error: requests.exceptions.RequestException) -> bool:
+    """Whether the request failed before it left (refused, or no connection in time): only
+    then is sending again safe."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    cause = error.args[0] if error.args else None
+    if isinstance(cause, MaxRetryError):
+        cause = cause.reason
+    return isinstance(cause, NewConnectionError | ConnectTimeoutError)
 
 
 def reason(code: str | None) -> str | None:
@@ -80,20 +97,26 @@ class TwilioProvider(Provider):
             code = str(e.code or "")
             retryable = e.status == 429 or e.status >= 500 or code == "20429"
             raise SendError(code or str(e.status), reason(code) or e.msg, retryable) from e
-        except requests.exceptions.ReadTimeout as e:
+        except requests.exceptions.RequestException as e:
+            if never_sent(e):
+                raise SendError("connection", f"Twilio could not be reached: {e}", True) from e
+            # The request went out: Twilio may have taken the text, so it is looked up, not resent.
             raise UnknownOutcome(
                 "Twilio did not answer in time; the text is being looked up."
-            ) from e
-        except requests.exceptions.RequestException as e:
-            raise SendError(
-                "connection", f"Twilio could not be reached: {e}", retryable=True
             ) from e
         return SendResult(sid=message.sid, status=message.status or "queued")
 
     def find(self, sender: str, to: str, since: datetime) -> SendResult | None:
-        """The text Twilio took from `sender` to `to` since then, if any (after a timeout)."""
-        found = self.client.messages.list(to=to, from_=sender, date_sent_after=since, limit=5)
-        return SendResult(sid=found[0].sid, status=found[0].status) if found else None
+        """The text Twilio took from `sender` to `to` since then, if any (after a timeout).
+
+        Filtered on creation time here: a text still queued at Twilio has no send date yet.
+        """
+        since = naive_utc(since)
+        for message in self.client.messages.list(to=to, from_=sender, limit=20):
+            created = message.date_created
+            if created is not None and naive_utc(created) >= since:
+                return SendResult(sid=message.sid, status=message.status)
+        return None
 
     def _incoming(self, number: str):
         found = self.client.incoming_phone_numbers.list(phone_number=number, limit=1)

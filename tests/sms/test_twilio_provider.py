@@ -1,0 +1,373 @@
+"""TwilioProvider through the real `twilio` SDK against the fake Twilio of tests/twilio_fake.py:
+what reaches Twilio, how its errors are sorted, and what the app makes of them."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import Message
+from app.services import outbound
+from app.sms import ActivationError, SendError
+from app.sms.twilio import UnknownOutcome
+from tests.conftest import CUSTOMER, NUM, text_in
+from tests.twilio_fake import (
+    ACCOUNT_SID,
+    API_HOST,
+    MESSAGING_HOST,
+    STATUS_CALLBACK,
+    FakeTwilio,
+    twilio,  # noqa: F401 (a fixture)
+)
+
+SERVICE = "MG" + "2" * 32
+WEBHOOK = "https://inbox.example/webhooks/twilio/sms"
+MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+OTHER_NUM = "+15005550102"
+STRANGER = "+15005550177"
+
+
+@pytest.fixture
+def fake():
+    """The fake Twilio alone (no app), with Main line (NUM) in its account."""
+    server = FakeTwilio().start()
+    server.add_number(NUM)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def provider(fake):
+    return fake.provider(webhook_url=WEBHOOK)
+
+
+@pytest.fixture
+def service_provider(fake):
+    """A provider whose numbers sit in a Messaging Service."""
+    return fake.provider(webhook_url=WEBHOOK, messaging_service_sid=SERVICE)
+
+
+def open_conversation(client, api) -> int:
+    """A customer texts Main line; returns the conversation's id."""
+    assert text_in(client, CUSTOMER, NUM, "Hi, my sink is leaking").status_code == 200
+    (item,) = api("bob@acme.test").tab("active")
+    return item["id"]
+
+
+def sent(fake: FakeTwilio, body: str) -> list:
+    """The message creates the fake received with this body."""
+    return [r for r in fake.creates() if r.form.get("Body") == body]
+
+
+def thread(api, conversation_id: int) -> dict:
+    r = api("admin@acme.test").get(f"/conversations/{conversation_id}")
+    assert r.status_code == 200
+    return r.json
+
+
+# -- sending: what reaches Twilio ---------------------------------------------------------------
+
+
+def test_a_reply_reaches_twilio_with_to_from_body_and_status_callback(
+    twilio,  # noqa: F811
+    acme,
+    client,
+    api,
+    app,
+):
+    conversation_id = open_conversation(client, api)
+
+    r = api("bob@acme.test").post(
+        f"/conversations/{conversation_id}/messages", json={"body": "On my way", "claim": True}
+    )
+
+    assert r.status_code == 201, r.json
+    (request,) = sent(twilio, "On my way")
+    assert (request.host, request.path, request.user) == (API_HOST, MESSAGES_PATH, ACCOUNT_SID)
+    assert request.form == {
+        "To": CUSTOMER,
+        "From": NUM,
+        "Body": "On my way",
+        "StatusCallback": STATUS_CALLBACK,
+    }
+    (message,) = [m for m in thread(api, conversation_id)["messages"] if m["body"] == "On my way"]
+    assert message["status"] == "queued"
+    with app.app_context():
+        assert db.session.get(Message, message["id"]).provider_sid == twilio.messages[-1]["sid"]
+        db.session.remove()
+
+
+def test_with_a_messaging_service_a_reply_names_the_service_not_the_number(
+    twilio,  # noqa: F811
+    acme,
+    client,
+    api,
+    app,
+    monkeypatch,
+):
+    monkeypatch.setitem(app.extensions, "sms", twilio.provider(messaging_service_sid=SERVICE))
+    conversation_id = open_conversation(client, api)
+
+    r = api("bob@acme.test").post(
+        f"/conversations/{conversation_id}/messages", json={"body": "On my way", "claim": True}
+    )
+
+    assert r.status_code == 201, r.json
+    (request,) = sent(twilio, "On my way")
+    assert request.form == {
+        "To": CUSTOMER,
+        "MessagingServiceSid": SERVICE,
+        "Body": "On my way",
+        "StatusCallback": STATUS_CALLBACK,
+    }
+    (message,) = [m for m in thread(api, conversation_id)["messages"] if m["body"] == "On my way"]
+    assert message["status"] == "accepted"
+
+
+def test_send_returns_twilios_sid_and_status(fake, provider):
+    result = provider.send(NUM, CUSTOMER, "Hello")
+
+    (message,) = fake.messages
+    assert (result.sid, result.status) == (message["sid"], "queued")
+    assert result.sid.startswith("SM")
+
+
+# -- sending: Twilio's errors, sorted -----------------------------------------------------------
+
+
+def test_an_unsubscribed_recipient_is_a_final_refusal(fake, provider):
+    fake.fail(CUSTOMER, 21610, 400, "Attempt to send to unsubscribed recipient")
+
+    with pytest.raises(SendError) as refused:
+        provider.send(NUM, CUSTOMER, "Hello")
+
+    assert refused.value.code == "21610"
+    assert not refused.value.retryable
+    assert "unsubscribed" in refused.value.message
+    assert not isinstance(refused.value, UnknownOutcome)
+
+
+@pytest.mark.parametrize("code", [21211, 21614, 21635])
+def test_a_number_that_cannot_take_texts_is_a_final_refusal(fake, provider, code):
+    fake.fail(CUSTOMER, code, 400, "The 'To' number is not a valid phone number.")
+
+    with pytest.raises(SendError) as refused:
+        provider.send(NUM, CUSTOMER, "Hello")
+
+    assert refused.value.code == str(code)
+    assert not refused.value.retryable
+    assert refused.value.message.startswith("Not a textable number")
+
+
+@pytest.mark.parametrize(("code", "status"), [(20429, 429), (20500, 500), (None, 500), (None, 503)])
+def test_rate_limits_and_server_errors_may_pass(fake, provider, code, status):
+    fake.fail(CUSTOMER, code, status, "Try again later")
+
+    with pytest.raises(SendError) as failed:
+        provider.send(NUM, CUSTOMER, "Hello")
+
+    assert failed.value.retryable
+    assert len(fake.creates()) == 1  # the SDK itself did not retry
+
+
+def test_a_refused_connection_may_pass(fake, provider):
+    fake.refuse()
+
+    with pytest.raises(SendError) as failed:
+        provider.send(NUM, CUSTOMER, "Hello")
+
+    assert failed.value.retryable
+    assert failed.value.code == "connection"
+    assert not isinstance(failed.value, UnknownOutcome)
+
+
+def test_a_read_timeout_is_an_unknown_outcome_and_nothing_is_sent_twice(fake, provider):
+    fake.stall(CUSTOMER, seconds=3)
+    started = time.monotonic()
+
+    with pytest.raises(UnknownOutcome) as unknown:
+        provider.send(NUM, CUSTOMER, "Hello")
+
+    assert time.monotonic() - started < 2.5  # the 1 s client timeout, not the 3 s stall
+    assert not unknown.value.retryable
+    assert len(fake.creates()) == 1
+    (taken,) = fake.messages  # Twilio took it although the client never heard
+    assert taken["to"] == CUSTOMER
+
+
+def test_a_read_timeout_after_the_headers_is_an_unknown_outcome_too(fake, provider):
+    """Twilio answered 201 but the body did not come in time: it has the text all the same."""
+    fake.stall(CUSTOMER, seconds=3, after_headers=True)
+
+    with pytest.raises(UnknownOutcome):
+        provider.send(NUM, CUSTOMER, "Hello")
+
+    assert len(fake.creates()) == 1
+
+
+def test_find_looks_up_a_text_taken_before_a_timeout(fake, provider):
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    fake.stall(CUSTOMER, seconds=2)
+    with pytest.raises(UnknownOutcome):
+        provider.send(NUM, CUSTOMER, "Hello")
+
+    found = provider.find(NUM, CUSTOMER, since)
+
+    (taken,) = fake.messages
+    assert found is not None
+    assert (found.sid, found.status) == (taken["sid"], "queued")
+    (lookup,) = fake.calls("GET", r"/Messages\.json$")
+    assert lookup.query["To"] == CUSTOMER
+    assert lookup.query["From"] == NUM
+    assert "DateSent>" not in lookup.query, "a text still queued at Twilio has no send date"
+    assert len(fake.creates()) == 1
+
+
+def test_find_ignores_other_pairs_and_older_texts(fake, provider):
+    fake.add_number(OTHER_NUM)
+    provider.send(OTHER_NUM, CUSTOMER, "From the other line")
+    provider.send(NUM, STRANGER, "To someone else")
+
+    assert provider.find(NUM, CUSTOMER, datetime.now(UTC) - timedelta(minutes=1)) is None
+    provider.send(NUM, CUSTOMER, "Hello")
+    assert provider.find(NUM, CUSTOMER, datetime.now(UTC) + timedelta(minutes=1)) is None
+    found = provider.find(NUM, CUSTOMER, datetime.now(UTC) - timedelta(minutes=1))
+    assert found is not None and found.sid == fake.messages[-1]["sid"]
+
+
+# -- what the app makes of Twilio's answers -----------------------------------------------------
+
+
+def test_an_unsubscribed_recipient_fails_the_reply_and_opts_the_pair_out(
+    twilio,  # noqa: F811
+    acme,
+    client,
+    api,
+):
+    conversation_id = open_conversation(client, api)
+    twilio.fail(CUSTOMER, 21610, 400, "Attempt to send to unsubscribed recipient")
+    bob = api("bob@acme.test")
+
+    r = bob.post(
+        f"/conversations/{conversation_id}/messages", json={"body": "On my way", "claim": True}
+    )
+
+    assert r.status_code == 201, r.json
+    assert len(sent(twilio, "On my way")) == 1
+    conversation = thread(api, conversation_id)
+    (message,) = [m for m in conversation["messages"] if m["body"] == "On my way"]
+    assert message["status"] == "failed"
+    assert message["error_code"] == "21610"
+    assert message["error_message"] == "The recipient has unsubscribed from this number (STOP)."
+    assert "opted_out" in [e["type"] for e in conversation["events"]]
+    again = bob.post(f"/conversations/{conversation_id}/messages", json={"body": "Hello?"})
+    assert again.status_code == 409
+    assert again.json["error"]["code"] == "opted_out"
+    assert sent(twilio, "Hello?") == []
+
+
+def test_a_reply_whose_send_timed_out_is_unknown_then_found_not_resent(
+    twilio,  # noqa: F811
+    acme,
+    client,
+    api,
+    app,
+):
+    conversation_id = open_conversation(client, api)
+    twilio.stall(CUSTOMER, seconds=2)
+
+    r = api("bob@acme.test").post(
+        f"/conversations/{conversation_id}/messages", json={"body": "On my way", "claim": True}
+    )
+
+    assert r.status_code == 201, r.json
+    (message,) = [m for m in thread(api, conversation_id)["messages"] if m["body"] == "On my way"]
+    assert message["status"] == "unknown"
+    with app.app_context():
+        outbound.reconcile(message["id"])  # what the delayed reconcile job does
+        stored = db.session.get(Message, message["id"])
+        assert (stored.status, stored.provider_sid) == ("queued", twilio.messages[-1]["sid"])
+        db.session.remove()
+    assert len(sent(twilio, "On my way")) == 1
+
+
+# -- activation ---------------------------------------------------------------------------------
+
+
+def test_activate_points_the_numbers_sms_url_at_the_app(fake, provider):
+    fake.number(NUM)["sms_url"] = "https://old.example/sms"
+
+    provider.activate(NUM)
+
+    assert fake.number(NUM)["sms_url"] == WEBHOOK
+    assert fake.number(NUM)["sms_method"] == "POST"
+    (update,) = fake.calls("POST", r"/IncomingPhoneNumbers/PN\w+\.json$")
+    assert update.host == API_HOST
+    assert update.form == {"SmsUrl": WEBHOOK, "SmsMethod": "POST"}
+    (lookup,) = fake.calls("GET", r"/IncomingPhoneNumbers\.json$")
+    assert lookup.query["PhoneNumber"] == NUM
+
+
+def test_activating_a_number_outside_the_account_says_why(fake, provider):
+    with pytest.raises(ActivationError) as refused:
+        provider.activate(OTHER_NUM)
+
+    assert str(refused.value) == (
+        f"{OTHER_NUM} is not a number of this Twilio account: buy or port it there first."
+    )
+    assert fake.calls("POST", r"IncomingPhoneNumbers") == []
+
+
+def test_activating_when_twilio_is_unreachable_says_why(fake, provider):
+    fake.refuse()
+
+    with pytest.raises(ActivationError, match="Twilio could not be reached"):
+        provider.activate(NUM)
+
+
+def test_deactivate_clears_the_numbers_sms_url(fake, provider):
+    provider.activate(NUM)
+
+    provider.deactivate(NUM)
+
+    assert fake.number(NUM)["sms_url"] == ""
+    assert fake.calls("POST", r"/IncomingPhoneNumbers/PN\w+\.json$")[-1].form == {"SmsUrl": ""}
+
+
+def test_with_a_messaging_service_activation_adds_and_removes_the_number(fake, service_provider):
+    sid = fake.number(NUM)["sid"]
+
+    service_provider.activate(NUM)
+
+    assert (SERVICE, sid) in fake.service_numbers
+    (add,) = fake.calls("POST", rf"^/v1/Services/{SERVICE}/PhoneNumbers$")
+    assert (add.host, add.form) == (MESSAGING_HOST, {"PhoneNumberSid": sid})
+    assert fake.number(NUM)["sms_url"] == ""  # the service routes its texts, not the number
+
+    service_provider.deactivate(NUM)
+
+    assert fake.service_numbers == {}
+    (remove,) = fake.calls("DELETE", rf"^/v1/Services/{SERVICE}/PhoneNumbers/{sid}$")
+    assert remove.host == MESSAGING_HOST
+
+
+def test_a_refusal_by_twilio_on_activation_is_readable(fake, service_provider):
+    service_provider.activate(NUM)
+
+    with pytest.raises(ActivationError) as refused:
+        service_provider.activate(NUM)
+
+    assert "Twilio refused" in str(refused.value)
+    assert "already in the Messaging Service" in str(refused.value)
+    assert "21710" in str(refused.value)
+
+
+def test_numbers_lists_each_number_with_its_sms_url(fake, provider):
+    fake.add_number(OTHER_NUM, sms_url="https://elsewhere.example/sms")
+    provider.activate(NUM)
+
+    assert sorted(provider.numbers()) == [
+        (NUM, WEBHOOK),
+        (OTHER_NUM, "https://elsewhere.example/sms"),
+    ]
