@@ -86,6 +86,7 @@ class FakeTwilio:
     numbers: dict[str, dict] = field(default_factory=dict)  # PN sid → IncomingPhoneNumber
     service_numbers: dict[tuple[str, str], dict] = field(default_factory=dict)  # (MG, PN) → row
     failures: dict[str, Failure] = field(default_factory=dict)
+    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # path → (type, content)
 
     def __post_init__(self):
         self.lock = threading.Lock()
@@ -121,6 +122,14 @@ class FakeTwilio:
         """Create messages to `to`, then wait `seconds` before answering (past the client's
         timeout); with after_headers the status line and headers go out before the wait."""
         self.failures[to] = Failure(stall=seconds, after_headers=after_headers)
+
+    def add_media(self, content_type: str, data: bytes) -> str:
+        """Serve a picture or file as an MMS's media (behind the account's credentials, as
+        Twilio's may be); returns its URL."""
+        message, media = new_sid("MM"), new_sid("ME")
+        path = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{message}/Media/{media}"
+        self.media[path] = (content_type, data)
+        return self.url + path
 
     def add_number(self, number: str, sms_url: str = "") -> str:
         """Put a phone number in the account; returns its PN sid."""
@@ -247,7 +256,16 @@ class _Handler(BaseHTTPRequestHandler):
             fake.requests.append(Recorded(self.command, url.path, host, query, form, user))
         if (user, password) != (fake.account_sid, fake.auth_token):
             return self._send(*_error(401, 20003, "Authenticate"))
+        if self.command == "GET" and url.path in fake.media:
+            return self._send_bytes(*fake.media[url.path])
         self._send(*self._route(host, url.path, query, form))
+
+    def _send_bytes(self, content_type: str, data: bytes):
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _basic_auth(self) -> tuple[str | None, str | None]:
         header = self.headers.get("Authorization", "")

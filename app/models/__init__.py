@@ -7,6 +7,7 @@ from app.models.conversation import (
     ConversationEvent,
     EarlyStatus,
     Message,
+    MessageMedia,
     Participant,
     ReadMark,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "ConversationEvent",
     "EarlyStatus",
     "Message",
+    "MessageMedia",
     "Notification",
     "NotificationPace",
     "OutboxItem",

@@ -177,6 +177,9 @@ class Message(CreatedMixin, db.Model):
     conversation: Mapped[Conversation | None] = relationship()
     tracking_number: Mapped[TrackingNumber] = relationship()
     sent_by: Mapped[User | None] = relationship()
+    media: Mapped[list["MessageMedia"]] = relationship(
+        back_populates="message", order_by="MessageMedia.position"
+    )
 
 
 class ConversationEvent(CreatedMixin, db.Model):
@@ -216,3 +219,23 @@ class EarlyStatus(CreatedMixin, db.Model):
     provider_sid: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(16))
+
+
+class MessageMedia(db.Model):
+    """A picture or file sent with an inbound MMS; fetched through our own authenticated route,
+    never linked directly (the provider's URL may need our credentials)."""
+
+    __tablename__ = "message_media"
+    __table_args__ = (Index("ix_message_media_message", "message_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    position: Mapped[int] = mapped_column(default=0)
+    url: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(120))
+
+    message: Mapped[Message] = relationship(back_populates="media")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -1,13 +1,17 @@
 """Portal pages: parse the form, call a service, redirect back to the thread with what happened."""
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+import requests
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import phones
+from app.extensions import db
+from app.models import MessageMedia
 from app.models.contact import CONSENT_SOURCES
 from app.portal import bp
 from app.services import claims, consent, inbox, notify, outbound
 from app.services.errors import Conflict, DomainError, NotFound
+from app.sms import provider
 
 TAB_TITLES = {"active": "Active", "team": "Team", "closed": "Closed"}
 AUTO_REPLIES = {
@@ -231,3 +235,23 @@ def profile():
         )
         return redirect(url_for("portal.profile"))
     return render_template("portal/profile.html", numbers=notify.subscriptions(current_user))
+
+
+@bp.route("/media/<id:media_id>")
+@login_required
+def media(media_id: int):
+    """An MMS picture or file, fetched from the provider for a user who may see its conversation."""
+    item = db.session.get(MessageMedia, media_id)
+    if item is None or item.message.conversation_id is None:
+        abort(404)
+    inbox.get(current_user, item.message.conversation_id)  # NotFound for anyone else
+    try:
+        content, content_type = provider().fetch_media(item.url)
+    except requests.RequestException:
+        abort(502, "The picture could not be fetched from the carrier just now.")
+    disposition = "inline" if item.is_image else f'attachment; filename="media-{item.id}"'
+    return Response(
+        content,
+        mimetype=content_type,
+        headers={"Content-Disposition": disposition, "Cache-Control": "private, max-age=3600"},
+    )

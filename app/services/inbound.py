@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import jobs, phones
 from app.extensions import db
-from app.models import Contact, Conversation, Message, TrackingNumber
+from app.models import Contact, Conversation, Message, MessageMedia, TrackingNumber
 from app.models.base import utcnow
 from app.services import consent, events, outbound
 
@@ -22,11 +22,13 @@ def receive(
     sid: str | None,
     source: str = "sms",
     opt_out_type: str | None = None,
+    media: tuple[tuple[str, str], ...] = (),
 ) -> Message | None:
     """Store an inbound text exactly once and act on it; None when the number is not ours.
 
     The provider retries a webhook it got no answer to, so a repeated `sid` returns the stored text.
-    `opt_out_type` is what Twilio's Advanced Opt-Out matched, when it answered a keyword itself.
+    `opt_out_type` is what Twilio's Advanced Opt-Out matched, when it answered a keyword itself;
+    `media` the (URL, content type) of each picture or file of an MMS.
     """
     number = TrackingNumber.by_number(to)
     if number is None:
@@ -37,7 +39,7 @@ def receive(
     except ValueError:
         pass  # short codes and alphanumeric senders are kept as the carrier gave them
     body = (body or "").replace("\x00", "")  # no database stores NUL in text
-    args = (number, sender, body, sid, source, opt_out_type)
+    args = (number, sender, body, sid, source, opt_out_type, media)
     # Two deliveries of one text, or two texts opening one conversation, can race: the unique
     # (number, sid) and the one-open-conversation-per-pair index settle it, then we look again.
     for _ in range(2):
@@ -66,6 +68,7 @@ def _receive(
     sid: str | None,
     source: str,
     opt_out_type: str | None,
+    media: tuple[tuple[str, str], ...],
 ) -> Message:
     message = Message(
         tracking_number_id=number.id,
@@ -78,6 +81,10 @@ def _receive(
         created_at=utcnow(),
     )
     db.session.add(message)
+    for position, (url, content_type) in enumerate(media):
+        db.session.add(
+            MessageMedia(message=message, position=position, url=url, content_type=content_type)
+        )
     if not number.sms_active:
         # Kept for audit; a number whose SMS is not active opens no conversation.
         db.session.commit()

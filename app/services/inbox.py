@@ -139,7 +139,7 @@ def thread(conversation: Conversation) -> tuple[list[Message], list[Conversation
         select(Message)
         .where(Message.conversation_id == conversation.id)
         .order_by(Message.id)
-        .options(selectinload(Message.sent_by))
+        .options(selectinload(Message.sent_by), selectinload(Message.media))
     ).all()
     events = db.session.scalars(
         select(ConversationEvent)
@@ -169,7 +169,7 @@ def history(conversation: Conversation) -> list[tuple[Conversation, list[Message
             select(Message)
             .where(Message.conversation_id.in_(texts))
             .order_by(Message.id)
-            .options(selectinload(Message.sent_by))
+            .options(selectinload(Message.sent_by), selectinload(Message.media))
         ):
             texts[message.conversation_id].append(message)
     return [(c, texts[c.id]) for c in earlier]

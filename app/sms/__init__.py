@@ -6,6 +6,7 @@ is `provider()`; SMS_PROVIDER picks the implementation.
 
 from dataclasses import dataclass
 
+import requests
 from flask import current_app
 
 
@@ -57,6 +58,12 @@ class Provider:
     def deactivate(self, number: str) -> None:
         """Stop routing the number's inbound texts to this app."""
         raise NotImplementedError
+
+    def fetch_media(self, url: str) -> tuple[bytes, str]:
+        """The content and content type of an inbound MMS's picture or file."""
+        response = requests.get(url, timeout=15)
+        response.raise_for_status()
+        return response.content, response.headers.get("Content-Type", "application/octet-stream")
 
     def find(self, sender: str, to: str, since) -> SendResult | None:
         """The text the carrier took from `sender` to `to` since then, when it can say."""

@@ -79,6 +79,7 @@ class TwilioProvider(Provider):
             # Credentials come from our settings only, never from this process's environment.
             environment={"TWILIO_REGION": "", "TWILIO_EDGE": ""},
         )
+        self.credentials = (account_sid, auth_token)
         self.webhook_url = webhook_url
         self.status_callback = status_callback
         self.messaging_service_sid = messaging_service_sid
@@ -105,6 +106,12 @@ class TwilioProvider(Provider):
                 "Twilio did not answer in time; the text is being looked up."
             ) from e
         return SendResult(sid=message.sid, status=message.status or "queued")
+
+    def fetch_media(self, url: str) -> tuple[bytes, str]:
+        """An MMS's media, fetched with our credentials (the browser never sees them)."""
+        response = requests.get(url, auth=self.credentials, timeout=15)
+        response.raise_for_status()
+        return response.content, response.headers.get("Content-Type", "application/octet-stream")
 
     def find(self, sender: str, to: str, since: datetime) -> SendResult | None:
         """The text Twilio took from `sender` to `to` since then, if any (after a timeout).

@@ -48,6 +48,23 @@ def signature_required(view):
     return wrapper
 
 
+MAX_MEDIA = 10  # Twilio sends at most ten media with one MMS
+
+
+def media(form) -> tuple[tuple[str, str], ...]:
+    """The (URL, content type) of each picture or file of an inbound MMS."""
+    try:
+        count = min(int(form.get("NumMedia") or 0), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    found = []
+    for i in range(count):
+        url = form.get(f"MediaUrl{i}")
+        if url:
+            found.append((url, form.get(f"MediaContentType{i}") or "application/octet-stream"))
+    return tuple(found)
+
+
 def twiml() -> Response:
     """Twilio's answer: empty, since auto-replies go out through the tracked outbound path."""
     return Response(EMPTY_TWIML, mimetype="text/xml")
@@ -64,6 +81,7 @@ def sms():
         body=form.get("Body", ""),
         sid=form.get("MessageSid") or form.get("SmsSid"),
         opt_out_type=form.get("OptOutType"),
+        media=media(form),
     )
     return twiml()
 

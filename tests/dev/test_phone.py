@@ -26,3 +26,20 @@ def test_phone_text_opens_a_conversation_and_the_reply_reaches_the_phone(app, ac
     outbox = client.get("/dev/outbox").text
     assert "Yes! How can we help?" in outbox and "+15555550123" in outbox
     assert NUM in outbox
+
+
+def test_the_simulated_carriers_pages_exist_only_with_the_simulator(app):
+    from app import create_app
+    from tests.conftest import settings
+
+    real = create_app(
+        settings(
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            SMS_PROVIDER="twilio",
+            TWILIO_ACCOUNT_SID="AC" + "1" * 32,
+        )
+    )
+    client = real.test_client()
+    assert client.get("/dev/phone").status_code == 404
+    assert client.get("/dev/outbox").status_code == 404
+    assert app.test_client().get("/dev/outbox").status_code == 200
