@@ -102,3 +102,22 @@ def test_mms_pictures_are_stored_and_served_only_to_those_who_see_the_conversati
     assert browser("dan@acme.test").client.get(f"/media/{ids[0]}").status_code == 404
     assert browser("eve@other.test").client.get(f"/media/{ids[0]}").status_code == 404
     assert client.get(f"/media/{ids[0]}").status_code == 302, "logged out: to the login page"
+
+
+def test_twilio_check_lists_numbers_and_flags_a_wrong_webhook(app, acme, twilio):  # noqa: F811
+    twilio.add_number("+15005550102", sms_url="https://old-host.example/sms")
+    runner = app.test_cli_runner()
+    twilio.number(NUM)["sms_url"] = f"{BASE_URL}/webhooks/twilio/sms"
+    r = runner.invoke(args=["twilio-check"])
+    assert r.exit_code == 0, r.output
+    assert "Credentials work. 2 number(s)" in r.output
+    assert "+15005550102  SMS webhook: https://old-host.example/sms" in r.output
+    assert "All active numbers point here." in r.output
+    twilio.number(NUM)["sms_url"] = "https://old-host.example/sms"
+    r = runner.invoke(args=["twilio-check"])
+    assert r.exit_code == 1
+    assert f"PROBLEM {NUM} (Main line): webhook is https://old-host.example/sms" in r.output
+    twilio.auth_token = "rotated"  # the app's token no longer works
+    r = runner.invoke(args=["twilio-check"])
+    assert r.exit_code != 0
+    assert "Twilio refused the credentials or could not be reached" in r.output
