@@ -73,6 +73,7 @@ class Failure:
     message: str = "Refused by the fake"
     stall: float = 0.0  # seconds to wait before answering (the message is created first)
     after_headers: bool = False  # stall after sending the status line and headers
+    times: int | None = None  # fail only this many times, then work (None: always)
 
 
 @dataclass
@@ -114,9 +115,17 @@ class FakeTwilio:
 
     # -- controls --------------------------------------------------------------------------------
 
-    def fail(self, to: str, code: int | None, status: int = 400, message: str = "") -> None:
-        """Answer message creates to `to` with this Twilio error (nothing is created)."""
-        self.failures[to] = Failure(code, status, message or f"Fake error {code}")
+    def fail(
+        self,
+        to: str,
+        code: int | None,
+        status: int = 400,
+        message: str = "",
+        times: int | None = None,
+    ) -> None:
+        """Answer message creates to `to` with this Twilio error (nothing is created), every time
+        or only the first `times` times."""
+        self.failures[to] = Failure(code, status, message or f"Fake error {code}", times=times)
 
     def stall(self, to: str, seconds: float = 2.0, after_headers: bool = False) -> None:
         """Create messages to `to`, then wait `seconds` before answering (past the client's
@@ -334,6 +343,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
         failure = fake.failures.get(to)
         if failure and not failure.stall:
+            if failure.times is not None:
+                failure.times -= 1
+                if failure.times <= 0:
+                    del fake.failures[to]
             return _error(failure.status, failure.code, failure.message)
         now = datetime.now(UTC)
         sid = new_sid("SM")

@@ -121,3 +121,34 @@ def test_twilio_check_lists_numbers_and_flags_a_wrong_webhook(app, acme, twilio)
     r = runner.invoke(args=["twilio-check"])
     assert r.exit_code != 0
     assert "Twilio refused the credentials or could not be reached" in r.output
+
+
+def wait_for(check, seconds: float = 5) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_twilio_outage_is_retried_until_the_text_goes_out_once(app, acme, client, api, twilio):  # noqa: F811
+    text_in(client, CUSTOMER, NUM, "Hi")
+    bob = api("bob@acme.test")
+    (item,) = bob.tab("active")
+    twilio.fail(CUSTOMER, 20500, status=500, message="Internal error", times=2)
+    bob.post(f"/conversations/{item['id']}/messages", json={"body": "Retry me", "claim": True})
+
+    def taken_by_twilio():
+        last = bob.get(f"/conversations/{item['id']}").json["messages"][-1]
+        return (
+            last["body"] == "Retry me"
+            and last["status"] == "queued"
+            and any(m["body"] == "Retry me" for m in twilio.messages)
+        )
+
+    assert wait_for(taken_by_twilio), "retried with backoff until Twilio took it"
+    assert sum(m["body"] == "Retry me" for m in twilio.messages) == 1
+    assert len([r for r in twilio.creates() if r.form["Body"] == "Retry me"]) == 3
