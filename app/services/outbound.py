@@ -197,7 +197,10 @@ def reconcile(message_id: int) -> None:
     if message is None or message.status != "unknown":
         return
     since = message.created_at - timedelta(minutes=1)
-    found = provider().find(message.from_number, message.to_number, since)
+    try:
+        found = provider().find(message.from_number, message.to_number, since)
+    except SendError as e:
+        raise Transient(e.message) from e  # asked again later; it stays "unknown" meanwhile
     if found is not None:
         _took(message, found.sid, found.status)
         message.conversation.updated_at = utcnow()

@@ -119,7 +119,11 @@ class TwilioProvider(Provider):
         Filtered on creation time here: a text still queued at Twilio has no send date yet.
         """
         since = naive_utc(since)
-        for message in self.client.messages.list(to=to, from_=sender, limit=20):
+        try:
+            found = self.client.messages.list(to=to, from_=sender, limit=20)
+        except (TwilioRestException, requests.exceptions.RequestException) as e:
+            raise SendError("lookup", f"Twilio could not be asked: {e}", retryable=True) from e
+        for message in found:
             created = message.date_created
             if created is not None and naive_utc(created) >= since:
                 return SendResult(sid=message.sid, status=message.status)
