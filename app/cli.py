@@ -178,6 +178,33 @@ def twilio_check():
         raise SystemExit(1)
 
 
+@click.command("generate-load")
+@click.option("--account", "account_name", required=True)
+@click.option("--conversations", type=click.IntRange(min=1), required=True)
+@click.option("--messages-per-conversation", type=click.IntRange(min=1), required=True)
+@click.option(
+    "--number", help="The tracking number to load (E.164); the first active one if unset."
+)
+@click.option("--days", type=click.IntRange(min=1), default=90, show_default=True)
+@with_appcontext
+def generate_load(account_name, conversations, messages_per_conversation, number, days):
+    """Write bench data: conversations with their texts, claims and closes, in bulk."""
+    from app.services import load
+
+    account = account_named(account_name)
+    tracking = TrackingNumber.by_number(number) if number else None
+    if number and tracking is None:
+        raise click.ClickException(f"No number {number!r}.")
+    try:
+        done = load.generate(account, conversations, messages_per_conversation, tracking, days)
+    except DomainError as e:
+        fail(e)
+    click.echo(
+        f"Wrote {done['conversations']} conversations and {done['messages']} texts on "
+        f"{done['number']}, {done['from']:%Y-%m-%d} to {done['to']:%Y-%m-%d}."
+    )
+
+
 commands = [
     create_account,
     create_user,
@@ -186,4 +213,5 @@ commands = [
     seed_demo,
     create_widget,
     twilio_check,
+    generate_load,
 ]

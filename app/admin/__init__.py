@@ -21,4 +21,4 @@ def admin_required(view):
     return wrapper
 
 
-from app.admin import registration, views  # noqa: E402,F401
+from app.admin import registration, reports, views  # noqa: E402,F401

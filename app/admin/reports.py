@@ -1,0 +1,96 @@
+"""SMS reports (SPEC §2.8): the page, its CSV exports and the account's report time zone.
+
+Admins see the whole account; agents and identified users the numbers they are SMS users of,
+so these views need a login, not the admin role (the services apply the visibility rules).
+"""
+
+from zoneinfo import available_timezones
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.admin import admin_required, bp
+from app.services import reports
+from app.services.errors import Invalid
+
+
+def selection() -> dict:
+    """The report's filters from the query string: period preset or custom dates, and number."""
+    number = request.args.get("number", "").strip()
+    if number and not number.isdigit():
+        abort(404)
+    preset = request.args.get("period", "30")
+    return {
+        "period": preset if preset in reports.PRESETS else "custom",
+        "start": request.args.get("start", ""),
+        "end": request.args.get("end", ""),
+        "number": int(number) if number else None,
+    }
+
+
+def build(chosen: dict) -> reports.Report:
+    """The report for the chosen filters; Invalid for bad dates, NotFound for a hidden number."""
+    tz = reports.zone(current_user.account.timezone)
+    if chosen["period"] == "custom":
+        start, end = reports.period((chosen["start"], chosen["end"]), tz)
+    else:
+        start, end = reports.period(chosen["period"], tz)
+    return reports.report(current_user, start, end, chosen["number"])
+
+
+@bp.get("/reports")
+@login_required
+def reports_page():
+    """Charts and tables of the chosen period and number."""
+    chosen = selection()
+    try:
+        report = build(chosen)
+    except Invalid as e:
+        return (
+            render_template(
+                "admin/reports.html",
+                report=None,
+                chosen=chosen,
+                errors=e.fields,
+                numbers=reports.report_numbers(current_user),
+                timezones=[],
+            ),
+            422,
+        )
+    return render_template(
+        "admin/reports.html",
+        report=report,
+        chosen=chosen,
+        errors={},
+        numbers=report.numbers,
+        timezones=sorted(available_timezones()) if current_user.is_admin else [],
+        filters={k: v for k, v in request.args.items() if k != "table"},
+    )
+
+
+@bp.get("/reports.csv")
+@login_required
+def reports_csv():
+    """One table of the report (days, agents, failures, summary) as a CSV download."""
+    report = build(selection())
+    table = request.args.get("table", "days")
+    body = reports.csv_for(report, table)
+    name = f"sms-report-{table}-{report.start.isoformat()}-{report.end.isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.post("/reports/timezone")
+@admin_required
+def reports_timezone():
+    """Set the account's time zone, in which reports count days."""
+    try:
+        reports.set_timezone(current_user.account, request.form.get("timezone", ""))
+    except Invalid as e:
+        message = " ".join([e.message, *e.fields.get("timezone", [])])
+        return render_template("error.html", status=422, message=message), 422
+    flash(f"Reports now count days in {current_user.account.timezone}.", "success")
+    return redirect(url_for("admin.reports_page"))

@@ -1,0 +1,1 @@
+"""Tests of the SMS reports (SPEC §2.8)."""
