@@ -70,17 +70,7 @@ def _receive(
     opt_out_type: str | None,
     media: tuple[tuple[str, str], ...],
 ) -> Message:
-    message = Message(
-        tracking_number_id=number.id,
-        direction="inbound",
-        body=body,
-        from_number=sender,
-        to_number=number.number,
-        status="received",
-        provider_sid=sid or None,
-        created_at=utcnow(),
-    )
-    db.session.add(message)
+    message = new_text(number, sender, body, sid)
     for position, (url, content_type) in enumerate(media):
         db.session.add(
             MessageMedia(message=message, position=position, url=url, content_type=content_type)
@@ -93,11 +83,7 @@ def _receive(
     provider_answers = bool(opt_out_type) or current_app.config["TWILIO_ADVANCED_OPT_OUT"]
     outcome = consent.on_inbound(contact, number, message, provider_answers, opt_out_type)
     conversation = conversation_for(number, contact, source, keyword_only=bool(outcome.keyword))
-    message.conversation = conversation
-    conversation.updated_at = message.created_at
-    if conversation.is_open:
-        conversation.last_message_at = conversation.last_inbound_at = message.created_at
-        conversation.last_message_preview = body[:160]
+    attach(message, conversation)
     if outcome.event:
         events.record(conversation, outcome.event, None)
     replies = [
@@ -110,6 +96,31 @@ def _receive(
     if conversation.is_open:  # a keyword-only text on a closed conversation notifies nobody
         jobs.notify_about.delay(message.id)
     return message
+
+
+def new_text(number: TrackingNumber, sender: str, body: str, sid: str | None = None) -> Message:
+    """An inbound text to the number, added to the session (no conversation yet)."""
+    message = Message(
+        tracking_number_id=number.id,
+        direction="inbound",
+        body=body,
+        from_number=sender,
+        to_number=number.number,
+        status="received",
+        provider_sid=sid or None,
+        created_at=utcnow(),
+    )
+    db.session.add(message)
+    return message
+
+
+def attach(message: Message, conversation: Conversation) -> None:
+    """Put an inbound text in its conversation; an open one shows it as its latest text."""
+    message.conversation = conversation
+    conversation.updated_at = message.created_at
+    if conversation.is_open:
+        conversation.last_message_at = conversation.last_inbound_at = message.created_at
+        conversation.last_message_preview = message.body[:160]
 
 
 def contact_for(number: TrackingNumber, phone: str) -> Contact:

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from app import jobs, phones
 from app.extensions import db
 from app.models import Account, Message, TrackingNumber, Widget
-from app.models.base import utcnow
 from app.models.widget import MOBILE_BEHAVIOURS, POSITIONS
 from app.services import consent, inbound, outbound
 from app.services.errors import Conflict, Invalid
@@ -188,20 +187,8 @@ def submit(widget: Widget, data: dict, ip: str, user_agent: str) -> Message | No
     contact = inbound.contact_for(number, phone)
     contact.name = contact.name or name
     conversation = inbound.conversation_for(number, contact, "widget", keyword_only=False)
-    now = utcnow()
-    message = Message(
-        conversation=conversation,
-        tracking_number_id=number.id,
-        direction="inbound",
-        body=body,
-        from_number=phone,
-        to_number=number.number,
-        status="received",
-        created_at=now,
-    )
-    db.session.add(message)
-    conversation.last_message_at = conversation.last_inbound_at = conversation.updated_at = now
-    conversation.last_message_preview = body[:160]
+    message = inbound.new_text(number, phone, body)
+    inbound.attach(message, conversation)
     evidence = (
         f"{consent_text(widget)}\n"
         f"[widget form · name: {name} · page: {page_url or 'unknown'} · IP: {ip} · "
