@@ -95,20 +95,21 @@ def numbers():
     )
 
 
-def flash_refusal(e: DomainError) -> None:
-    """Tell the admin what was refused and why, field by field."""
-    flash(" ".join([e.message, *(m for messages in e.fields.values() for m in messages)]), "danger")
+def carry_out(action, done: str, back: str):
+    """Run one admin change; flash what happened (or what was refused and why, field by field);
+    back to the page."""
+    try:
+        flash(action() or done, "success")
+    except DomainError as e:
+        reasons = (m for messages in e.fields.values() for m in messages)
+        flash(" ".join([e.message, *reasons]), "danger")
+    return redirect(url_for(back))
 
 
 def number_action(number_id: int, action, done: str):
-    """Run one change on a number; flash what happened; back to the numbers page."""
+    """One change to a number of the account, then back to the numbers page."""
     number = account_number(number_id)
-    try:
-        message = action(number)
-        flash(message or done, "success")
-    except DomainError as e:
-        flash_refusal(e)
-    return redirect(url_for("admin.numbers"))
+    return carry_out(lambda: action(number), done, "admin.numbers")
 
 
 @bp.post("/numbers/<id:number_id>/label")
@@ -238,13 +239,9 @@ def people_page():
 
 
 def person_action(user_id: int, action, done: str):
+    """One change to a user of the account, then back to the people page."""
     user = people.account_user(current_user, user_id)
-    try:
-        action(user)
-        flash(done.format(name=user.name), "success")
-    except DomainError as e:
-        flash_refusal(e)
-    return redirect(url_for("admin.people_page"))
+    return carry_out(lambda: action(user), done.format(name=user.name), "admin.people_page")
 
 
 @bp.post("/people/<id:user_id>/role")
