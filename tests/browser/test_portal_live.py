@@ -11,6 +11,8 @@ from app.models import Contact
 from tests.conftest import CUSTOMER, NUM, text_in
 
 LIVE = 3000  # SPEC §2.6: the other screen follows within 3 seconds
+# The simulated phone is no agent's screen: it polls the carrier's record of what was delivered.
+ON_PHONE = 10_000
 
 
 def row(page, text: str):
@@ -50,7 +52,9 @@ def test_two_agents_follow_each_other_within_three_seconds(acme, client, open_as
     bob.fill("#body", "On our way, 20 minutes.")
     bob.press("#body", "Enter")
     expect(bob.locator("#timeline")).to_contain_text("On our way, 20 minutes.")
-    expect(phone.locator("#phone-thread")).to_contain_text("On our way, 20 minutes.", timeout=LIVE)
+    expect(phone.locator("#phone-thread")).to_contain_text(
+        "On our way, 20 minutes.", timeout=ON_PHONE
+    )
 
 
 def test_hostile_text_and_name_render_as_text(app, acme, client, open_as):

@@ -1,4 +1,4 @@
-// The simulated phone: refresh the thread every two seconds so the business's replies appear.
+// The simulated phone: refresh the thread every second so the business's replies appear.
 (function () {
   "use strict";
   var thread = document.getElementById("phone-thread");
@@ -8,5 +8,5 @@
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) { if (html !== null) thread.innerHTML = html; })
       .catch(function () {});
-  }, 2000);
+  }, 1000);
 })();
