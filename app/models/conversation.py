@@ -35,6 +35,8 @@ EVENT_TYPES = (
     "opted_out",
     "opted_in",
 )
+FAILED_STATUSES = ("failed", "undelivered", "blocked")
+FAILED_WHERE = "status IN (" + ", ".join(f"'{s}'" for s in FAILED_STATUSES) + ")"
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "blocked")
 
 
@@ -50,6 +52,7 @@ class Conversation(CreatedMixin, db.Model):
         Index("ix_conversations_claimed_by", "claimed_by_id", "status"),
         Index("ix_conversations_history", "contact_id", "tracking_number_id", "id"),
         Index("ix_conversations_account_updated", "account_id", "updated_at"),
+        Index("ix_conversations_number_created", "tracking_number_id", "created_at"),
         # At most one open conversation per pair, so two texts at once cannot open two.
         Index(
             "uq_conversations_open_pair",
@@ -73,13 +76,19 @@ class Conversation(CreatedMixin, db.Model):
     last_message_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_message_preview: Mapped[str] = mapped_column(String(160), default="")
+    # The first claim and the first agent's text (auto-replies aside), kept for the reports'
+    # response times: set once, never moved by a release, a reassignment or a later reply.
+    first_claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    first_claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    first_replied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    first_replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Bumped by every change a portal shows (texts, delivery states, claims, events), so an open
     # portal asks "anything since?" with one indexed query.
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     tracking_number: Mapped[TrackingNumber] = relationship()
     contact: Mapped[Contact] = relationship()
-    claimed_by: Mapped[User | None] = relationship()
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     participants: Mapped[list["Participant"]] = relationship(
         back_populates="conversation",
         cascade="all, delete-orphan",
@@ -155,6 +164,15 @@ class Message(CreatedMixin, db.Model):
         # The provider retries webhooks: its message SID, unique per number, makes them harmless.
         UniqueConstraint("tracking_number_id", "provider_sid"),
         Index("ix_messages_conversation", "conversation_id", "id"),
+        # The reports: a period's texts per number, and the few that failed.
+        Index("ix_messages_number_created", "tracking_number_id", "created_at"),
+        Index(
+            "ix_messages_failed",
+            "tracking_number_id",
+            "created_at",
+            sqlite_where=text(FAILED_WHERE),
+            postgresql_where=text(FAILED_WHERE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

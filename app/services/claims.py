@@ -3,7 +3,7 @@
 Each change is one conditional UPDATE, so simultaneous requests cannot both win.
 """
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
 from app.models import Conversation, Participant, User
@@ -40,12 +40,15 @@ def claimed_message(conversation: Conversation) -> str:
 
 def try_claim(conversation: Conversation, user: User) -> bool:
     """Claim inside the caller's transaction if nobody has; False when someone was faster."""
+    now = utcnow()
     won = _update(
         conversation,
         Conversation.status == "open",
         Conversation.claimed_by_id.is_(None),
         claimed_by_id=user.id,
-        claimed_at=utcnow(),
+        claimed_at=now,
+        first_claimed_at=func.coalesce(Conversation.first_claimed_at, now),
+        first_claimed_by_id=func.coalesce(Conversation.first_claimed_by_id, user.id),
     )
     if won:
         events.record(conversation, "claimed", user)

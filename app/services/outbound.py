@@ -136,6 +136,9 @@ def queue(
     if not purpose:  # an auto-reply would hide the customer's text from the list
         conversation.last_message_at = now
         conversation.last_message_preview = body[:160]
+        if conversation.first_replied_at is None:
+            conversation.first_replied_at = now
+            conversation.first_replied_by_id = sent_by.id if sent_by else None
     return message
 
 

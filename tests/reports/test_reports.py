@@ -108,6 +108,8 @@ class Week:
         )
 
     def text_out(self, c, when, by=None, kind="text", status="delivered", error=None) -> None:
+        if kind == "text" and c.first_replied_at is None:  # as the send service keeps it
+            c.first_replied_at, c.first_replied_by_id = when, self.users[by] if by else None
         db.session.add(
             Message(
                 tracking_number_id=c.tracking_number_id,
@@ -126,6 +128,8 @@ class Week:
         )
 
     def event(self, c, type_, by, when) -> None:
+        if type_ == "claimed" and c.first_claimed_at is None:  # as the claim service keeps it
+            c.first_claimed_at, c.first_claimed_by_id = when, self.users[by]
         db.session.add(
             ConversationEvent(
                 conversation_id=c.id,
@@ -472,3 +476,27 @@ def test_agent_cannot_set_the_time_zone(app, week, browser):
 
 def test_reports_link_in_the_nav_for_agents(week, browser):
     assert 'href="/admin/reports"' in browser("bob@acme.test").get("/conversations").text
+
+
+def test_the_first_claim_and_first_agent_text_count_not_later_ones(app, api, conversation_id):
+    """Through the services: Bob claims and releases, Cat claims and answers, Bob answers too.
+    The welcome auto-reply is no answer; the cycle's claim is Bob's and its reply Cat's."""
+    bob, cat = api("bob@acme.test"), api("cat@acme.test")
+    path = f"/conversations/{conversation_id}"
+    assert bob.post(f"{path}/claim").status_code == 200
+    assert bob.post(f"{path}/release").status_code == 200
+    assert cat.post(f"{path}/claim").status_code == 200
+    assert cat.post(f"{path}/messages", json={"body": "On it"}).status_code == 201
+    with app.app_context():
+        bob_id = User.by_email("bob@acme.test").id
+    assert cat.post(f"{path}/participants", json={"user_id": bob_id}).status_code == 200
+    assert bob.post(f"{path}/messages", json={"body": "Me too"}).status_code == 201
+    with app.app_context():
+        admin = User.by_email("admin@acme.test")
+        today = reports.period("7", reports.zone(None))[1]
+        rep = reports.report(admin, today, today)
+    agents = {a["email"]: a for a in rep.agents}
+    assert (rep.summary["claimed"], rep.summary["replied"]) == (1, 1)
+    assert (agents["bob@acme.test"]["claimed"], agents["bob@acme.test"]["replied"]) == (1, 0)
+    assert (agents["cat@acme.test"]["claimed"], agents["cat@acme.test"]["replied"]) == (0, 1)
+    assert agents["bob@acme.test"]["texts_sent"] == 1
