@@ -1,9 +1,13 @@
 """The command-line interface of SPEC §3, as set-up scripts call it."""
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Account, Conversation, TrackingNumber
+from app.models.base import utcnow
+from app.services import demo
 
 
 def run(app, *args):
@@ -152,4 +156,9 @@ def test_seed_demo_is_idempotent(app):
         assert db.session.scalar(select(func.count()).select_from(Account)) == 1
         numbers = db.session.scalars(select(TrackingNumber)).all()
         assert len(numbers) == 2 and all(n.sms_state == "active" for n in numbers)
-        assert db.session.scalar(select(func.count()).select_from(Conversation)) == 3
+        conversations = db.session.scalars(select(Conversation)).all()
+        # Three of today's and a month of closed history, so the reports have something to show.
+        assert len(conversations) == 3 + sum(demo.HISTORY.values())
+        assert sum(c.status == "open" for c in conversations) == 2
+        oldest = min(c.created_at for c in conversations)
+        assert utcnow() - timedelta(days=30) <= oldest <= utcnow() - timedelta(days=20)

@@ -1,10 +1,10 @@
 """The demo `make run` seeds: an admin, two agents, an identified-only user, two active numbers,
-a few conversations."""
+a month of closed conversations (so the reports have something to show) and a few open ones."""
 
 from flask import current_app
 
 from app.models import Account
-from app.services import claims, directory, inbound, outbound, widget_intake
+from app.services import claims, directory, inbound, load, outbound, widget_intake
 from app.services.directory import SmsUserChoice
 
 ACCOUNT = "Demo Plumbing"
@@ -16,6 +16,14 @@ USERS = [
 ]
 IDENTIFIED = ("dee@demo.test", "Dee", "Dent", "identified", "+15005550004")
 NUMBERS = [("+15005550101", "Main line", "local"), ("+18005550102", "Emergency line", "toll_free")]
+# The month of history: conversations per number, and what is said in each, in turn.
+HISTORY = {"Main line": 150, "Emergency line": 45}
+SCRIPT = [
+    "Hi, do you have anyone free this week? Our shower drains really slowly.",
+    "Hi, thanks for texting Demo Plumbing! We can come Thursday morning. Does 9am work?",
+    "Thursday at 9 is perfect, thank you.",
+    "Great, you're booked. The plumber will text when on the way.",
+]
 
 
 def seed() -> list[str]:
@@ -57,6 +65,10 @@ def _create() -> None:
     directory.set_sms_users(
         main, [SmsUserChoice(bob), SmsUserChoice(cat, email=True, sms=True), SmsUserChoice(dee)]
     )
+    for number in numbers:
+        load.generate(
+            account, HISTORY[number.label], len(SCRIPT), number, 30, script=SCRIPT, closed_share=1
+        )
     site = widget_intake.origin(website(current_app.config["PUBLIC_BASE_URL"]))
     widget_intake.save(account, {**widget_intake.defaults(main, [site]), "name": "Demo website"})
 

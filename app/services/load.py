@@ -9,7 +9,7 @@ a close, so that lists, threads and reports all have realistic work to do.
 import random
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from app.extensions import db
 from app.models import (
@@ -62,9 +62,14 @@ def generate(
     number: TrackingNumber | None = None,
     days: int = 90,
     seed: int = 0,
+    script: list[str] | None = None,
+    closed_share: float = 0.67,
 ) -> dict:
     """Write `conversations` conversations of `messages_per_conversation` texts each on one of
-    the account's active numbers (the first one unless given); returns what was written."""
+    the account's active numbers (the first one unless given); returns what was written.
+
+    The k-th text of each conversation says script[k] (cycling) when a script is given. About
+    `closed_share` of the conversations are closed; one in 30 ends with the contact's STOP."""
     if conversations < 1 or messages_per_conversation < 1:
         raise Invalid("Give at least one conversation and one text each.")
     if number is None:
@@ -76,14 +81,21 @@ def generate(
     if number is None or number.account_id != account.id:
         raise Invalid("The account has no active tracking number to load.")
     users = list(
-        db.session.scalars(select(User.id).where(User.account_id == account.id, User.active))
+        db.session.scalars(
+            select(User.id).where(
+                User.account_id == account.id, User.active, User.role != "identified"
+            )
+        )
     )
     rng = random.Random(seed)
     prefix = _free_prefix(account)
     now = utcnow()
     start = now - timedelta(days=days)
     span = int((now - start).total_seconds())
-    gap = timedelta(minutes=2)
+    most = 900  # seconds between two texts of a conversation: from 30 s to a quarter hour
+
+    def body(k: int) -> str:
+        return script[k % len(script)] if script else f"Load test text {k + 1}"
 
     phones = [f"+1{prefix}{i:07d}" for i in range(conversations)]
     contact_ids = _insert(
@@ -92,17 +104,25 @@ def generate(
         Contact.id,
     )
     opened = sorted(
-        start + timedelta(seconds=rng.randrange(span - messages_per_conversation * 120))
+        start + timedelta(seconds=rng.randrange(span - messages_per_conversation * most))
         for _ in range(conversations)
     )
     plans = []
     for contact_id, phone, at in zip(contact_ids, phones, opened, strict=True):
-        last = at + gap * (messages_per_conversation - 1)
+        times = [at]
+        for _ in range(messages_per_conversation - 1):
+            times.append(times[-1] + timedelta(seconds=rng.randrange(30, most)))
+        last = times[-1]
         claimer = rng.choice(users) if users else None
-        closed = last + timedelta(minutes=5) if rng.random() < 0.67 else None
+        # Claimed before the first answer (the second text), which the claimer sends.
+        replied = times[1] if claimer and messages_per_conversation > 1 else None
+        claim_within = int(((replied or at + timedelta(seconds=most)) - at).total_seconds())
+        claimed = at + timedelta(seconds=rng.randrange(5, claim_within)) if claimer else None
+        closed = last + timedelta(minutes=5) if rng.random() < closed_share else None
         if closed and closed >= now:
             closed = None
-        plans.append((contact_id, phone, at, last, claimer, closed))
+        stopped = last if messages_per_conversation > 1 and rng.random() < 1 / 30 else None
+        plans.append((contact_id, phone, times, claimer, claimed, replied, closed, stopped))
     conversation_ids = _insert(
         Conversation,
         [
@@ -113,42 +133,61 @@ def generate(
                 "status": "closed" if closed else "open",
                 "source": "widget" if rng.random() < 0.1 else "sms",
                 "claimed_by_id": claimer,
-                "claimed_at": at + timedelta(seconds=30) if claimer else None,
+                "claimed_at": claimed,
+                "first_claimed_at": claimed,
+                "first_claimed_by_id": claimer,
+                "first_replied_at": replied,
+                "first_replied_by_id": claimer if replied else None,
                 "closed_at": closed,
-                "created_at": at,
-                "last_message_at": last,
-                "last_inbound_at": at,
-                "last_message_preview": "Load test",
-                "updated_at": closed or last,
+                "created_at": times[0],
+                "last_message_at": times[-1],
+                "last_inbound_at": times[0],
+                "last_message_preview": "STOP" if stopped else body(messages_per_conversation - 1),
+                "updated_at": closed or times[-1],
             }
-            for contact_id, phone, at, last, claimer, closed in plans
+            for contact_id, _, times, claimer, claimed, replied, closed, stopped in plans
         ],
         Conversation.id,
     )
     consent_ids = _insert(
         Consent,
         [
-            {"contact_id": contact_id, "tracking_number_id": number.id, "state": "opted_in"}
-            for contact_id, *_ in plans
+            {
+                "contact_id": plan[0],
+                "tracking_number_id": number.id,
+                "state": "opted_out" if plan[-1] else "opted_in",
+            }
+            for plan in plans
         ],
         Consent.id,
     )
-    _insert(
-        ConsentEvent,
-        [
-            {"consent_id": cid, "state": "opted_in", "source": "first_text", "created_at": plan[2]}
-            for cid, plan in zip(consent_ids, plans, strict=True)
-        ],
-    )
+    consent_events = []
+    for cid, plan in zip(consent_ids, plans, strict=True):
+        at, stopped = plan[2][0], plan[-1]
+        consent_events.append(
+            {"consent_id": cid, "state": "opted_in", "source": "first_text", "created_at": at}
+        )
+        if stopped:
+            consent_events.append(
+                {
+                    "consent_id": cid,
+                    "state": "opted_out",
+                    "source": "keyword",
+                    "created_at": stopped,
+                }
+            )
+    _insert(ConsentEvent, consent_events)
     events, messages = [], []
-    for cid, (_, phone, at, _, claimer, closed) in zip(conversation_ids, plans, strict=True):
+    for cid, (_, phone, times, claimer, claimed, _, closed, stopped) in zip(
+        conversation_ids, plans, strict=True
+    ):
         if claimer:
             events.append(
                 {
                     "conversation_id": cid,
                     "type": "claimed",
                     "user_id": claimer,
-                    "created_at": at + timedelta(seconds=rng.randrange(10, 110)),
+                    "created_at": claimed,
                 }
             )
         if closed:
@@ -156,7 +195,8 @@ def generate(
                 {"conversation_id": cid, "type": "closed", "user_id": claimer, "created_at": closed}
             )
         for k in range(messages_per_conversation):
-            inbound = k % 2 == 0 or claimer is None
+            stop = stopped is not None and k == messages_per_conversation - 1
+            inbound = k % 2 == 0 or claimer is None or stop
             failed = not inbound and rng.random() < 0.02
             messages.append(
                 {
@@ -164,15 +204,15 @@ def generate(
                     "conversation_id": cid,
                     "direction": "inbound" if inbound else "outbound",
                     "kind": "text",
-                    "body": f"Load test text {k + 1}",
+                    "body": "STOP" if stop else body(k),
                     "from_number": phone if inbound else number.number,
                     "to_number": number.number if inbound else phone,
                     "status": "received" if inbound else ("failed" if failed else "delivered"),
                     "error_code": "30003" if failed else None,
                     "error_message": "Unreachable destination handset" if failed else None,
                     "sent_by_id": None if inbound else claimer,
-                    "created_at": at + gap * k,
-                    "updated_at": at + gap * k,
+                    "created_at": times[k],
+                    "updated_at": times[k],
                 }
             )
         if len(messages) >= BATCH * 10:
@@ -181,6 +221,10 @@ def generate(
     _insert(Message, messages)
     _insert(ConversationEvent, events)
     db.session.commit()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics, so the reports' and lists' queries are planned for this much data.
+        db.session.execute(text("ANALYZE messages, conversations, conversation_events"))
+        db.session.commit()
     return {
         "conversations": conversations,
         "messages": conversations * messages_per_conversation,
