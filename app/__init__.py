@@ -4,6 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from app import logs, production
 from app.config import INSTANCE, Config
 from app.models.base import MAX_ID
 
@@ -21,6 +22,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.from_mapping(config)
+    production.check(app)
+    logs.configure(app)
     app.url_map.converters["id"] = IdConverter
     if app.config["PROXY_FIX"]:
         hops = app.config["PROXY_FIX"]
@@ -56,10 +59,12 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.dev import bp as dev_bp
+    from app.health import bp as health_bp
     from app.portal import bp as portal_bp
     from app.webhooks import bp as webhooks_bp
     from app.widget_api import bp as widget_api_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -11,6 +11,7 @@ INSTANCE = ROOT / "instance"
 load_dotenv(ROOT / ".env")
 
 DEV_SECRET_KEY = "dev-secret-key-change-me"
+DEV_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
 
 def database_url(url: str | None) -> str:
@@ -39,10 +40,13 @@ def listed(name: str) -> list[str]:
 class Config:
     """Settings of a running app; every value can be overridden by create_app(config)."""
 
+    # "production" turns on the start-up checks (app/production.py) and JSON logs.
+    APP_ENV = os.environ.get("APP_ENV", "development")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if APP_ENV == "production" else "text")
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", DEV_PUBLIC_BASE_URL).rstrip("/")
 
     SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "simulator")
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
@@ -67,6 +71,8 @@ class Config:
     JOB_MAX_TRIES = int(os.environ.get("JOB_MAX_TRIES", "5"))  # tries in all, for passing failures
     # Seconds before the first retry; each next wait doubles (2, 4, 8, 16 s).
     JOB_RETRY_BASE_SECONDS = float(os.environ.get("JOB_RETRY_BASE_SECONDS", "2"))
+    # A job whose worker died before finishing it goes back on the queue after this long.
+    JOB_VISIBILITY_TIMEOUT = int(os.environ.get("JOB_VISIBILITY_TIMEOUT", "600"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -95,6 +101,8 @@ class TestConfig(Config):
     """Settings for the test suite; the suite's fixtures choose the database."""
 
     TESTING = True
+    APP_ENV = "development"
+    LOG_FORMAT = "text"
     SECRET_KEY = "test-secret-key"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing: the suite creates many users
     SIMULATOR_ACTIVATION_SECONDS = 0.0

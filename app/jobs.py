@@ -150,6 +150,11 @@ def celery_init_app(app: Flask) -> Celery:
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
+            # With Redis, an unacknowledged job (its worker was killed) is handed to another
+            # worker once this much time has passed since it was taken.
+            "broker_transport_options": {
+                "visibility_timeout": app.config["JOB_VISIBILITY_TIMEOUT"]
+            },
             "broker_connection_retry_on_startup": True,
         }
     )

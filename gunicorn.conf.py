@@ -1,0 +1,22 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app` (the Procfile's web).
+
+Each value can be set from the environment, as hosting platforms expect."""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+# Web processes hold no state another needs (SPEC §4): run as many as the machine can carry.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# A worker is replaced after this many requests (with jitter), so slow leaks cannot build up.
+max_requests = 2000
+max_requests_jitter = 200
+# The app writes one structured line per request itself; gunicorn's own lines go to stderr.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

@@ -1,0 +1,148 @@
+"""Production mode: start-up checks that refuse a developer's settings, /healthz, and one JSON
+log line per request."""
+
+import json
+import logging
+
+import pytest
+
+from app import create_app
+from app.config import DEV_PUBLIC_BASE_URL, DEV_SECRET_KEY
+from app.logs import JsonFormatter
+from app.production import NotReadyForProduction
+from tests.conftest import ON_CI, settings
+
+READY = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "k" * 40,
+    "SMS_PROVIDER": "twilio",
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "secret-token",
+    "PUBLIC_BASE_URL": "https://texts.example.com",
+}
+
+
+def production(database_uri, **overrides):
+    return create_app(settings(SQLALCHEMY_DATABASE_URI=database_uri, **{**READY, **overrides}))
+
+
+def test_production_starts_with_real_settings(database_uri):
+    assert production(database_uri).config["APP_ENV"] == "production"
+
+
+@pytest.mark.parametrize(
+    "overrides, named",
+    [
+        ({"SECRET_KEY": DEV_SECRET_KEY}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"SMS_PROVIDER": "simulator"}, "SMS_PROVIDER is the simulated carrier"),
+        ({"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN"),
+        ({"PUBLIC_BASE_URL": DEV_PUBLIC_BASE_URL}, "PUBLIC_BASE_URL is missing"),
+        ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL is missing"),
+    ],
+)
+def test_production_refuses_a_developers_setting_and_names_it(database_uri, overrides, named):
+    with pytest.raises(NotReadyForProduction) as refused:
+        production(database_uri, **overrides)
+    assert named in str(refused.value)
+    assert str(refused.value).count("\n- ") == 1  # only the one at fault
+
+
+def test_production_lists_every_problem_at_once(database_uri):
+    with pytest.raises(NotReadyForProduction) as refused:
+        production(database_uri, SECRET_KEY=DEV_SECRET_KEY, SMS_PROVIDER="simulator")
+    assert "SECRET_KEY" in str(refused.value) and "SMS_PROVIDER" in str(refused.value)
+
+
+def test_development_runs_on_the_defaults(database_uri):
+    app = create_app(
+        settings(
+            SQLALCHEMY_DATABASE_URI=database_uri,
+            SECRET_KEY=DEV_SECRET_KEY,
+            PUBLIC_BASE_URL=DEV_PUBLIC_BASE_URL,
+        )
+    )
+    assert app.config["SMS_PROVIDER"] == "simulator"
+
+
+def test_healthz_answers_ok_with_the_database_and_no_redis(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json == {"status": "ok", "checks": {"database": "ok", "redis": "not configured"}}
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_is_503_naming_redis_when_it_does_not_answer(database_uri):
+    app = create_app(
+        settings(SQLALCHEMY_DATABASE_URI=database_uri, REDIS_URL="redis://127.0.0.1:1/0")
+    )
+    r = app.test_client().get("/healthz")
+    assert r.status_code == 503
+    assert r.json["status"] == "failing"
+    assert r.json["checks"]["database"] == "ok"
+    assert r.json["checks"]["redis"].startswith("failing")
+
+
+def test_healthz_is_503_naming_the_database_when_it_does_not_answer(tmp_path):
+    missing = f"sqlite:///{tmp_path / 'no-such-dir' / 'sms.db'}"
+    app = create_app(settings(SQLALCHEMY_DATABASE_URI=missing))
+    r = app.test_client().get("/healthz")
+    assert r.status_code == 503
+    assert r.json["checks"]["database"].startswith("failing")
+
+
+def test_healthz_checks_a_running_redis(database_uri):
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as e:
+        message = f"NO REDIS at {url} ({e}): the Redis health check test did NOT run"
+        if ON_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    app = create_app(settings(SQLALCHEMY_DATABASE_URI=database_uri, REDIS_URL=url))
+    r = app.test_client().get("/healthz")
+    assert (r.status_code, r.json["checks"]["redis"]) == (200, "ok")
+
+
+def request_lines(caplog) -> list[dict]:
+    """The request log records, as the JSON formatter writes them."""
+    formatter = JsonFormatter()
+    return [json.loads(formatter.format(r)) for r in caplog.records if r.name == "app.requests"]
+
+
+def test_each_request_is_one_structured_line_with_its_id(client, caplog):
+    caplog.set_level(logging.INFO, logger="app.requests")
+    r = client.get("/login?next=/conversations", headers={"X-Request-ID": "abc-123"})
+    assert r.headers["X-Request-ID"] == "abc-123"
+    (line,) = request_lines(caplog)
+    assert line["level"] == "INFO" and line["logger"] == "app.requests"
+    assert {k: line[k] for k in ("request_id", "method", "path", "endpoint", "status")} == {
+        "request_id": "abc-123",
+        "method": "GET",
+        "path": "/login",
+        "endpoint": "auth.login",
+        "status": 200,
+    }
+    assert line["duration_ms"] >= 0 and line["remote_addr"] == "127.0.0.1"
+    assert client.get("/login").headers["X-Request-ID"] != "abc-123"  # a new one each time
+
+
+def test_sign_in_tokens_in_links_never_reach_the_log(client, caplog):
+    caplog.set_level(logging.INFO, logger="app.requests")
+    client.get("/c/secret-sign-in-token")
+    client.get("/set-password/secret-invite-token")
+    paths = [line["path"] for line in request_lines(caplog)]
+    assert paths == ["/c/<token>", "/set-password/<token>"]
+    assert "secret" not in caplog.text
+
+
+def test_json_lines_carry_the_exception(caplog):
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("app.test").exception("failed")
+    line = json.loads(JsonFormatter().format(caplog.records[-1]))
+    assert line["message"] == "failed" and "ValueError: boom" in line["exception"]
