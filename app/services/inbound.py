@@ -90,11 +90,16 @@ def _receive(
         outbound.queue(conversation, number.account.sms_text(kind), purpose=kind)
         for kind in outcome.replies
     ]
+    # Read what the jobs need before the commit expires it: reading it after would cost a query
+    # per text on the webhook's hot path.
+    db.session.flush()
+    message_id, reply_ids = message.id, [reply.id for reply in replies]
+    notify = conversation.is_open  # a keyword-only text on a closed conversation notifies nobody
     db.session.commit()
-    for reply in replies:
-        jobs.deliver_message.delay(reply.id)
-    if conversation.is_open:  # a keyword-only text on a closed conversation notifies nobody
-        jobs.notify_about.delay(message.id)
+    for reply_id in reply_ids:
+        jobs.deliver_message.delay(reply_id)
+    if notify:
+        jobs.notify_about.delay(message_id)
     return message
 
 
