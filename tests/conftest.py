@@ -47,7 +47,7 @@ class Client(FlaskClient):
 @pytest.fixture(scope="session")
 def app(database_uri):
     # Room for the concurrency tests' threads, each holding a connection at once.
-    engine = {"pool_pre_ping": True, "pool_size": 25, "max_overflow": 5}
+    engine = {"pool_pre_ping": True, "pool_size": 50, "max_overflow": 5}
     app = create_app(
         settings(SQLALCHEMY_DATABASE_URI=database_uri, SQLALCHEMY_ENGINE_OPTIONS=engine)
     )

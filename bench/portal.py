@@ -1,0 +1,72 @@
+"""Time the portal's pages over a loaded account (SPEC §5: 100,000 conversations, 1,000,000 texts).
+
+    DATABASE_URL=postgresql://… .venv/bin/python -m bench.portal --email bob@demo.test
+
+Each page is asked for through the app (the test client: server time, no network) as that user,
+after one warm-up; prints p50 and p95 in milliseconds per page.
+"""
+
+import argparse
+import statistics
+import time
+
+from sqlalchemy import func, select
+
+from app import create_app
+from app.extensions import db
+from app.models import Conversation, Message, User
+
+PAGES = {
+    "Active tab": "/conversations?tab=active",
+    "Team tab": "/conversations?tab=team",
+    "Closed tab": "/conversations?tab=closed",
+    "Closed tab, API page": "/api/v1/conversations?tab=closed",
+    "Thread": "/conversations/{thread}",
+    "Live-update poll (nothing new)": "/conversations/changes?tab=active&since={since}",
+}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--email", required=True, help="the user whose pages are timed")
+    parser.add_argument("--runs", type=int, default=40)
+    args = parser.parse_args()
+    app = create_app({"WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        user = User.by_email(args.email)
+        if user is None:
+            raise SystemExit(f"No user {args.email!r}.")
+        conversations = db.session.scalar(select(func.count()).select_from(Conversation))
+        texts = db.session.scalar(select(func.count()).select_from(Message))
+        # The thread with the most texts the user may see, and a poll that finds nothing new.
+        thread = db.session.scalar(
+            Conversation.visible_to(user).with_only_columns(func.max(Conversation.id))
+        )
+        since = db.session.scalar(select(func.max(Conversation.updated_at))).isoformat()
+        user_id = user.id
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    engine = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
+    print(f"{engine}: {conversations:,} conversations,")
+    print(f"{texts:,} texts; as {args.email}; {args.runs} runs per page after a warm-up\n")
+    print("| Page | p50 (ms) | p95 (ms) |\n| --- | --- | --- |")
+    for name, path in PAGES.items():
+        url = path.format(thread=thread, since=since)
+        assert client.get(url).status_code in (200, 204), url
+        times = []
+        for _ in range(args.runs):
+            began = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+        print(f"| {name} | {statistics.median(times):.1f} | {percentile(times, 0.95):.1f} |")
+
+
+if __name__ == "__main__":
+    main()
