@@ -1,5 +1,7 @@
 """Phone numbers: every number the app stores is E.164, parsed and checked with `phonenumbers`."""
 
+import functools
+
 import phonenumbers
 
 DEFAULT_REGION = "US"
@@ -16,6 +18,7 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=4096)  # every list row shows one: parsing each time is slow
 def pretty(e164: str) -> str:
     """A number as people write it: national format at home, international elsewhere."""
     try:

@@ -21,7 +21,8 @@ PAGES = {
     "Team tab": "/conversations?tab=team",
     "Closed tab": "/conversations?tab=closed",
     "Closed tab, API page": "/api/v1/conversations?tab=closed",
-    "Thread": "/conversations/{thread}",
+    "Thread page (with its list)": "/conversations/{thread}",
+    "Thread, API": "/api/v1/conversations/{thread}",
     "Live-update poll (nothing new)": "/conversations/changes?tab=active&since={since}",
 }
 

@@ -51,6 +51,7 @@ def list_context(tab: str) -> dict:
         "items": items,
         "next_cursor": next_cursor,
         "counts": inbox.unread_counts(current_user),
+        "count_cap": inbox.COUNT_CAP,
     }
 
 

@@ -111,11 +111,14 @@ def mark_unread(user: User, conversations: list[Conversation]) -> None:
         )
 
 
+COUNT_CAP = 100  # a badge says "99+" beyond this: counting further would read every row
+
+
 def unread_counts(user: User) -> dict[str, int]:
-    """How many conversations with unread texts each tab holds."""
+    """How many conversations with unread texts each tab holds, up to COUNT_CAP."""
     counts = {}
     for tab in TABS:
-        query = Conversation.in_tab(user, tab).where(unread_condition(user))
+        query = Conversation.in_tab(user, tab).where(unread_condition(user)).limit(COUNT_CAP)
         counts[tab] = db.session.scalar(select(func.count()).select_from(query.subquery()))
     return counts
 

@@ -133,3 +133,19 @@ def test_admin_pages_are_for_admins(app, acme, browser):
     assert browser("bob@acme.test").client.get("/admin/numbers").status_code == 403
     page = browser("admin@acme.test").get("/admin/numbers").text
     assert "(500) 555-0101" in page and "Turn SMS off" in page
+
+
+def tab_badge(html: str, title: str) -> str | None:
+    match = re.search(rf"{title} <span class=\"badge[^>]*>([^<]+)<", html)
+    return match.group(1) if match else None
+
+
+def test_tab_badges_count_unread_conversations_up_to_99_plus(app, acme, client, browser):
+    bob = browser("bob@acme.test")
+    for i in range(3):
+        text_in(client, f"+1500555{i:04d}", NUM, "Hello")
+    assert tab_badge(bob.get("/conversations").text, "Active") == "3"
+    for i in range(3, 101):
+        text_in(client, f"+1500555{i:04d}", NUM, "Hello")
+    # Beyond 99 the badge stops counting.
+    assert tab_badge(bob.get("/conversations").text, "Active") == "99+"
