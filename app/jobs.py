@@ -152,8 +152,11 @@ def celery_init_app(app: Flask) -> Celery:
             "worker_prefetch_multiplier": 1,
             # With Redis, an unacknowledged job (its worker was killed) is handed to another
             # worker once this much time has passed since it was taken.
+            # Running workers look for such jobs every 10 s (kombu's default is every 100 s).
             "broker_transport_options": {
-                "visibility_timeout": app.config["JOB_VISIBILITY_TIMEOUT"]
+                "visibility_timeout": app.config["JOB_VISIBILITY_TIMEOUT"],
+                "unacked_restore_interval": 10,
+                "unacked_restore_throttle": 1,
             },
             "broker_connection_retry_on_startup": True,
         }
@@ -174,6 +177,14 @@ def deliver_message(message_id: int) -> None:
     from app.services import outbound
 
     outbound.deliver(message_id)
+
+
+@job()
+def take_in_text(message_id: int, opt_out_type: str | None = None) -> None:
+    """File an inbound text the webhook stored: conversation, consent, replies, notifications."""
+    from app.services import inbound
+
+    inbound.take_in(message_id, opt_out_type)
 
 
 @job()

@@ -3,7 +3,9 @@
 import logging
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app import jobs, phones
@@ -34,11 +36,7 @@ def receive(
     if number is None:
         log.info("text to unknown number %s from %s ignored", to, sender)
         return None
-    try:
-        sender = phones.normalize(sender)
-    except ValueError:
-        pass  # short codes and alphanumeric senders are kept as the carrier gave them
-    body = (body or "").replace("\x00", "")  # no database stores NUL in text
+    sender, body = _cleaned(sender, body)
     args = (number, sender, body, sid, source, opt_out_type, media)
     # Two deliveries of one text, or two texts opening one conversation, can race: the unique
     # (number, sid) and the one-open-conversation-per-pair index settle it, then we look again.
@@ -51,6 +49,102 @@ def receive(
         except IntegrityError:
             db.session.rollback()
     return _stored(number, sid) or _receive(*args)
+
+
+def accept(
+    to: str,
+    sender: str,
+    body: str,
+    sid: str | None,
+    opt_out_type: str | None = None,
+    media: tuple[tuple[str, str], ...] = (),
+) -> bool:
+    """The webhook's hot path: store the text in one statement, then leave the rest (contact,
+    consent, conversation, replies, notifications) to a job that runs moments later. False when
+    the number is not ours.
+
+    Stored before the provider has its answer, so nothing it was told we got is lost; a repeated
+    `sid` (the provider retrying) stores nothing new and only asks again for the work to be done.
+    """
+    sender, body = _cleaned(sender, body)
+    values = {
+        "direction": "inbound",
+        "kind": "text",
+        "body": body,
+        "from_number": sender,
+        "to_number": to,
+        "status": "received",
+        "provider_sid": sid or None,
+        "created_at": utcnow(),
+    }
+    values["updated_at"] = values["created_at"]
+    table = Message.__table__
+    columns = [literal(v, type_=table.c[name].type).label(name) for name, v in values.items()]
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Message)
+        .from_select(
+            ["tracking_number_id", *values],
+            select(TrackingNumber.id, *columns).where(TrackingNumber.number == to),
+        )
+        .on_conflict_do_nothing(index_elements=["tracking_number_id", "provider_sid"])
+        .returning(Message.id)
+    )
+    message_id = db.session.scalar(statement)
+    if message_id is None:
+        number = TrackingNumber.by_number(to)
+        if number is None:
+            db.session.rollback()
+            log.info("text to unknown number %s from %s ignored", to, sender)
+            return False
+        stored = _stored(number, sid)
+        unfiled = stored.id if stored is not None and stored.conversation_id is None else None
+        db.session.rollback()
+        if unfiled:  # stored by an earlier try whose job may never have been enqueued
+            jobs.take_in_text.delay(unfiled, opt_out_type)
+        return True
+    for position, (url, content_type) in enumerate(media):
+        db.session.add(
+            MessageMedia(
+                message_id=message_id, position=position, url=url, content_type=content_type
+            )
+        )
+    db.session.commit()
+    jobs.take_in_text.delay(message_id, opt_out_type)
+    return True
+
+
+def take_in(message_id: int, opt_out_type: str | None = None) -> None:
+    """The rest of an accepted text's work: its contact, consent, conversation, the replies
+    consent calls for and the notifications. Done once, however often it is asked."""
+    for attempt in range(3):
+        # Locked, so a job that runs twice (a worker died after finishing it) waits, then sees
+        # the text filed.
+        message = db.session.scalar(
+            select(Message).where(Message.id == message_id).with_for_update()
+        )
+        if message is None or message.conversation_id is not None:
+            db.session.rollback()
+            return
+        number = message.tracking_number
+        if not number.sms_active:
+            db.session.rollback()
+            return  # kept for audit; a number whose SMS is not active opens no conversation
+        try:
+            _act(number, message, "sms", opt_out_type)
+            return
+        except IntegrityError as e:
+            db.session.rollback()  # a text of the same contact opened the conversation first
+            if attempt == 2:
+                raise jobs.Transient("the conversation kept changing while filing") from e
+
+
+def _cleaned(sender: str, body: str) -> tuple[str, str]:
+    try:
+        sender = phones.normalize(sender)
+    except ValueError:
+        pass  # short codes and alphanumeric senders are kept as the carrier gave them
+    return sender, (body or "").replace("\x00", "")  # no database stores NUL in text
 
 
 def _stored(number: TrackingNumber, sid: str | None) -> Message | None:
@@ -79,7 +173,13 @@ def _receive(
         # Kept for audit; a number whose SMS is not active opens no conversation.
         db.session.commit()
         return message
-    contact = contact_for(number, sender)
+    _act(number, message, source, opt_out_type)
+    return message
+
+
+def _act(number: TrackingNumber, message: Message, source: str, opt_out_type: str | None) -> None:
+    """File a stored inbound text: contact, consent, conversation, replies, notifications."""
+    contact = contact_for(number, message.from_number)
     provider_answers = bool(opt_out_type) or current_app.config["TWILIO_ADVANCED_OPT_OUT"]
     outcome = consent.on_inbound(contact, number, message, provider_answers, opt_out_type)
     conversation = conversation_for(number, contact, source, keyword_only=bool(outcome.keyword))
@@ -90,8 +190,7 @@ def _receive(
         outbound.queue(conversation, number.account.sms_text(kind), purpose=kind)
         for kind in outcome.replies
     ]
-    # Read what the jobs need before the commit expires it: reading it after would cost a query
-    # per text on the webhook's hot path.
+    # Read what the jobs need before the commit expires it: after, each would cost a query.
     db.session.flush()
     message_id, reply_ids = message.id, [reply.id for reply in replies]
     notify = conversation.is_open  # a keyword-only text on a closed conversation notifies nobody
@@ -100,7 +199,6 @@ def _receive(
         jobs.deliver_message.delay(reply_id)
     if notify:
         jobs.notify_about.delay(message_id)
-    return message
 
 
 def new_text(number: TrackingNumber, sender: str, body: str, sid: str | None = None) -> Message:
@@ -120,10 +218,13 @@ def new_text(number: TrackingNumber, sender: str, body: str, sid: str | None = N
 
 
 def attach(message: Message, conversation: Conversation) -> None:
-    """Put an inbound text in its conversation; an open one shows it as its latest text."""
+    """Put an inbound text in its conversation; an open one shows it as its latest text, unless
+    a later one was filed first (texts are filed by jobs, which may run out of order)."""
     message.conversation = conversation
-    conversation.updated_at = message.created_at
-    if conversation.is_open:
+    # Now, not when the text came: an open portal asks for what changed since it last looked.
+    conversation.updated_at = utcnow()
+    latest = conversation.last_inbound_at
+    if conversation.is_open and (latest is None or message.created_at >= latest):
         conversation.last_message_at = conversation.last_inbound_at = message.created_at
         conversation.last_message_preview = message.body[:160]
 

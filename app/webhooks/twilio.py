@@ -75,7 +75,7 @@ def twiml() -> Response:
 def sms():
     """An inbound text: stored before we answer, so nothing Twilio was told we got is lost."""
     form = request.form
-    inbound.receive(
+    inbound.accept(
         to=form.get("To", ""),
         sender=form.get("From", ""),
         body=form.get("Body", ""),

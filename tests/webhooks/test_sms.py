@@ -1,12 +1,15 @@
 """The inbound webhook: signatures, exactly-once storage, inactive and unknown numbers."""
 
+import threading
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Conversation, Message
+from app.models import Contact, Conversation, Message, TrackingNumber
+from app.services import inbound
 from tests.conftest import BASE_URL, CUSTOMER, NUM, sign, text_in
 
 
@@ -217,3 +220,74 @@ def test_behind_a_proxy_the_signature_is_checked_against_the_public_url(app, acm
     )
     assert r.status_code == 200
     assert count(app, Message, Message.body == "via proxy") == 1
+
+
+def test_a_text_stored_but_never_filed_is_filed_when_the_provider_retries(app, acme, client):
+    """The webhook stored a text and died before its job was enqueued; Twilio, without an
+    answer, sends it again: nothing new is stored, and the text is filed."""
+    sid = "SM" + "cd" * 16
+    with app.app_context():
+        number = TrackingNumber.by_number(NUM)
+        inbound.new_text(number, CUSTOMER, "Is anyone there?", sid)
+        db.session.commit()
+    assert count(app, Conversation) == 0
+    assert text_in(client, CUSTOMER, NUM, "Is anyone there?", sid=sid).status_code == 200
+    assert count(app, Message, Message.provider_sid == sid) == 1
+    assert count(app, Message, Message.provider_sid == sid, Message.conversation_id.is_(None)) == 0
+    assert count(app, Conversation) == 1
+
+
+def test_texts_of_a_new_contact_filed_at_once_open_one_conversation(postgres, acme):
+    """Ten texts of a new contact stored together, their jobs run at the same instant: one
+    contact, one conversation holding all ten, one opt-in answer."""
+    app = postgres
+    with app.app_context():
+        number = TrackingNumber.by_number(NUM)
+        texts = [inbound.new_text(number, CUSTOMER, f"Text {i}", f"SM{i:032d}") for i in range(10)]
+        db.session.commit()
+        ids = [m.id for m in texts]
+    barrier = threading.Barrier(len(ids))
+    errors = []
+
+    def file(message_id: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                inbound.take_in(message_id)
+            except Exception as e:  # collected: a thread's exception would be lost
+                errors.append(e)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=file, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    with app.app_context():
+        db.engine.dispose()
+    assert errors == []
+    assert count(app, Contact) == 1
+    assert count(app, Conversation) == 1
+    assert count(app, Message, Message.conversation_id.is_(None)) == 0
+    assert count(app, Message, Message.direction == "outbound", Message.purpose == "opt_in") == 1
+
+
+def test_texts_filed_out_of_order_keep_the_latest_as_the_preview(app, acme):
+    with app.app_context():
+        number = TrackingNumber.by_number(NUM)
+        first = inbound.new_text(number, CUSTOMER, "My sink is leaking", "SM" + "1" * 32)
+        db.session.flush()
+        second = inbound.new_text(number, CUSTOMER, "It's getting worse", "SM" + "2" * 32)
+        first.created_at -= timedelta(seconds=10)  # came ten seconds ago, the second five
+        second.created_at -= timedelta(seconds=5)
+        db.session.commit()
+        ids = first.id, second.id
+    with app.app_context():
+        inbound.take_in(ids[1])
+        inbound.take_in(ids[0])
+        conversation = db.session.scalar(select(Conversation))
+        assert conversation.last_message_preview == "It's getting worse"
+        # Filed now, not when the texts came: a portal that looked in between still hears of it.
+        assert conversation.updated_at > conversation.last_inbound_at
+        db.session.remove()
