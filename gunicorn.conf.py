@@ -20,3 +20,6 @@ max_requests_jitter = 200
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# No control socket: its default path is shared by every gunicorn of a machine, and deploys
+# restart processes through the platform, not through it.
+control_socket_disable = True

@@ -1,0 +1,194 @@
+"""The production topology as separate processes: gunicorn web processes and Celery workers
+started from the repository as the Procfile starts them, sharing one PostgreSQL database and one
+Redis; a real SMTP server (aiosmtpd) in the test process that can hold its answer to a message."""
+
+import asyncio
+import contextlib
+import email
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ON_CI, ROOT, free_port
+from tests.jobs.conftest import TRY_AGAIN
+
+REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, flushed before and after
+# Seconds before a job taken by a worker that died is handed out again (production: 600).
+VISIBILITY_TIMEOUT = 5
+STARTUP_LIMIT = 60  # seconds a process has to start answering, generous for a loaded machine
+HOLD_LIMIT = 60  # seconds the SMTP server holds a message at most, so a failing test cannot hang
+
+# The Procfile's commands (one pool process per worker, one gunicorn worker per "machine").
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
+CELERY_WORKER = [
+    sys.executable,
+    "-m",
+    "celery",
+    "-A",
+    "wsgi:celery",
+    "worker",
+    "--loglevel=INFO",
+    "--concurrency=1",
+]
+
+
+@pytest.fixture
+def redis_url():
+    """Redis database 13, empty; the test skips (fails on CI) when Redis is not running."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as e:
+        message = f"NO REDIS at {REDIS_URL} ({e}): the production end-to-end test did NOT run"
+        if ON_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+class HoldingInbox:
+    """An aiosmtpd handler that accepts every message, except that it holds its answer to the
+    first one until the sender goes away (then that message is dropped, as a mail server drops
+    a message whose sender disconnected before the server said 250)."""
+
+    def __init__(self):
+        self.holding = threading.Event()  # the first message reached the server and waits
+        self.dropped = threading.Event()  # its sender went away before it was answered
+        self.attempts: Counter[str] = Counter()
+        self.messages: list[tuple[str, EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        recipient = ", ".join(sorted(envelope.rcpt_tos))
+        self.attempts[recipient] += 1
+        if not self.holding.is_set():
+            self.holding.set()
+            try:
+                # aiosmtpd cancels this when the client's connection is lost.
+                await asyncio.sleep(HOLD_LIMIT)
+            except asyncio.CancelledError:
+                self.dropped.set()
+                raise
+            return TRY_AGAIN  # the sender never went away: it must not count as delivered
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((recipient, message))
+        return "250 OK"
+
+    def accepted(self) -> Counter[str]:
+        """How many messages the server accepted, by recipient."""
+        return Counter(recipient for recipient, _ in self.messages)
+
+
+@pytest.fixture
+def holding_smtp():
+    """A real SMTP server on a free local port with a HoldingInbox; yields (inbox, port)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = HoldingInbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+class Process:
+    """One process of the topology, in its own process group (as on its own machine), with its
+    output in a log file."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path):
+        self.name, self.log = name, log
+        with log.open("wb") as out:
+            self.popen = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once, as when its machine dies."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(timeout=30)
+
+    def stop(self) -> None:
+        """A graceful stop (SIGTERM), then SIGKILL if it does not go."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        # What is left of the group (a pool process whose parent was killed) goes too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def processes(tmp_path):
+    """`processes(name, command, env)` → a started Process; every one is stopped at the end of
+    the test and its log printed, so a failing test shows what each process said."""
+    started: list[Process] = []
+
+    def start(name: str, command: list[str], env: dict[str, str]) -> Process:
+        process = Process(name, command, env, tmp_path / f"{name}.log")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+    for process in started:
+        print(f"--- {process.name} log (exit {process.popen.returncode}) ---")
+        print(process.output())
+
+
+def wait_until_serving(process: Process, base_url: str) -> None:
+    """Wait, within STARTUP_LIMIT, until the web process answers its login page."""
+    deadline = time.monotonic() + STARTUP_LIMIT
+    while time.monotonic() < deadline:
+        assert process.alive(), f"{process.name} exited:\n{process.output()}"
+        try:
+            if requests.get(f"{base_url}/login", timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"{process.name} did not answer within {STARTUP_LIMIT} s:\n{process.output()}")
+
+
+def taken_ages(url: str) -> list[float]:
+    """How long ago (seconds) each job that a worker took and has not acknowledged was taken.
+
+    kombu's Redis transport keeps such a job in the `unacked` hash, indexed by the time it was
+    taken in the `unacked_index` sorted set; a worker's sweep (`QoS.restore_visible`) puts each
+    one older than the visibility timeout back on its queue. A worker sweeps when it starts, and
+    then only about every 100 s (unacked_restore_interval 10 s × unacked_restore_throttle 10)."""
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        now = time.time()
+        return [now - taken for _, taken in client.zrange("unacked_index", 0, -1, withscores=True)]
