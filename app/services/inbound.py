@@ -90,7 +90,8 @@ def accept(
         .on_conflict_do_nothing(index_elements=["tracking_number_id", "provider_sid"])
         .returning(Message.id)
     )
-    message_id = db.session.scalar(statement)
+    # Through the session's connection: a Core statement, without the ORM's bulk-insert path.
+    message_id = db.session.connection().scalar(statement)
     if message_id is None:
         number = TrackingNumber.by_number(to)
         if number is None:
