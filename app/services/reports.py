@@ -4,8 +4,8 @@ Times are stored as naive UTC. Counts are grouped in SQL by UTC 15-minute bucket
 in use today is a whole number of quarter hours from UTC), and the few thousand buckets of a
 period are folded into days of the account's time zone here, so the same code runs on SQLite and
 PostgreSQL. Response times are measured per conversation, from its creation (the text that opened
-it; a reopened contact starts a new conversation, so each cycle counts once), and are fetched as
-one number per conversation — never message rows.
+it; a reopened contact starts a new conversation, so each cycle counts once) to the first claim
+and first reply it stores, and are fetched grouped by value — never message rows.
 """
 
 import csv
