@@ -60,8 +60,9 @@ def accept(
     media: tuple[tuple[str, str], ...] = (),
 ) -> bool:
     """The webhook's hot path: store the text in one statement, then leave the rest (contact,
-    consent, conversation, replies, notifications) to a job that runs moments later. False when
-    the number is not ours.
+    consent, conversation, replies, notifications) to a worker, moments later; in the embedded
+    default (no REDIS_URL, no worker) it is done before the answer. False when the number is not
+    ours.
 
     Stored before the provider has its answer, so nothing it was told we got is lost; a repeated
     `sid` (the provider retrying) stores nothing new and only asks again for the work to be done.
@@ -111,7 +112,10 @@ def accept(
             )
         )
     db.session.commit()
-    jobs.take_in_text.delay(message_id, opt_out_type)
+    if current_app.config["REDIS_URL"]:
+        jobs.take_in_text.delay(message_id, opt_out_type)  # a worker files it moments later
+    else:
+        take_in(message_id, opt_out_type)  # one process, no worker: filed before the answer
     return True
 
 
