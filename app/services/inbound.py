@@ -102,8 +102,8 @@ def accept(
         stored = _stored(number, sid)
         unfiled = stored.id if stored is not None and stored.conversation_id is None else None
         db.session.rollback()
-        if unfiled:  # stored by an earlier try whose job may never have been enqueued
-            jobs.take_in_text.delay(unfiled, opt_out_type)
+        if unfiled:  # stored by an earlier try whose filing may never have happened
+            _file(unfiled, opt_out_type)
         return True
     for position, (url, content_type) in enumerate(media):
         db.session.add(
@@ -112,11 +112,17 @@ def accept(
             )
         )
     db.session.commit()
-    if current_app.config["REDIS_URL"]:
-        jobs.take_in_text.delay(message_id, opt_out_type)  # a worker files it moments later
-    else:
-        take_in(message_id, opt_out_type)  # one process, no worker: filed before the answer
+    _file(message_id, opt_out_type)
     return True
+
+
+def _file(message_id: int, opt_out_type: str | None) -> None:
+    """A worker files the text moments later; with none (the embedded default, one process),
+    it is filed now, before the answer."""
+    if current_app.config["REDIS_URL"]:
+        jobs.take_in_text.delay(message_id, opt_out_type)
+    else:
+        take_in(message_id, opt_out_type)
 
 
 def take_in(message_id: int, opt_out_type: str | None = None) -> None:
