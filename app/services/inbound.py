@@ -18,37 +18,15 @@ log = logging.getLogger(__name__)
 
 
 def receive(
-    to: str,
-    sender: str,
-    body: str,
-    sid: str | None,
-    source: str = "sms",
-    opt_out_type: str | None = None,
-    media: tuple[tuple[str, str], ...] = (),
+    to: str, sender: str, body: str, sid: str | None, opt_out_type: str | None = None
 ) -> Message | None:
-    """Store an inbound text exactly once and act on it; None when the number is not ours.
-
-    The provider retries a webhook it got no answer to, so a repeated `sid` returns the stored text.
-    `opt_out_type` is what Twilio's Advanced Opt-Out matched, when it answered a keyword itself;
-    `media` the (URL, content type) of each picture or file of an MMS.
-    """
-    number = TrackingNumber.by_number(to)
-    if number is None:
-        log.info("text to unknown number %s from %s ignored", to, sender)
+    """Store an inbound text exactly once and file it before returning (the simulated phone and
+    the demo); None when the number is not ours. A repeated `sid` returns the stored text."""
+    message_id = _store(to, sender, body, sid)
+    if message_id is None:
         return None
-    sender, body = _cleaned(sender, body)
-    args = (number, sender, body, sid, source, opt_out_type, media)
-    # Two deliveries of one text, or two texts opening one conversation, can race: the unique
-    # (number, sid) and the one-open-conversation-per-pair index settle it, then we look again.
-    for _ in range(2):
-        existing = _stored(number, sid)
-        if existing is not None:
-            return existing
-        try:
-            return _receive(*args)
-        except IntegrityError:
-            db.session.rollback()
-    return _stored(number, sid) or _receive(*args)
+    take_in(message_id, opt_out_type)
+    return db.session.get(Message, message_id)
 
 
 def accept(
@@ -65,13 +43,34 @@ def accept(
     ours.
 
     Stored before the provider has its answer, so nothing it was told we got is lost; a repeated
-    `sid` (the provider retrying) stores nothing new and only asks again for the work to be done.
+    `sid` (the provider retrying) stores nothing new and only asks again for the filing, which
+    does nothing for a text already filed. `opt_out_type` is what Twilio's Advanced Opt-Out
+    matched, when it answered a keyword itself; `media` the (URL, content type) of each picture or
+    file of an MMS.
     """
-    sender, body = _cleaned(sender, body)
+    message_id = _store(to, sender, body, sid, media)
+    if message_id is None:
+        return False
+    if current_app.config["REDIS_URL"]:
+        jobs.take_in_text.delay(message_id, opt_out_type)
+    else:
+        take_in(message_id, opt_out_type)
+    return True
+
+
+def _store(
+    to: str, sender: str, body: str, sid: str | None, media: tuple[tuple[str, str], ...] = ()
+) -> int | None:
+    """Store an inbound text in one INSERT (its number found inside it) and commit; its id, the
+    id of the text stored before under this `sid`, or None when the number is not ours."""
+    try:
+        sender = phones.normalize(sender)
+    except ValueError:
+        pass  # short codes and alphanumeric senders are kept as the carrier gave them
     values = {
         "direction": "inbound",
         "kind": "text",
-        "body": body,
+        "body": (body or "").replace("\x00", ""),  # no database stores NUL in text
         "from_number": sender,
         "to_number": to,
         "status": "received",
@@ -96,15 +95,15 @@ def accept(
     if message_id is None:
         number = TrackingNumber.by_number(to)
         if number is None:
-            db.session.rollback()
             log.info("text to unknown number %s from %s ignored", to, sender)
-            return False
-        stored = _stored(number, sid)
-        unfiled = stored.id if stored is not None and stored.conversation_id is None else None
+        elif sid:  # the provider retried: the text is there already
+            message_id = db.session.scalar(
+                select(Message.id).where(
+                    Message.tracking_number_id == number.id, Message.provider_sid == sid
+                )
+            )
         db.session.rollback()
-        if unfiled:  # stored by an earlier try whose filing may never have happened
-            _file(unfiled, opt_out_type)
-        return True
+        return message_id
     for position, (url, content_type) in enumerate(media):
         db.session.add(
             MessageMedia(
@@ -112,22 +111,12 @@ def accept(
             )
         )
     db.session.commit()
-    _file(message_id, opt_out_type)
-    return True
-
-
-def _file(message_id: int, opt_out_type: str | None) -> None:
-    """A worker files the text moments later; with none (the embedded default, one process),
-    it is filed now, before the answer."""
-    if current_app.config["REDIS_URL"]:
-        jobs.take_in_text.delay(message_id, opt_out_type)
-    else:
-        take_in(message_id, opt_out_type)
+    return message_id
 
 
 def take_in(message_id: int, opt_out_type: str | None = None) -> None:
-    """The rest of an accepted text's work: its contact, consent, conversation, the replies
-    consent calls for and the notifications. Done once, however often it is asked."""
+    """The rest of a stored text's work: its contact, consent, conversation, the replies consent
+    calls for and the notifications. Done once, however often it is asked."""
     for attempt in range(3):
         # Locked, so a job that runs twice (a worker died after finishing it) waits, then sees
         # the text filed.
@@ -142,7 +131,7 @@ def take_in(message_id: int, opt_out_type: str | None = None) -> None:
             db.session.rollback()
             return  # kept for audit; a number whose SMS is not active opens no conversation
         try:
-            _act(number, message, "sms", opt_out_type)
+            _act(number, message, opt_out_type)
             return
         except IntegrityError as e:
             db.session.rollback()  # a text of the same contact opened the conversation first
@@ -150,50 +139,12 @@ def take_in(message_id: int, opt_out_type: str | None = None) -> None:
                 raise jobs.Transient("the conversation kept changing while filing") from e
 
 
-def _cleaned(sender: str, body: str) -> tuple[str, str]:
-    try:
-        sender = phones.normalize(sender)
-    except ValueError:
-        pass  # short codes and alphanumeric senders are kept as the carrier gave them
-    return sender, (body or "").replace("\x00", "")  # no database stores NUL in text
-
-
-def _stored(number: TrackingNumber, sid: str | None) -> Message | None:
-    if not sid:
-        return None
-    return db.session.scalar(
-        select(Message).where(Message.tracking_number_id == number.id, Message.provider_sid == sid)
-    )
-
-
-def _receive(
-    number: TrackingNumber,
-    sender: str,
-    body: str,
-    sid: str | None,
-    source: str,
-    opt_out_type: str | None,
-    media: tuple[tuple[str, str], ...],
-) -> Message:
-    message = new_text(number, sender, body, sid)
-    for position, (url, content_type) in enumerate(media):
-        db.session.add(
-            MessageMedia(message=message, position=position, url=url, content_type=content_type)
-        )
-    if not number.sms_active:
-        # Kept for audit; a number whose SMS is not active opens no conversation.
-        db.session.commit()
-        return message
-    _act(number, message, source, opt_out_type)
-    return message
-
-
-def _act(number: TrackingNumber, message: Message, source: str, opt_out_type: str | None) -> None:
+def _act(number: TrackingNumber, message: Message, opt_out_type: str | None) -> None:
     """File a stored inbound text: contact, consent, conversation, replies, notifications."""
     contact = contact_for(number, message.from_number)
     provider_answers = bool(opt_out_type) or current_app.config["TWILIO_ADVANCED_OPT_OUT"]
     outcome = consent.on_inbound(contact, number, message, provider_answers, opt_out_type)
-    conversation = conversation_for(number, contact, source, keyword_only=bool(outcome.keyword))
+    conversation = conversation_for(number, contact, "sms", keyword_only=bool(outcome.keyword))
     attach(message, conversation)
     if outcome.event:
         events.record(conversation, outcome.event, None)
