@@ -1,6 +1,7 @@
 """Fixtures: the app on a real database (PostgreSQL when TEST_DATABASE_URL is set, else SQLite),
 built by the project's migrations, emptied after each test; factories for the domain."""
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -330,19 +331,55 @@ class Inbox:
 
 
 @pytest.fixture
-def smtp(app, monkeypatch):
-    """A real SMTP server on a free local port, and the app pointed at it; yields its Inbox."""
+def smtp_server():
+    """`smtp_server(handler)` → the port of a real SMTP server (aiosmtpd) on 127.0.0.1."""
     from aiosmtpd.controller import Controller
 
+    controllers = []
+
+    def start(handler) -> int:
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        return port
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(app, monkeypatch, smtp_server):
+    """A real SMTP server on a free local port, and the app pointed at it; yields its Inbox."""
     inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    port = smtp_server(inbox)
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", port)
     state = app.extensions["mail"]
     monkeypatch.setattr(state, "server", "127.0.0.1")
     monkeypatch.setattr(state, "port", port)
     monkeypatch.setattr(state, "suppress", False)
-    yield inbox
-    controller.stop()
+    return inbox
+
+
+@contextlib.contextmanager
+def empty_redis(url: str, what: str):
+    """The Redis database at `url`, emptied before and after. Without a running Redis the test
+    skips loudly naming `what` did not run, except on CI, where that is a failure."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as e:
+        message = f"NO REDIS at {url} ({e}): {what} did NOT run"
+        if ON_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()

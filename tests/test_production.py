@@ -10,7 +10,7 @@ from app import create_app
 from app.config import DEV_PUBLIC_BASE_URL, DEV_SECRET_KEY
 from app.logs import JsonFormatter
 from app.production import NotReadyForProduction
-from tests.conftest import ON_CI, settings
+from tests.conftest import empty_redis, settings
 
 READY = {
     "APP_ENV": "production",
@@ -92,18 +92,9 @@ def test_healthz_is_503_naming_the_database_when_it_does_not_answer(tmp_path):
 
 
 def test_healthz_checks_a_running_redis(database_uri):
-    import redis
-
-    url = "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as e:
-        message = f"NO REDIS at {url} ({e}): the Redis health check test did NOT run"
-        if ON_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    app = create_app(settings(SQLALCHEMY_DATABASE_URI=database_uri, REDIS_URL=url))
-    r = app.test_client().get("/healthz")
+    with empty_redis("redis://127.0.0.1:6379/15", "the Redis health check test") as url:
+        app = create_app(settings(SQLALCHEMY_DATABASE_URI=database_uri, REDIS_URL=url))
+        r = app.test_client().get("/healthz")
     assert (r.status_code, r.json["checks"]["redis"]) == (200, "ok")
 
 

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Notification
-from tests.conftest import free_port
 
 TRY_AGAIN = "451 4.3.0 try again later"
 HOLD_LIMIT = 15  # seconds a held message waits at most, so a failing test cannot hang
@@ -47,25 +46,6 @@ class FlakyInbox:
     def accepted(self) -> Counter[str]:
         """How many messages the server accepted, by recipient."""
         return Counter(recipient for recipient, _ in self.messages)
-
-
-@pytest.fixture
-def smtp_server():
-    """`smtp_server(handler)` → the port of a real SMTP server (aiosmtpd) on 127.0.0.1."""
-    from aiosmtpd.controller import Controller
-
-    controllers = []
-
-    def start(handler) -> int:
-        port = free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        controllers.append(controller)
-        return port
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import CUSTOMER, NUM, ON_CI, ROOT, settings, text_in
+from tests.conftest import CUSTOMER, NUM, ROOT, empty_redis, settings, text_in
 from tests.jobs.conftest import FlakyInbox, eventually, notifications
 
 REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own, flushed before the test
@@ -37,20 +37,8 @@ BOB, CAT = "bob@acme.test", "cat@acme.test"
 @pytest.fixture
 def redis_url():
     """Redis database 14, empty; the test skips (fails on CI) when Redis is not running."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as e:
-        message = f"NO REDIS at {REDIS_URL} ({e}): the Celery worker test did NOT run"
-        if ON_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
+    with empty_redis(REDIS_URL, "the Celery worker test") as url:
+        yield url
 
 
 def queued(url: str) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ON_CI, ROOT, free_port
+from tests.conftest import ROOT, empty_redis
 from tests.jobs.conftest import TRY_AGAIN
 
 REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, flushed before and after
@@ -45,20 +45,8 @@ CELERY_WORKER = [
 @pytest.fixture
 def redis_url():
     """Redis database 13, empty; the test skips (fails on CI) when Redis is not running."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as e:
-        message = f"NO REDIS at {REDIS_URL} ({e}): the production end-to-end test did NOT run"
-        if ON_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
+    with empty_redis(REDIS_URL, "the production end-to-end test") as url:
+        yield url
 
 
 class HoldingInbox:
@@ -94,16 +82,10 @@ class HoldingInbox:
 
 
 @pytest.fixture
-def holding_smtp():
-    """A real SMTP server on a free local port with a HoldingInbox; yields (inbox, port)."""
-    from aiosmtpd.controller import Controller
-
+def holding_smtp(smtp_server):
+    """A real SMTP server on a free local port with a HoldingInbox; (inbox, port)."""
     inbox = HoldingInbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    return inbox, smtp_server(inbox)
 
 
 class Process:

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import CUSTOMER, NUM, ON_CI, settings, text_in
+from tests.conftest import CUSTOMER, NUM, empty_redis, settings, text_in
 
 REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of its own, flushed before and after
 
@@ -47,25 +47,12 @@ def statements(app):
 @pytest.fixture
 def with_workers(app):
     """The app as production runs it: jobs go to Redis for workers (none runs here)."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as e:
-        message = f"NO REDIS at {REDIS_URL} ({e}): the production hot path test did NOT run"
-        if ON_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    client.flushdb()
-    web = create_app(
-        settings(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=REDIS_URL)
-    )
-    yield web
-    with web.app_context():
-        db.engine.dispose()
-    client.flushdb()
-    client.close()
+    with empty_redis(REDIS_URL, "the production hot path test") as url:
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        web = create_app(settings(SQLALCHEMY_DATABASE_URI=uri, REDIS_URL=url))
+        yield web
+        with web.app_context():
+            db.engine.dispose()
 
 
 def test_with_workers_a_text_costs_one_insert_before_its_answer(acme, with_workers):
