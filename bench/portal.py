@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.extensions import db
 from app.models import Conversation, Message, User
+from bench import percentile
 
 PAGES = {
     "Active tab": "/conversations?tab=active",
@@ -25,11 +26,6 @@ PAGES = {
     "Thread, API": "/api/v1/conversations/{thread}",
     "Live-update poll (nothing new)": "/conversations/changes?tab=active&since={since}",
 }
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:

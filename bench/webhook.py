@@ -26,6 +26,8 @@ import requests
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
+from bench import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-auth-token"
 NUMBER = "+15005550101"
@@ -153,11 +155,6 @@ def fire(port: int, forms: list[dict], concurrency: int) -> tuple[float, list[fl
     for t in threads:
         t.join()
     return time.perf_counter() - began, latencies, failures[0]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
