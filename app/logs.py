@@ -53,15 +53,16 @@ def configure(app: Flask) -> None:
             return response
         response.headers.setdefault("X-Request-ID", g.request_id)
         user = g.get("_login_user")  # only when the request already loaded one
+        path = logged_path()
         request_log.info(
             "%s %s %s",
             request.method,
-            logged_path(),
+            path,
             response.status_code,
             extra={
                 "request_id": g.request_id,
                 "method": request.method,
-                "path": logged_path(),
+                "path": path,
                 "endpoint": request.endpoint,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),

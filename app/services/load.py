@@ -7,7 +7,8 @@ a close, so that lists, threads and reports all have realistic work to do.
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, insert, select, text
 
@@ -27,6 +28,20 @@ from app.models.base import utcnow
 from app.services.errors import Invalid
 
 BATCH = 1000
+
+
+class Plan(NamedTuple):
+    """One generated conversation: its contact, the times of its texts, who claimed it and
+    when, when it was first answered and closed, and whether its last text is a STOP."""
+
+    contact_id: int
+    phone: str
+    times: list[datetime]
+    claimer: int | None
+    claimed: datetime | None
+    replied: datetime | None
+    closed: datetime | None
+    stopped: bool
 
 
 def _free_prefix(account: Account) -> str:
@@ -121,31 +136,31 @@ def generate(
         closed = last + timedelta(minutes=5) if rng.random() < closed_share else None
         if closed and closed >= now:
             closed = None
-        stopped = last if messages_per_conversation > 1 and rng.random() < 1 / 30 else None
-        plans.append((contact_id, phone, times, claimer, claimed, replied, closed, stopped))
+        stopped = messages_per_conversation > 1 and rng.random() < 1 / 30
+        plans.append(Plan(contact_id, phone, times, claimer, claimed, replied, closed, stopped))
     conversation_ids = _insert(
         Conversation,
         [
             {
                 "account_id": account.id,
                 "tracking_number_id": number.id,
-                "contact_id": contact_id,
-                "status": "closed" if closed else "open",
+                "contact_id": p.contact_id,
+                "status": "closed" if p.closed else "open",
                 "source": "widget" if rng.random() < 0.1 else "sms",
-                "claimed_by_id": claimer,
-                "claimed_at": claimed,
-                "first_claimed_at": claimed,
-                "first_claimed_by_id": claimer,
-                "first_replied_at": replied,
-                "first_replied_by_id": claimer if replied else None,
-                "closed_at": closed,
-                "created_at": times[0],
-                "last_message_at": times[-1],
-                "last_inbound_at": times[0],
-                "last_message_preview": "STOP" if stopped else body(messages_per_conversation - 1),
-                "updated_at": closed or times[-1],
+                "claimed_by_id": p.claimer,
+                "claimed_at": p.claimed,
+                "first_claimed_at": p.claimed,
+                "first_claimed_by_id": p.claimer,
+                "first_replied_at": p.replied,
+                "first_replied_by_id": p.claimer if p.replied else None,
+                "closed_at": p.closed,
+                "created_at": p.times[0],
+                "last_message_at": p.times[-1],
+                "last_inbound_at": p.times[0],
+                "last_message_preview": "STOP" if p.stopped else body(len(p.times) - 1),
+                "updated_at": p.closed or p.times[-1],
             }
-            for contact_id, _, times, claimer, claimed, replied, closed, stopped in plans
+            for p in plans
         ],
         Conversation.id,
     )
@@ -153,27 +168,31 @@ def generate(
         Consent,
         [
             {
-                "contact_id": plan[0],
+                "contact_id": p.contact_id,
                 "tracking_number_id": number.id,
-                "state": "opted_out" if plan[-1] else "opted_in",
+                "state": "opted_out" if p.stopped else "opted_in",
             }
-            for plan in plans
+            for p in plans
         ],
         Consent.id,
     )
     consent_events = []
-    for cid, plan in zip(consent_ids, plans, strict=True):
-        at, stopped = plan[2][0], plan[-1]
+    for cid, p in zip(consent_ids, plans, strict=True):
         consent_events.append(
-            {"consent_id": cid, "state": "opted_in", "source": "first_text", "created_at": at}
+            {
+                "consent_id": cid,
+                "state": "opted_in",
+                "source": "first_text",
+                "created_at": p.times[0],
+            }
         )
-        if stopped:
+        if p.stopped:  # the last text says STOP
             consent_events.append(
                 {
                     "consent_id": cid,
                     "state": "opted_out",
                     "source": "keyword",
-                    "created_at": stopped,
+                    "created_at": p.times[-1],
                 }
             )
     _insert(ConsentEvent, consent_events)
@@ -195,7 +214,7 @@ def generate(
                 {"conversation_id": cid, "type": "closed", "user_id": claimer, "created_at": closed}
             )
         for k in range(messages_per_conversation):
-            stop = stopped is not None and k == messages_per_conversation - 1
+            stop = stopped and k == messages_per_conversation - 1
             inbound = k % 2 == 0 or claimer is None or stop
             failed = not inbound and rng.random() < 0.02
             messages.append(
