@@ -4,6 +4,8 @@ built by the project's migrations, emptied after each test; factories for the do
 import contextlib
 import os
 import re
+import signal
+import subprocess
 from pathlib import Path
 
 import flask_migrate
@@ -383,3 +385,63 @@ def empty_redis(url: str, what: str):
     finally:
         client.flushdb()
         client.close()
+
+
+class Process:
+    """A process started from the repository (a web server, a worker), in its own process group
+    (as on its own machine), with its output in a log file."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path):
+        self.name, self.log = name, log
+        with log.open("wb") as out:
+            self.popen = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once, as when its machine dies."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(timeout=30)
+
+    def stop(self) -> None:
+        """A graceful stop (SIGTERM), then SIGKILL if it does not go."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        # What is left of the group (a pool process whose parent was killed) goes too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def processes(tmp_path):
+    """`processes(name, command, env)` → a started Process; every one is stopped at the end of
+    the test and its log printed, so a failing test shows what each process said."""
+    started: list[Process] = []
+
+    def start(name: str, command: list[str], env: dict[str, str]) -> Process:
+        process = Process(name, command, env, tmp_path / f"{name}.log")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+    for process in started:
+        print(f"--- {process.name} log (exit {process.popen.returncode}) ---")
+        print(process.output())

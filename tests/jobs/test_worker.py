@@ -2,19 +2,15 @@
 the mail server refuses them, and sends each exactly once. Needs Redis on 127.0.0.1:6379: without
 it the test skips loudly, except on CI, where that is a failure."""
 
-import contextlib
 import os
-import signal
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import CUSTOMER, NUM, ROOT, empty_redis, settings, text_in
+from tests.conftest import CUSTOMER, NUM, empty_redis, settings, text_in
 from tests.jobs.conftest import FlakyInbox, eventually, notifications
 
 REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own, flushed before the test
@@ -71,31 +67,8 @@ def worker_env(config) -> dict[str, str]:
     }
 
 
-@contextlib.contextmanager
-def celery_worker(env: dict[str, str], log: Path):
-    """`celery -A wsgi:celery worker` in its own process group, killed on the way out; its log
-    is printed, so a failing test shows it."""
-    with log.open("wb") as out:
-        worker = subprocess.Popen(
-            WORKER, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        yield worker
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
-        print(f"--- celery worker log (exit {worker.returncode}) ---")
-        print(log.read_text(errors="replace"))
-
-
 def test_a_worker_sends_a_refused_notification_on_the_third_try_exactly_once(
-    app, acme, redis_url, smtp_server, tmp_path
+    app, acme, redis_url, smtp_server, processes
 ):
     inbox = FlakyInbox(refusals=2)
     port = smtp_server(inbox)
@@ -115,17 +88,17 @@ def test_a_worker_sends_a_refused_notification_on_the_third_try_exactly_once(
         # No worker yet: the web process only put the job on Redis's queue.
         assert queued(redis_url) >= 1
         assert notifications(app) == {} and inbox.attempts == {}
-        with celery_worker(worker_env(web.config), tmp_path / "worker.log") as worker:
-            done = eventually(lambda: notifications(app) == sent or worker.poll() is not None, 30)
-            assert worker.poll() is None, "the worker died"
-            assert done, f"not all sent: {notifications(app)}, tries {inbox.attempts}"
-            assert inbox.accepted() == {BOB: 1, CAT: 1}
-            assert inbox.attempts == {BOB: 3, CAT: 3}
-            time.sleep(2)
-            assert inbox.accepted() == {BOB: 1, CAT: 1}, "an e-mail was sent twice"
-            assert inbox.attempts == {BOB: 3, CAT: 3}
-            assert notifications(app) == sent
-            assert queued(redis_url) == 0
+        worker = processes("celery-worker", WORKER, worker_env(web.config))
+        done = eventually(lambda: notifications(app) == sent or not worker.alive(), 30)
+        assert worker.alive(), "the worker died"
+        assert done, f"not all sent: {notifications(app)}, tries {inbox.attempts}"
+        assert inbox.accepted() == {BOB: 1, CAT: 1}
+        assert inbox.attempts == {BOB: 3, CAT: 3}
+        time.sleep(2)
+        assert inbox.accepted() == {BOB: 1, CAT: 1}, "an e-mail was sent twice"
+        assert inbox.attempts == {BOB: 3, CAT: 3}
+        assert notifications(app) == sent
+        assert queued(redis_url) == 0
     finally:
         with web.app_context():
             db.engine.dispose()

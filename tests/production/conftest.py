@@ -3,23 +3,18 @@ started from the repository as the Procfile starts them, sharing one PostgreSQL 
 Redis; a real SMTP server (aiosmtpd) in the test process that can hold its answer to a message."""
 
 import asyncio
-import contextlib
 import email
-import os
-import signal
-import subprocess
 import sys
 import threading
 import time
 from collections import Counter
 from email import policy
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import ROOT, empty_redis
+from tests.conftest import Process, empty_redis
 from tests.jobs.conftest import TRY_AGAIN
 
 REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, flushed before and after
@@ -86,66 +81,6 @@ def holding_smtp(smtp_server):
     """A real SMTP server on a free local port with a HoldingInbox; (inbox, port)."""
     inbox = HoldingInbox()
     return inbox, smtp_server(inbox)
-
-
-class Process:
-    """One process of the topology, in its own process group (as on its own machine), with its
-    output in a log file."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path):
-        self.name, self.log = name, log
-        with log.open("wb") as out:
-            self.popen = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group at once, as when its machine dies."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen.wait(timeout=30)
-
-    def stop(self) -> None:
-        """A graceful stop (SIGTERM), then SIGKILL if it does not go."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        # What is left of the group (a pool process whose parent was killed) goes too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-@pytest.fixture
-def processes(tmp_path):
-    """`processes(name, command, env)` → a started Process; every one is stopped at the end of
-    the test and its log printed, so a failing test shows what each process said."""
-    started: list[Process] = []
-
-    def start(name: str, command: list[str], env: dict[str, str]) -> Process:
-        process = Process(name, command, env, tmp_path / f"{name}.log")
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
-    for process in started:
-        print(f"--- {process.name} log (exit {process.popen.returncode}) ---")
-        print(process.output())
 
 
 def wait_until_serving(process: Process, base_url: str) -> None:
