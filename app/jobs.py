@@ -111,7 +111,18 @@ def init_jobs(app: Flask) -> None:
                         item.run_in_process(args, attempt=0)
                     db.session.remove()
 
-            response.call_on_close(run)
+            # Run as soon as the body has been written, not when the server closes the response:
+            # Werkzeug's server first waits for the client to hang up, which a browser may take
+            # its time to do. `finally` also covers a body never read (HEAD, a client gone).
+            body = response.response
+
+            def body_then_jobs():
+                try:
+                    yield from body
+                finally:
+                    run()
+
+            response.response = body_then_jobs()
         return response
 
 
