@@ -3,7 +3,7 @@
 import logging
 
 from flask import current_app
-from sqlalchemy import literal, select
+from sqlalchemy import Connection, bindparam, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -22,9 +22,12 @@ def receive(
 ) -> Message | None:
     """Store an inbound text exactly once and file it before returning (the simulated phone and
     the demo); None when the number is not ours. A repeated `sid` returns the stored text."""
-    message_id = _store(to, sender, body, sid)
+    message_id = _store(db.session.connection(), to, sender, body, sid)
+    db.session.commit()
     if message_id is None:
-        return None
+        message_id = _stored_before(to, sender, sid)
+        if message_id is None:
+            return None
     take_in(message_id, opt_out_type)
     return db.session.get(Message, message_id)
 
@@ -48,9 +51,17 @@ def accept(
     matched, when it answered a keyword itself; `media` the (URL, content type) of each picture or
     file of an MMS.
     """
-    message_id = _store(to, sender, body, sid, media)
+    # A connection of its own, out of the session: a text without media is one statement, with
+    # no transaction to open and commit around it.
+    with db.engine.connect() as conn:
+        if not media:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        message_id = _store(conn, to, sender, body, sid, media)
+        conn.commit()
     if message_id is None:
-        return False
+        message_id = _stored_before(to, sender, sid)
+        if message_id is None:
+            return False
     if current_app.config["REDIS_URL"]:
         jobs.take_in_text.delay(message_id, opt_out_type)
     else:
@@ -58,59 +69,87 @@ def accept(
     return True
 
 
-def _store(
-    to: str, sender: str, body: str, sid: str | None, media: tuple[tuple[str, str], ...] = ()
-) -> int | None:
-    """Store an inbound text in one INSERT (its number found inside it) and commit; its id, the
-    id of the text stored before under this `sid`, or None when the number is not ours."""
-    try:
-        sender = phones.normalize(sender)
-    except ValueError:
-        pass  # short codes and alphanumeric senders are kept as the carrier gave them
-    values = {
-        "direction": "inbound",
-        "kind": "text",
-        "body": (body or "").replace("\x00", ""),  # no database stores NUL in text
-        "from_number": sender,
-        "to_number": to,
-        "status": "received",
-        "provider_sid": sid or None,
-        "created_at": utcnow(),
-    }
-    values["updated_at"] = values["created_at"]
+def _store_statement(dialect: str):
+    """One INSERT of an inbound text that finds its number by `to` and does nothing when the
+    provider's SID is stored already. Built once per dialect: building it costs more than
+    running it."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = Message.__table__
-    columns = [literal(v, type_=table.c[name].type).label(name) for name, v in values.items()]
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
+    given = [bindparam(name, type_=table.c[name].type).label(name) for name in STORED]
+    constant = [literal(v, type_=table.c[name].type).label(name) for name, v in INBOUND.items()]
+    return (
         insert(Message)
         .from_select(
-            ["tracking_number_id", *values],
-            select(TrackingNumber.id, *columns).where(TrackingNumber.number == to),
+            ["tracking_number_id", *STORED, *INBOUND],
+            select(TrackingNumber.id, *given, *constant).where(
+                TrackingNumber.number == bindparam("to_number")
+            ),
         )
         .on_conflict_do_nothing(index_elements=["tracking_number_id", "provider_sid"])
         .returning(Message.id)
     )
-    # Through the session's connection: a Core statement, without the ORM's bulk-insert path.
-    message_id = db.session.connection().scalar(statement)
-    if message_id is None:
-        number = TrackingNumber.by_number(to)
-        if number is None:
-            log.info("text to unknown number %s from %s ignored", to, sender)
-        elif sid:  # the provider retried: the text is there already
-            message_id = db.session.scalar(
-                select(Message.id).where(
-                    Message.tracking_number_id == number.id, Message.provider_sid == sid
-                )
-            )
-        db.session.rollback()
-        return message_id
-    for position, (url, content_type) in enumerate(media):
-        db.session.add(
-            MessageMedia(
-                message_id=message_id, position=position, url=url, content_type=content_type
+
+
+STORED = ("body", "from_number", "to_number", "provider_sid", "created_at", "updated_at")
+INBOUND = {"direction": "inbound", "kind": "text", "status": "received"}
+STORE = {dialect: _store_statement(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def _store(
+    conn: Connection,
+    to: str,
+    sender: str,
+    body: str,
+    sid: str | None,
+    media: tuple[tuple[str, str], ...] = (),
+) -> int | None:
+    """Store an inbound text and its media through `conn` (the caller commits); its id, or None
+    when nothing was stored: the number is not ours, or this `sid` is stored already."""
+    now = utcnow()
+    message_id = conn.scalar(
+        STORE[conn.dialect.name],
+        {
+            "body": (body or "").replace("\x00", ""),  # no database stores NUL in text
+            "from_number": _sender(sender),
+            "to_number": to,
+            "provider_sid": sid or None,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if message_id is not None and media:
+        conn.execute(
+            insert(MessageMedia),
+            [
+                {"message_id": message_id, "position": i, "url": url, "content_type": kind}
+                for i, (url, kind) in enumerate(media)
+            ],
+        )
+    return message_id
+
+
+def _sender(phone: str) -> str:
+    """The sender in E.164; short codes and alphanumeric senders as the carrier gave them."""
+    try:
+        return phones.normalize(phone)
+    except ValueError:
+        return phone
+
+
+def _stored_before(to: str, sender: str, sid: str | None) -> int | None:
+    """After an INSERT that stored nothing: the text stored before under `sid` (the provider
+    retried), or None when the number is not ours."""
+    number = TrackingNumber.by_number(to)
+    message_id = None
+    if number is None:
+        log.info("text to unknown number %s from %s ignored", to, sender)
+    elif sid:
+        message_id = db.session.scalar(
+            select(Message.id).where(
+                Message.tracking_number_id == number.id, Message.provider_sid == sid
             )
         )
-    db.session.commit()
+    db.session.rollback()
     return message_id
 
 
