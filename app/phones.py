@@ -7,6 +7,7 @@ import phonenumbers
 DEFAULT_REGION = "US"
 
 
+@functools.lru_cache(maxsize=4096)  # each inbound text's sender: customers text again and again
 def normalize(raw: str, region: str = DEFAULT_REGION) -> str:
     """The E.164 form of a phone number; ValueError when it is not a possible number."""
     try:
