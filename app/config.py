@@ -73,6 +73,8 @@ class Config:
     JOB_RETRY_BASE_SECONDS = float(os.environ.get("JOB_RETRY_BASE_SECONDS", "2"))
     # A job whose worker died before finishing it goes back on the queue after this long.
     JOB_VISIBILITY_TIMEOUT = int(os.environ.get("JOB_VISIBILITY_TIMEOUT", "600"))
+    # With workers: a web process enqueues one filing job for the texts it stores in this time.
+    INBOUND_FILING_WINDOW = float(os.environ.get("INBOUND_FILING_WINDOW", "0.25"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -10,6 +10,7 @@ records a visible failure: nothing is lost silently.
 import functools
 import logging
 import threading
+import time
 
 from celery import Celery, Task
 from flask import Flask, current_app, g, has_request_context
@@ -18,6 +19,8 @@ from app.extensions import db
 
 log = logging.getLogger(__name__)
 REGISTRY: dict[str, "Job"] = {}
+_soon_lock = threading.Lock()
+FILING_SWEEP_SECONDS = 60
 
 
 class Transient(Exception):
@@ -53,6 +56,24 @@ class Job:
             g.setdefault("jobs_after_response", []).append((self, args))
         else:
             self.run_in_process(args, attempt=0)
+
+    def soon(self, seconds: float) -> None:
+        """Enqueue the job, which takes no arguments, to run `seconds` from now, unless this
+        process enqueued it less than `seconds` ago: that run is still to come and will do this
+        call's work too. For a job that picks up whatever is waiting, asked for after each commit
+        that leaves work for it."""
+        app = current_app._get_current_object()
+        now = time.monotonic()
+        with _soon_lock:
+            due = app.extensions.setdefault("jobs_due", {})
+            if due.get(self.name, 0) > now:
+                return
+            due[self.name] = now + seconds
+        try:
+            self.delay(countdown=seconds)
+        except BaseException:
+            due.pop(self.name, None)  # not enqueued: the next call tries again
+            raise
 
     def run_in_process(self, args, attempt: int) -> None:
         """Run here; retry later in a thread of this process when the failure may pass."""
@@ -170,6 +191,16 @@ def celery_init_app(app: Flask) -> Celery:
                 "unacked_restore_throttle": 1,
             },
             "broker_connection_retry_on_startup": True,
+            # `celery beat` (the Procfile's beat) asks now and then for a filing of any text
+            # still waiting, whatever kept it from its first filing (the clocks of a web machine
+            # and a worker's disagreeing, a failed try).
+            "beat_schedule": {
+                "file-waiting-texts": {
+                    "task": file_waiting_texts.name,
+                    "schedule": FILING_SWEEP_SECONDS,
+                    "options": {"expires": FILING_SWEEP_SECONDS},
+                }
+            },
         }
     )
     app.extensions["celery"] = celery
@@ -191,11 +222,11 @@ def deliver_message(message_id: int) -> None:
 
 
 @job()
-def take_in_text(message_id: int, opt_out_type: str | None = None) -> None:
-    """File an inbound text the webhook stored: conversation, consent, replies, notifications."""
+def file_waiting_texts() -> None:
+    """File the inbound texts the webhook stored: conversation, consent, replies, notifications."""
     from app.services import inbound
 
-    inbound.take_in(message_id, opt_out_type)
+    inbound.file_waiting()
 
 
 @job()

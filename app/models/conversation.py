@@ -37,6 +37,8 @@ EVENT_TYPES = (
 )
 FAILED_STATUSES = ("failed", "undelivered", "blocked")
 FAILED_WHERE = "status IN (" + ", ".join(f"'{s}'" for s in FAILED_STATUSES) + ")"
+# Inbound texts stored by the webhook and not filed yet: what the filing job picks up.
+WAITING_WHERE = "direction = 'inbound' AND status = 'received' AND conversation_id IS NULL"
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "blocked")
 
 
@@ -157,7 +159,8 @@ class Participant(CreatedMixin, db.Model):
 
 
 class Message(CreatedMixin, db.Model):
-    """One text, in or out. Inbound texts to an inactive number are kept without a conversation."""
+    """One text, in or out. Inbound texts to an inactive number are kept without a conversation,
+    with the status `ignored`."""
 
     __tablename__ = "messages"
     __table_args__ = (
@@ -172,6 +175,12 @@ class Message(CreatedMixin, db.Model):
             "created_at",
             sqlite_where=text(FAILED_WHERE),
             postgresql_where=text(FAILED_WHERE),
+        ),
+        Index(
+            "ix_messages_waiting",
+            "id",
+            sqlite_where=text(WAITING_WHERE),
+            postgresql_where=text(WAITING_WHERE),
         ),
     )
 
@@ -189,6 +198,9 @@ class Message(CreatedMixin, db.Model):
     provider_sid: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[str | None] = mapped_column(String(16))
     error_message: Mapped[str | None] = mapped_column(Text)
+    # What the provider's own opt-out handling matched when it answered a keyword itself
+    # (Twilio's OptOutType: STOP, START, HELP).
+    opt_out_type: Mapped[str | None] = mapped_column(String(16))
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

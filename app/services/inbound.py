@@ -3,7 +3,7 @@
 import logging
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, insert, literal, select
+from sqlalchemy import Connection, bindparam, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +12,7 @@ from app import jobs, phones
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageMedia, TrackingNumber
 from app.models.base import utcnow
+from app.models.conversation import WAITING_WHERE
 from app.services import consent, events, outbound
 
 log = logging.getLogger(__name__)
@@ -22,13 +23,13 @@ def receive(
 ) -> Message | None:
     """Store an inbound text exactly once and file it before returning (the simulated phone and
     the demo); None when the number is not ours. A repeated `sid` returns the stored text."""
-    message_id = _store(db.session.connection(), to, sender, body, sid)
+    message_id = _store(db.session.connection(), to, sender, body, sid, opt_out_type)
     db.session.commit()
     if message_id is None:
         message_id = _stored_before(to, sender, sid)
         if message_id is None:
             return None
-    take_in(message_id, opt_out_type)
+    take_in(message_id)
     return db.session.get(Message, message_id)
 
 
@@ -41,9 +42,9 @@ def accept(
     media: tuple[tuple[str, str], ...] = (),
 ) -> bool:
     """The webhook's hot path: store the text in one statement, then leave the rest (contact,
-    consent, conversation, replies, notifications) to a worker, moments later; in the embedded
-    default (no REDIS_URL, no worker) it is done before the answer. False when the number is not
-    ours.
+    consent, conversation, replies, notifications) to a worker's filing job, moments later; in the
+    embedded default (no REDIS_URL, no worker) it is done before the answer. False when the number
+    is not ours.
 
     Stored before the provider has its answer, so nothing it was told we got is lost; a repeated
     `sid` (the provider retrying) stores nothing new and only asks again for the filing, which
@@ -56,16 +57,17 @@ def accept(
     with db.engine.connect() as conn:
         if not media:
             conn.execution_options(isolation_level="AUTOCOMMIT")
-        message_id = _store(conn, to, sender, body, sid, media)
+        message_id = _store(conn, to, sender, body, sid, opt_out_type, media)
         conn.commit()
     if message_id is None:
         message_id = _stored_before(to, sender, sid)
         if message_id is None:
             return False
     if current_app.config["REDIS_URL"]:
-        jobs.take_in_text.delay(message_id, opt_out_type)
+        # One filing job takes every text stored in its window: most texts enqueue nothing.
+        jobs.file_waiting_texts.soon(current_app.config["INBOUND_FILING_WINDOW"])
     else:
-        take_in(message_id, opt_out_type)
+        take_in(message_id)
     return True
 
 
@@ -90,7 +92,15 @@ def _store_statement(dialect: str):
     )
 
 
-STORED = ("body", "from_number", "to_number", "provider_sid", "created_at", "updated_at")
+STORED = (
+    "body",
+    "from_number",
+    "to_number",
+    "provider_sid",
+    "opt_out_type",
+    "created_at",
+    "updated_at",
+)
 INBOUND = {"direction": "inbound", "kind": "text", "status": "received"}
 STORE = {dialect: _store_statement(dialect) for dialect in ("postgresql", "sqlite")}
 
@@ -101,6 +111,7 @@ def _store(
     sender: str,
     body: str,
     sid: str | None,
+    opt_out_type: str | None,
     media: tuple[tuple[str, str], ...] = (),
 ) -> int | None:
     """Store an inbound text and its media through `conn` (the caller commits); its id, or None
@@ -113,6 +124,7 @@ def _store(
             "from_number": _sender(sender),
             "to_number": to,
             "provider_sid": sid or None,
+            "opt_out_type": opt_out_type or None,
             "created_at": now,
             "updated_at": now,
         },
@@ -153,24 +165,50 @@ def _stored_before(to: str, sender: str, sid: str | None) -> int | None:
     return message_id
 
 
-def take_in(message_id: int, opt_out_type: str | None = None) -> None:
+def file_waiting() -> None:
+    """File every stored text still waiting for it, oldest first, each in a transaction of its
+    own. Workers filing side by side share the work: a text one of them holds is skipped by the
+    others. A text that fails is logged and left waiting for the next run."""
+    after = 0
+    while True:
+        message_id = db.session.scalar(
+            select(Message.id)
+            .where(text(WAITING_WHERE), Message.id > after)
+            .order_by(Message.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if message_id is None:
+            db.session.rollback()
+            return
+        after = message_id
+        try:
+            take_in(message_id)
+        except Exception:
+            db.session.rollback()
+            log.exception("inbound text %s could not be filed; it waits for the next run", after)
+
+
+def take_in(message_id: int) -> None:
     """The rest of a stored text's work: its contact, consent, conversation, the replies consent
     calls for and the notifications. Done once, however often it is asked."""
     for attempt in range(3):
-        # Locked, so a job that runs twice (a worker died after finishing it) waits, then sees
-        # the text filed.
+        # Locked, so a filing that runs twice (a worker died after finishing it) waits, then
+        # sees the text filed.
         message = db.session.scalar(
             select(Message).where(Message.id == message_id).with_for_update()
         )
-        if message is None or message.conversation_id is not None:
+        if message is None or message.status != "received" or message.conversation_id:
             db.session.rollback()
             return
         number = message.tracking_number
         if not number.sms_active:
-            db.session.rollback()
-            return  # kept for audit; a number whose SMS is not active opens no conversation
+            # Kept for audit: a number whose SMS is not active opens no conversation.
+            message.status = "ignored"
+            db.session.commit()
+            return
         try:
-            _act(number, message, opt_out_type)
+            _act(number, message)
             return
         except IntegrityError as e:
             db.session.rollback()  # a text of the same contact opened the conversation first
@@ -178,9 +216,10 @@ def take_in(message_id: int, opt_out_type: str | None = None) -> None:
                 raise jobs.Transient("the conversation kept changing while filing") from e
 
 
-def _act(number: TrackingNumber, message: Message, opt_out_type: str | None) -> None:
+def _act(number: TrackingNumber, message: Message) -> None:
     """File a stored inbound text: contact, consent, conversation, replies, notifications."""
     contact = contact_for(number, message.from_number)
+    opt_out_type = message.opt_out_type
     provider_answers = bool(opt_out_type) or current_app.config["TWILIO_ADVANCED_OPT_OUT"]
     outcome = consent.on_inbound(contact, number, message, provider_answers, opt_out_type)
     conversation = conversation_for(number, contact, "sms", keyword_only=bool(outcome.keyword))

@@ -5,11 +5,13 @@ import contextlib
 
 import pytest
 from flask import request_finished, request_started
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
-from app import create_app
+from app import create_app, jobs
 from app.extensions import db
-from tests.conftest import CUSTOMER, NUM, empty_redis, settings, text_in
+from app.models import Consent, Conversation, Message
+from tests.conftest import BASE_URL, CUSTOMER, NUM, empty_redis, settings, sign, text_in
+from tests.jobs.test_worker import queued
 
 REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of its own, flushed before and after
 
@@ -76,6 +78,44 @@ def test_with_workers_a_text_costs_one_insert_before_its_answer(acme, with_worke
         seen.clear()
         assert text_in(client, CUSTOMER, "+15005550999", "Hello").status_code == 200
         assert seen == ["INSERT", "SELECT"]
+
+
+def test_with_workers_the_texts_of_one_window_enqueue_one_filing_job(app, acme):
+    # A web process gathers the texts it stores in its filing window for one job, which files
+    # them all, the opt-out Twilio answered itself included.
+    with empty_redis(REDIS_URL, "the filing window test") as url:
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        web = create_app(
+            settings(SQLALCHEMY_DATABASE_URI=uri, REDIS_URL=url, INBOUND_FILING_WINDOW=60)
+        )
+        client = web.test_client()
+        for body in ("Hi, my sink is leaking", "Are you there?"):
+            assert text_in(client, CUSTOMER, NUM, body).status_code == 200
+        params = {"MessageSid": "SM" + "7" * 32, "From": CUSTOMER, "To": NUM, "Body": "Arrêt"}
+        params["OptOutType"] = "STOP"
+        path = "/webhooks/twilio/sms"
+        headers = {"X-Twilio-Signature": sign(BASE_URL + path, params)}
+        assert client.post(path, data=params, headers=headers).status_code == 200
+        assert queued(url) == 1
+        with web.app_context():
+            assert db.session.scalar(select(func.count(Conversation.id))) == 0
+            jobs.file_waiting_texts()  # what the worker runs
+            conversation = db.session.scalar(select(Conversation))
+            texts = db.session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation.id)
+                .order_by(Message.id)
+            ).all()
+            # Twilio answered the STOP: the pair is opted out, and no answer of ours went out.
+            assert [(m.direction, m.purpose) for m in texts] == [
+                ("inbound", None),
+                ("inbound", None),
+                ("inbound", None),
+                ("outbound", "opt_in"),
+            ]
+            assert db.session.scalar(select(Consent.state)) == "opted_out"
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_embedded_a_text_is_filed_before_its_answer_in_few_statements(app, acme, client):

@@ -7,10 +7,13 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
+from app import jobs
 from app.extensions import db
 from app.models import Contact, Conversation, Message, TrackingNumber
 from app.services import inbound
 from tests.conftest import BASE_URL, CUSTOMER, NUM, sign, text_in
+
+OTHER = "+15005550198"
 
 
 def count(app, model, *where) -> int:
@@ -92,9 +95,9 @@ def test_text_to_an_inactive_number_is_kept_without_a_conversation(app, acme, wo
     r = text_in(client, CUSTOMER, "+15005550102", "anyone there?")
     assert r.status_code == 200
     assert b"<Response></Response>" in r.data
-    assert (
-        count(app, Message, Message.body == "anyone there?", Message.conversation_id.is_(None)) == 1
-    )
+    # Kept for audit, marked so that no filing job takes it for a text still waiting.
+    kept = (Message.body == "anyone there?", Message.conversation_id.is_(None))
+    assert count(app, Message, *kept, Message.status == "ignored") == 1
     assert count(app, Conversation) == 0
 
 
@@ -291,3 +294,75 @@ def test_texts_filed_out_of_order_keep_the_latest_as_the_preview(app, acme):
         # Filed now, not when the texts came: a portal that looked in between still hears of it.
         assert conversation.updated_at > conversation.last_inbound_at
         db.session.remove()
+
+
+def test_a_filing_job_files_every_waiting_text_oldest_first(app, acme, world):
+    """With workers, the webhook only stores; one filing job takes all the texts waiting."""
+    world.number("Acme Plumbing", "+15005550102", sms_users=["bob@acme.test"], active=False)
+    with app.app_context():
+        number = TrackingNumber.by_number(NUM)
+        for phone, body in [(CUSTOMER, "Sink leaking"), (OTHER, "Quote?"), (CUSTOMER, "Urgent")]:
+            inbound.new_text(number, phone, body)
+        off = TrackingNumber.by_number("+15005550102")
+        inbound.new_text(off, CUSTOMER, "to a number whose SMS is off")
+        db.session.commit()
+        jobs.file_waiting_texts()
+        db.session.remove()
+    assert count(app, Message, Message.status == "received", Message.conversation_id.is_(None)) == 0
+    assert count(app, Message, Message.status == "ignored") == 1
+    with app.app_context():
+        conversations = db.session.scalars(select(Conversation).order_by(Conversation.id)).all()
+        assert [c.contact.phone for c in conversations] == [CUSTOMER, OTHER]
+        assert [c.last_message_preview for c in conversations] == ["Urgent", "Quote?"]
+        db.session.remove()
+    # A second run finds nothing left to do.
+    with app.app_context():
+        jobs.file_waiting_texts()
+        db.session.remove()
+    assert count(app, Conversation) == 2
+    assert count(app, Message, Message.direction == "outbound", Message.purpose == "opt_in") == 2
+
+
+def test_filing_jobs_side_by_side_file_each_text_once(postgres, acme):
+    """Two workers' filing jobs at the same instant over texts of five contacts: each text is
+    filed once, one conversation and one opt-in answer per contact."""
+    app = postgres
+    phones = [f"+1500555{i:04d}" for i in range(5)]
+    with app.app_context():
+        number = TrackingNumber.by_number(NUM)
+        for i in range(30):
+            inbound.new_text(number, phones[i % 5], f"Text {i}")
+        db.session.commit()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run_job() -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                jobs.file_waiting_texts()
+            except Exception as e:  # collected: a thread's exception would be lost
+                errors.append(e)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run_job) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    with app.app_context():
+        db.engine.dispose()
+    assert errors == []
+    assert count(app, Message, Message.conversation_id.is_(None)) == 0
+    assert count(app, Conversation) == 5
+    with app.app_context():
+        per_conversation = db.session.execute(
+            select(Conversation.id, func.count(Message.id))
+            .join(Message, Message.conversation_id == Conversation.id)
+            .where(Message.direction == "inbound")
+            .group_by(Conversation.id)
+        ).all()
+        db.session.remove()
+    assert sorted(n for _, n in per_conversation) == [6] * 5
+    assert count(app, Message, Message.direction == "outbound", Message.purpose == "opt_in") == 5
