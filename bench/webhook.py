@@ -6,7 +6,12 @@ in one run with the durable floor (bench/floor_app.py) and Twilio's quickstart w
 
 The database is created afresh (dropped first if it exists). The app runs as in production: Redis
 for jobs and a Celery worker taking them. Each app gets the same signed texts from --phones
-customers; afterwards every answered text must be stored exactly once.
+customers; afterwards every answered text must be stored exactly once, and every text the app
+stored must be filed by the worker before the next app is measured.
+
+Production runs workers on machines of their own; here the worker shares the client's and the
+servers' cores, so it runs at the lowest CPU priority (nice 19): it takes what the web processes
+leave, as a worker elsewhere would take nothing from them, and catches up after the run.
 """
 
 import argparse
@@ -157,6 +162,25 @@ def fire(port: int, forms: list[dict], concurrency: int) -> tuple[float, list[fl
     return time.perf_counter() - began, latencies, failures[0]
 
 
+def wait_until_filed(database: str, sids: list[str]) -> float:
+    """Wait until the worker has filed every text of `sids` in a conversation and its queue is
+    empty (notifications included); the seconds that took."""
+    began = time.perf_counter()
+    queue = redis.Redis.from_url(REDIS_URL)
+    with psycopg.connect(database, autocommit=True) as conn:
+        while True:
+            unfiled = conn.execute(
+                "SELECT count(*) FROM messages WHERE provider_sid = ANY(%s) "
+                "AND conversation_id IS NULL",
+                (sids,),
+            ).fetchone()[0]
+            if unfiled == 0 and not queue.llen("celery") and not queue.hlen("unacked"):
+                return time.perf_counter() - began
+            if time.perf_counter() - began > 600:
+                raise SystemExit(f"the worker left {unfiled} texts unfiled after 10 minutes")
+            time.sleep(0.5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True, help="a PostgreSQL URL; recreated")
@@ -208,6 +232,9 @@ def main() -> None:
         ("Twilio quickstart", "bench.quickstart_app:app", None, None),
     ]
     worker_cmd = [
+        "nice",
+        "-n",
+        "19",
         sys.executable,
         "-m",
         "celery",
@@ -229,21 +256,24 @@ def main() -> None:
                 forms = texts(args.requests, args.phones, f"R{index}")
                 seconds, latencies, failed = fire(port, forms, args.concurrency)
             stored = None
+            sids = [f["MessageSid"] for f in forms]
             if table:
                 with psycopg.connect(args.database) as conn:
-                    sids = [f["MessageSid"] for f in forms]
                     stored = conn.execute(
                         f"SELECT count(*), count(DISTINCT {column}) FROM {table} "
                         f"WHERE {column} = ANY(%s)",
                         (sids,),
                     ).fetchone()
             rows.append((name, len(forms) / seconds, latencies, failed, stored))
-
-    floor = rows[1][1]
+            if table == "messages":
+                filing = wait_until_filed(args.database, sids)
     print(
         f"{args.requests} texts per app after {args.warmup} to warm up, {args.concurrency} at "
-        f"a time, from {args.phones} phones; gunicorn WEB_CONCURRENCY={args.workers}\n"
+        f"a time, from {args.phones} phones; gunicorn WEB_CONCURRENCY={args.workers}; the "
+        f"worker filed the app's last text {filing:.1f} s after the last answer\n"
     )
+
+    floor = rows[1][1]
     print("| App | Texts/s | × floor | p50 (ms) | p99 (ms) | Non-200 | Stored (rows, distinct) |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, rate, latencies, failed, stored in rows:

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageMedia, TrackingNumber
 from app.models.base import utcnow
 from app.models.conversation import WAITING_WHERE
-from app.services import consent, events, outbound
+from app.services import consent, events, notify, outbound
 
 log = logging.getLogger(__name__)
 
@@ -230,15 +230,15 @@ def _act(number: TrackingNumber, message: Message) -> None:
         outbound.queue(conversation, number.account.sms_text(kind), purpose=kind)
         for kind in outcome.replies
     ]
+    # Queued with the filing, so a text is filed and its people told of it together, once.
+    notes = notify.queue(message)
     # Read what the jobs need before the commit expires it: after, each would cost a query.
     db.session.flush()
-    message_id, reply_ids = message.id, [reply.id for reply in replies]
-    notify = conversation.is_open  # a keyword-only text on a closed conversation notifies nobody
+    reply_ids, note_ids = [reply.id for reply in replies], [note.id for note in notes]
     db.session.commit()
     for reply_id in reply_ids:
         jobs.deliver_message.delay(reply_id)
-    if notify:
-        jobs.notify_about.delay(message_id)
+    notify.send_soon(note_ids)
 
 
 def new_text(number: TrackingNumber, sender: str, body: str, sid: str | None = None) -> Message:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from flask import current_app, render_template
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app import jobs, mail, phones
 from app.extensions import db
@@ -31,7 +32,9 @@ def recipients(conversation: Conversation, author_id: int | None) -> list[tuple[
     settings = {
         row.user_id: row
         for row in db.session.scalars(
-            select(SmsUser).where(SmsUser.tracking_number_id == conversation.tracking_number_id)
+            select(SmsUser)
+            .where(SmsUser.tracking_number_id == conversation.tracking_number_id)
+            .options(joinedload(SmsUser.user))
         )
     }
     if conversation.claimed_by_id is None:
@@ -91,9 +94,27 @@ def _take_turn(user: User, conversation: Conversation) -> int | None:
 def about(message_id: int) -> None:
     """A text arrived (or an agent replied): queue the notifications it calls for."""
     message = db.session.get(Message, message_id)
-    conversation = message.conversation if message else None
-    if conversation is None or not conversation.is_open:
+    if message is None:
         return
+    queued = queue(message)
+    db.session.flush()
+    note_ids = [note.id for note in queued]
+    db.session.commit()
+    send_soon(note_ids)
+
+
+def send_soon(note_ids: list[int]) -> None:
+    """Enqueue the sending of notifications `queue` made (after the commit that stored them)."""
+    for note_id in note_ids:
+        jobs.send_notification.delay(note_id)
+
+
+def queue(message: Message) -> list[Notification]:
+    """The notifications a new text calls for, added to the session: the caller commits them
+    with the change that made the text, then calls `send_soon`."""
+    conversation = message.conversation
+    if conversation is None or not conversation.is_open:
+        return []
     queued = []
     for user, by_email, by_sms in recipients(conversation, message.sent_by_id):
         if not (by_email or by_sms):
@@ -112,9 +133,7 @@ def about(message_id: int) -> None:
                 )
                 db.session.add(note)
                 queued.append(note)
-    db.session.commit()
-    for note in queued:
-        jobs.send_notification.delay(note.id)
+    return queued
 
 
 def _content(note: Notification) -> dict:
