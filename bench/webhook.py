@@ -10,12 +10,14 @@ customers; afterwards every answered text must be stored exactly once, and every
 stored must be filed by the worker before the next app is measured.
 
 Production runs workers on machines of their own; here the worker shares the client's and the
-servers' cores, so it runs at the lowest CPU priority (nice 19): it takes what the web processes
-leave, as a worker elsewhere would take nothing from them, and catches up after the run.
+servers' cores, so it runs at the lowest CPU priority (nice 19, for its scheduling group too): it
+takes what the web processes leave, as a worker elsewhere would take nothing from them, and
+catches up after the run.
 """
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import signal
 import statistics
@@ -99,6 +101,13 @@ def process(command: list[str], env: dict[str, str], log: Path):
             proc.wait()
 
 
+def lowest_priority(pid: int) -> None:
+    """Nice 19 for the process's scheduling group as well: with Linux's autogroups (one per
+    session) a process's own nice value only weighs against its own session's processes."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text("19")
+
+
 def wait_until_up(port: int) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -162,6 +171,29 @@ def fire(port: int, forms: list[dict], concurrency: int) -> tuple[float, list[fl
     return time.perf_counter() - began, latencies, failures[0]
 
 
+@dataclasses.dataclass
+class Result:
+    """One app's figures over the rounds."""
+
+    rates: list[float] = dataclasses.field(default_factory=list)
+    latencies: list[float] = dataclasses.field(default_factory=list)
+    failed: int = 0
+    stored: tuple[int, int] | None = None
+
+    def add_stored(self, counted: tuple[int, int]) -> None:
+        rows, distinct = self.stored or (0, 0)
+        self.stored = (rows + counted[0], distinct + counted[1])
+
+
+def stored(database: str, table: str, column: str, sids: list[str]) -> tuple[int, int]:
+    """How many rows hold the texts of `sids`, and how many distinct texts they are."""
+    with psycopg.connect(database) as conn:
+        return conn.execute(
+            f"SELECT count(*), count(DISTINCT {column}) FROM {table} WHERE {column} = ANY(%s)",
+            (sids,),
+        ).fetchone()
+
+
 def wait_until_filed(database: str, sids: list[str]) -> float:
     """Wait until the worker has filed every text of `sids` in a conversation and its queue is
     empty (notifications included); the seconds that took."""
@@ -184,7 +216,8 @@ def wait_until_filed(database: str, sids: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True, help="a PostgreSQL URL; recreated")
-    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--requests", type=int, default=3000, help="texts per app and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--phones", type=int, default=300)
@@ -244,43 +277,53 @@ def main() -> None:
         "--concurrency=2",
         "--loglevel=WARNING",
     ]
-    rows = []
-    with process(worker_cmd, env, logs / "worker.log"):
-        for index, (name, target, table, column) in enumerate(apps):
-            port = 18100 + index
-            web_env = {**environment(args.database, port), "WEB_CONCURRENCY": args.workers}
-            command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", target]
-            with process(command, web_env, logs / f"web-{index}.log"):
-                wait_until_up(port)
-                fire(port, texts(args.warmup, args.phones, f"W{index}"), args.concurrency)
-                forms = texts(args.requests, args.phones, f"R{index}")
-                seconds, latencies, failed = fire(port, forms, args.concurrency)
-            stored = None
-            sids = [f["MessageSid"] for f in forms]
-            if table:
-                with psycopg.connect(args.database) as conn:
-                    stored = conn.execute(
-                        f"SELECT count(*), count(DISTINCT {column}) FROM {table} "
-                        f"WHERE {column} = ANY(%s)",
-                        (sids,),
-                    ).fetchone()
-            rows.append((name, len(forms) / seconds, latencies, failed, stored))
-            if table == "messages":
-                filing = wait_until_filed(args.database, sids)
-    print(
-        f"{args.requests} texts per app after {args.warmup} to warm up, {args.concurrency} at "
-        f"a time, from {args.phones} phones; gunicorn WEB_CONCURRENCY={args.workers}; the "
-        f"worker filed the app's last text {filing:.1f} s after the last answer\n"
-    )
+    results = {name: Result() for name, *_ in apps}
+    filings = []
+    with process(worker_cmd, env, logs / "worker.log") as worker:
+        lowest_priority(worker.pid)
+        # Rounds, each app once per round: the machine's pace drifts, so each round's app is
+        # compared with that round's floor.
+        for round_ in range(args.rounds):
+            for index, (name, target, table, column) in enumerate(apps):
+                port = 18100 + index
+                web_env = {**environment(args.database, port), "WEB_CONCURRENCY": args.workers}
+                command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", target]
+                run = f"{round_}x{index}"
+                with process(command, web_env, logs / f"web-{index}.log"):
+                    wait_until_up(port)
+                    fire(port, texts(args.warmup, args.phones, "W" + run), args.concurrency)
+                    forms = texts(args.requests, args.phones, "R" + run)
+                    seconds, latencies, failed = fire(port, forms, args.concurrency)
+                result = results[name]
+                result.rates.append(len(forms) / seconds)
+                result.latencies += latencies
+                result.failed += failed
+                sids = [f["MessageSid"] for f in forms]
+                if table:
+                    result.add_stored(stored(args.database, table, column, sids))
+                if table == "messages":
+                    filings.append(wait_until_filed(args.database, sids))
 
-    floor = rows[1][1]
-    print("| App | Texts/s | × floor | p50 (ms) | p99 (ms) | Non-200 | Stored (rows, distinct) |")
+    print(
+        f"{args.rounds} rounds of {args.requests} texts per app, each after {args.warmup} to "
+        f"warm up, {args.concurrency} at a time, from {args.phones} phones; gunicorn "
+        f"WEB_CONCURRENCY={args.workers}. The worker filed the app's last text "
+        f"{statistics.median(filings):.1f} s after the last answer (median of the rounds).\n"
+    )
+    floor = results["Durable floor"].rates
+    print(
+        "| App | Texts/s (median) | × floor (median; each round) | p50 (ms) | p99 (ms) | Non-200 "
+        "| Stored (rows, distinct) |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, rate, latencies, failed, stored in rows:
+    for name, result in results.items():
+        ratios = [rate / base for rate, base in zip(result.rates, floor, strict=True)]
         print(
-            f"| {name} | {rate:.0f} | {rate / floor:.2f} | {statistics.median(latencies):.1f} | "
-            f"{percentile(latencies, 0.99):.1f} | {failed} | "
-            f"{'—' if stored is None else f'{stored[0]}, {stored[1]}'} |"
+            f"| {name} | {statistics.median(result.rates):.0f} | "
+            f"{statistics.median(ratios):.2f} ({', '.join(f'{r:.2f}' for r in ratios)}) | "
+            f"{statistics.median(result.latencies):.1f} | "
+            f"{percentile(result.latencies, 0.99):.1f} | {result.failed} | "
+            f"{'—' if result.stored is None else f'{result.stored[0]}, {result.stored[1]}'} |"
         )
 
 
