@@ -16,6 +16,7 @@ from app.api.schemas import (
     UserIdSchema,
     UserListSchema,
 )
+from app.extensions import db
 from app.services import claims, inbox, outbound
 from app.services.errors import Invalid
 
@@ -63,7 +64,9 @@ def conversation(conversation_id: int):
     inbox.mark_read(conversation, current_user)
     messages, events = inbox.thread(conversation)
     conversation.messages, conversation.events = messages, events
-    return jsonify(ConversationDetailSchema().dump(conversation))
+    answer = ConversationDetailSchema().dump(conversation)
+    db.session.commit()  # the read mark
+    return jsonify(answer)
 
 
 @bp.post("/conversations/<id:conversation_id>/claim")

@@ -98,12 +98,14 @@ def conversations():
 def conversation(conversation_id: int):
     selected = inbox.get(current_user, conversation_id)
     inbox.mark_read(selected, current_user)
-    return render_template(
+    page = render_template(
         "portal/inbox.html",
         since=stamp(),
         **list_context(current_tab()),
         **thread_context(selected),
     )
+    db.session.commit()  # the read mark
+    return page
 
 
 @bp.route("/conversations/changes")
@@ -126,6 +128,7 @@ def changes():
             answer["thread"] = render_template(
                 "portal/_thread.html", tab=tab, tabs=TAB_TITLES, **thread_context(selected)
             )
+            db.session.commit()  # the read mark
     return jsonify(answer)
 
 

@@ -14,4 +14,5 @@ def from_the_provider() -> bool:
     A filter, not `exempt`: the limiter then looks no further."""
     return request.blueprint == "webhooks"
 
+
 from app.webhooks import twilio  # noqa: E402,F401
