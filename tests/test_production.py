@@ -3,6 +3,7 @@ log line per request."""
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,16 @@ def test_json_lines_carry_the_exception(caplog):
         logging.getLogger("app.test").exception("failed")
     line = json.loads(JsonFormatter().format(caplog.records[-1]))
     assert line["message"] == "failed" and "ValueError: boom" in line["exception"]
+
+
+def test_beat_asks_each_minute_for_a_filing_of_the_texts_still_waiting(app):
+    # The Procfile's beat: its one entry names the filing job the workers know, and expires
+    # rather than piling up while no worker runs.
+    celery = app.extensions["celery"]
+    (entry,) = celery.conf.beat_schedule.values()
+    assert entry["task"] == "app.jobs.file_waiting_texts"
+    assert entry["task"] in celery.tasks
+    assert entry["schedule"] == 60
+    assert entry["options"]["expires"] == 60
+    procfile = (Path(__file__).parent.parent / "Procfile").read_text()
+    assert "beat: celery -A wsgi:celery beat" in procfile
