@@ -19,26 +19,21 @@ TRY_AGAIN = "451 4.3.0 try again later"
 HOLD_LIMIT = 15  # seconds a held message waits at most, so a failing test cannot hang
 
 
-class FlakyInbox:
-    """An aiosmtpd handler that refuses each recipient's first `refusals` messages with a
-    transient 451 (None: every one), then accepts; with `hold`, every message waits for that
-    Event before it is answered."""
+class CountingInbox:
+    """An aiosmtpd handler's bookkeeping: each recipient's tries, and the messages accepted."""
 
-    def __init__(self, refusals: int | None = 0, hold: threading.Event | None = None):
-        self.refusals = refusals
-        self.hold = hold
-        self.arrived = threading.Event()  # set when the first message reached the server
+    def __init__(self):
         self.attempts: Counter[str] = Counter()
         self.messages: list[tuple[str, EmailMessage]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.arrived.set()
-        if self.hold is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, HOLD_LIMIT)
+    def tried(self, envelope) -> str:
+        """Count a try of the envelope; its recipients, as one key."""
         recipient = ", ".join(sorted(envelope.rcpt_tos))
         self.attempts[recipient] += 1
-        if self.refusals is None or self.attempts[recipient] <= self.refusals:
-            return TRY_AGAIN
+        return recipient
+
+    def accept(self, recipient: str, envelope) -> str:
+        """Keep the message; the server's answer."""
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append((recipient, message))
         return "250 OK"
@@ -46,6 +41,27 @@ class FlakyInbox:
     def accepted(self) -> Counter[str]:
         """How many messages the server accepted, by recipient."""
         return Counter(recipient for recipient, _ in self.messages)
+
+
+class FlakyInbox(CountingInbox):
+    """An aiosmtpd handler that refuses each recipient's first `refusals` messages with a
+    transient 451 (None: every one), then accepts; with `hold`, every message waits for that
+    Event before it is answered."""
+
+    def __init__(self, refusals: int | None = 0, hold: threading.Event | None = None):
+        super().__init__()
+        self.refusals = refusals
+        self.hold = hold
+        self.arrived = threading.Event()  # set when the first message reached the server
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.arrived.set()
+        if self.hold is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, HOLD_LIMIT)
+        recipient = self.tried(envelope)
+        if self.refusals is None or self.attempts[recipient] <= self.refusals:
+            return TRY_AGAIN
+        return self.accept(recipient, envelope)
 
 
 @pytest.fixture

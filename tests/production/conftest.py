@@ -3,19 +3,15 @@ started from the repository as the Procfile starts them, sharing one PostgreSQL 
 Redis; a real SMTP server (aiosmtpd) in the test process that can hold its answer to a message."""
 
 import asyncio
-import email
 import sys
 import threading
 import time
-from collections import Counter
-from email import policy
-from email.message import EmailMessage
 
 import pytest
 import requests
 
-from tests.conftest import Process, empty_redis
-from tests.jobs.conftest import TRY_AGAIN
+from tests.conftest import Process, celery_worker, empty_redis
+from tests.jobs.conftest import TRY_AGAIN, CountingInbox
 
 REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, flushed before and after
 # Seconds before a job taken by a worker that died is handed out again (production: 600).
@@ -25,16 +21,7 @@ HOLD_LIMIT = 60  # seconds the SMTP server holds a message at most, so a failing
 
 # The Procfile's commands (one pool process per worker, one gunicorn worker per "machine").
 GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
-CELERY_WORKER = [
-    sys.executable,
-    "-m",
-    "celery",
-    "-A",
-    "wsgi:celery",
-    "worker",
-    "--loglevel=INFO",
-    "--concurrency=1",
-]
+CELERY_WORKER = celery_worker("--concurrency=1")
 
 
 @pytest.fixture
@@ -44,20 +31,18 @@ def redis_url():
         yield url
 
 
-class HoldingInbox:
+class HoldingInbox(CountingInbox):
     """An aiosmtpd handler that accepts every message, except that it holds its answer to the
     first one until the sender goes away (then that message is dropped, as a mail server drops
     a message whose sender disconnected before the server said 250)."""
 
     def __init__(self):
+        super().__init__()
         self.holding = threading.Event()  # the first message reached the server and waits
         self.dropped = threading.Event()  # its sender went away before it was answered
-        self.attempts: Counter[str] = Counter()
-        self.messages: list[tuple[str, EmailMessage]] = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        recipient = ", ".join(sorted(envelope.rcpt_tos))
-        self.attempts[recipient] += 1
+        recipient = self.tried(envelope)
         if not self.holding.is_set():
             self.holding.set()
             try:
@@ -67,13 +52,7 @@ class HoldingInbox:
                 self.dropped.set()
                 raise
             return TRY_AGAIN  # the sender never went away: it must not count as delivered
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((recipient, message))
-        return "250 OK"
-
-    def accepted(self) -> Counter[str]:
-        """How many messages the server accepted, by recipient."""
-        return Counter(recipient for recipient, _ in self.messages)
+        return self.accept(recipient, envelope)
 
 
 @pytest.fixture
