@@ -6,6 +6,8 @@ import os
 import re
 import signal
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import flask_migrate
@@ -81,8 +83,6 @@ def _clean_database(request):
 @pytest.fixture(scope="session")
 def live_server(app):
     """The test app on a real HTTP server in a background thread; yields its base URL."""
-    import threading
-
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -385,6 +385,47 @@ def empty_redis(url: str, what: str):
     finally:
         client.flushdb()
         client.close()
+
+
+def at_once(app, calls) -> list[Exception]:
+    """Run each call in a thread of its own, inside an app context, all let go at the same
+    instant; the exceptions they raised (a thread's would be lost). The threads' database
+    connections go back to the server afterwards."""
+    barrier = threading.Barrier(len(calls))
+    errors: list[Exception] = []
+
+    def run(call) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                call()
+            except Exception as e:
+                errors.append(e)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    with app.app_context():
+        db.engine.dispose()
+    return errors
+
+
+def celery_worker(*options: str) -> list[str]:
+    """The command of a Celery worker of the app, as the Procfile starts one, with `options`."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "wsgi:celery",
+        "worker",
+        "--loglevel=INFO",
+        *options,
+    ]
 
 
 class Process:

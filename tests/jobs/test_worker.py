@@ -3,30 +3,17 @@ the mail server refuses them, and sends each exactly once. Needs Redis on 127.0.
 it the test skips loudly, except on CI, where that is a failure."""
 
 import os
-import sys
 import time
 
 import pytest
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import CUSTOMER, NUM, empty_redis, settings, text_in
+from tests.conftest import CUSTOMER, NUM, celery_worker, empty_redis, settings, text_in
 from tests.jobs.conftest import FlakyInbox, eventually, notifications
 
 REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own, flushed before the test
-WORKER = [
-    sys.executable,
-    "-m",
-    "celery",
-    "-A",
-    "wsgi:celery",
-    "worker",
-    "--pool=solo",
-    "--concurrency=1",
-    "-Q",
-    "celery",
-    "--loglevel=INFO",
-]
+WORKER = celery_worker("--pool=solo", "--concurrency=1", "-Q", "celery")
 BOB, CAT = "bob@acme.test", "cat@acme.test"
 
 
