@@ -1,6 +1,6 @@
 """The inbound webhook: signatures, exactly-once storage, inactive and unknown numbers."""
 
-import threading
+import functools
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -11,7 +11,7 @@ from app import jobs
 from app.extensions import db
 from app.models import Contact, Conversation, Message, TrackingNumber
 from app.services import inbound
-from tests.conftest import BASE_URL, CUSTOMER, NUM, sign, text_in
+from tests.conftest import BASE_URL, CUSTOMER, NUM, at_once, sign, text_in
 
 OTHER = "+15005550198"
 
@@ -249,27 +249,7 @@ def test_texts_of_a_new_contact_filed_at_once_open_one_conversation(postgres, ac
         texts = [inbound.new_text(number, CUSTOMER, f"Text {i}", f"SM{i:032d}") for i in range(10)]
         db.session.commit()
         ids = [m.id for m in texts]
-    barrier = threading.Barrier(len(ids))
-    errors = []
-
-    def file(message_id: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                inbound.take_in(message_id)
-            except Exception as e:  # collected: a thread's exception would be lost
-                errors.append(e)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=file, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    with app.app_context():
-        db.engine.dispose()
-    assert errors == []
+    assert at_once(app, [functools.partial(inbound.take_in, i) for i in ids]) == []
     assert count(app, Contact) == 1
     assert count(app, Conversation) == 1
     assert count(app, Message, Message.conversation_id.is_(None)) == 0
@@ -333,27 +313,7 @@ def test_filing_jobs_side_by_side_file_each_text_once(postgres, acme):
         for i in range(30):
             inbound.new_text(number, phones[i % 5], f"Text {i}")
         db.session.commit()
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def run_job() -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                jobs.file_waiting_texts()
-            except Exception as e:  # collected: a thread's exception would be lost
-                errors.append(e)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run_job) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    with app.app_context():
-        db.engine.dispose()
-    assert errors == []
+    assert at_once(app, [jobs.file_waiting_texts] * 2) == []
     assert count(app, Message, Message.conversation_id.is_(None)) == 0
     assert count(app, Conversation) == 5
     with app.app_context():
