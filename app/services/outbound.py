@@ -6,7 +6,7 @@ Consent is checked when a text is created and again when the job sends it.
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import jobs
 from app.extensions import db
@@ -136,9 +136,11 @@ def queue(
     if not purpose:  # an auto-reply would hide the customer's text from the list
         conversation.last_message_at = now
         conversation.last_message_preview = body[:160]
-        if conversation.first_replied_at is None:
-            conversation.first_replied_at = now
-            conversation.first_replied_by_id = sent_by.id if sent_by else None
+        # Set by the first reply only, in SQL: of two replies at once the first committed wins.
+        conversation.first_replied_at = func.coalesce(Conversation.first_replied_at, now)
+        conversation.first_replied_by_id = func.coalesce(
+            Conversation.first_replied_by_id, sent_by.id if sent_by else None
+        )
     return message
 
 
