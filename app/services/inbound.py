@@ -18,12 +18,10 @@ from app.services import consent, events, notify, outbound
 log = logging.getLogger(__name__)
 
 
-def receive(
-    to: str, sender: str, body: str, sid: str | None, opt_out_type: str | None = None
-) -> Message | None:
+def receive(to: str, sender: str, body: str, sid: str | None) -> Message | None:
     """Store an inbound text exactly once and file it before returning (the simulated phone and
     the demo); None when the number is not ours. A repeated `sid` returns the stored text."""
-    message_id = _store(db.session.connection(), to, sender, body, sid, opt_out_type)
+    message_id = _store(db.session.connection(), to, sender, body, sid, None)
     db.session.commit()
     if message_id is None:
         message_id = _stored_before(to, sender, sid)
