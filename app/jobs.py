@@ -251,14 +251,6 @@ def _notification_failed(notification_id: int, error: str) -> None:
     notify.failed(notification_id, error)
 
 
-@job()
-def notify_about(message_id: int) -> None:
-    """Queue the notifications a new text calls for."""
-    from app.services import notify
-
-    notify.about(message_id)
-
-
 @job(give_up=_notification_failed)
 def send_notification(notification_id: int) -> None:
     """Send one notification e-mail or SMS."""

@@ -229,10 +229,9 @@ def _act(number: TrackingNumber, message: Message) -> None:
         for kind in outcome.replies
     ]
     # Queued with the filing, so a text is filed and its people told of it together, once.
-    notes = notify.queue(message)
-    # Read what the jobs need before the commit expires it: after, each would cost a query.
-    db.session.flush()
-    reply_ids, note_ids = [reply.id for reply in replies], [note.id for note in notes]
+    note_ids = notify.queue(message)
+    # Read before the commit expires them: after, each would cost a query.
+    reply_ids = [reply.id for reply in replies]
     db.session.commit()
     for reply_id in reply_ids:
         jobs.deliver_message.delay(reply_id)

@@ -91,27 +91,16 @@ def _take_turn(user: User, conversation: Conversation) -> int | None:
     return None
 
 
-def about(message_id: int) -> None:
-    """A text arrived (or an agent replied): queue the notifications it calls for."""
-    message = db.session.get(Message, message_id)
-    if message is None:
-        return
-    queued = queue(message)
-    db.session.flush()
-    note_ids = [note.id for note in queued]
-    db.session.commit()
-    send_soon(note_ids)
-
-
 def send_soon(note_ids: list[int]) -> None:
     """Enqueue the sending of notifications `queue` made (after the commit that stored them)."""
     for note_id in note_ids:
         jobs.send_notification.delay(note_id)
 
 
-def queue(message: Message) -> list[Notification]:
-    """The notifications a new text calls for, added to the session: the caller commits them
-    with the change that made the text, then calls `send_soon`."""
+def queue(message: Message) -> list[int]:
+    """Add the notifications a new text (inbound, or an agent's) calls for to the session; their
+    ids. The caller commits them with the change that made the text, then calls `send_soon`."""
+    db.session.flush()  # the text's author is read below
     conversation = message.conversation
     if conversation is None or not conversation.is_open:
         return []
@@ -133,7 +122,8 @@ def queue(message: Message) -> list[Notification]:
                 )
                 db.session.add(note)
                 queued.append(note)
-    return queued
+    db.session.flush()
+    return [note.id for note in queued]
 
 
 def _content(note: Notification) -> dict:

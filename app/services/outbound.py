@@ -13,7 +13,7 @@ from app.extensions import db
 from app.jobs import Transient
 from app.models import Conversation, EarlyStatus, Message, User
 from app.models.base import utcnow
-from app.services import claims, consent
+from app.services import claims, consent, notify
 from app.services.errors import Closed, DomainError, Invalid, NotClaimed, NotClaimer, OptedOut
 from app.sms import SendError, UnknownOutcome, provider
 from app.sms.twilio import reason as twilio_reason
@@ -76,9 +76,10 @@ def reply(conversation: Conversation, user: User, body, claim: bool = False) -> 
         db.session.refresh(conversation)
         raise NotClaimer(claims.claimed_message(conversation))
     message = queue(conversation, body, sent_by=user)
+    note_ids = notify.queue(message)  # the claimer and participants, not the author
     db.session.commit()
     jobs.deliver_message.delay(message.id)
-    jobs.notify_about.delay(message.id)  # the claimer and participants, not the author
+    notify.send_soon(note_ids)
     return message
 
 

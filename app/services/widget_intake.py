@@ -13,7 +13,7 @@ from app import jobs, phones
 from app.extensions import db
 from app.models import Account, Message, TrackingNumber, Widget
 from app.models.widget import MOBILE_BEHAVIOURS, POSITIONS
-from app.services import consent, inbound, outbound
+from app.services import consent, inbound, notify, outbound
 from app.services.errors import Conflict, Invalid
 
 DEFAULT_CONSENT = (
@@ -201,7 +201,8 @@ def submit(widget: Widget, data: dict, ip: str, user_agent: str) -> Message | No
         else CONFIRMATION.replace("{company}", number.account.name)
     )
     reply = outbound.queue(conversation, text, purpose=answer)
+    note_ids = notify.queue(message)
     db.session.commit()
     jobs.deliver_message.delay(reply.id)
-    jobs.notify_about.delay(message.id)
+    notify.send_soon(note_ids)
     return message
