@@ -57,6 +57,12 @@ def try_claim(conversation: Conversation, user: User) -> bool:
     return won
 
 
+def lock(conversation: Conversation) -> None:
+    """Read the conversation again under a row lock held until the commit: a close, release or
+    reassign committed a moment ago is seen, and one that comes later waits for this change."""
+    db.session.refresh(conversation, with_for_update={"of": Conversation})
+
+
 def _finish(conversation: Conversation) -> Conversation:
     db.session.commit()
     db.session.refresh(conversation)
@@ -154,6 +160,7 @@ def participants_refusal(conversation: Conversation, user: User) -> DomainError 
 
 def add_participant(conversation: Conversation, actor: User, target: User) -> Conversation:
     """The claimer or an admin brings a user of the account into the conversation."""
+    lock(conversation)
     if refusal := participants_refusal(conversation, actor):
         raise refusal
     if target.id == conversation.claimed_by_id:
@@ -169,6 +176,7 @@ def add_participant(conversation: Conversation, actor: User, target: User) -> Co
 
 def remove_participant(conversation: Conversation, actor: User, user_id: int) -> Conversation:
     """The claimer or an admin removes a participant; a participant may also leave."""
+    lock(conversation)
     if actor.id != user_id and (refusal := participants_refusal(conversation, actor)):
         raise refusal
     if not conversation.is_open:

@@ -69,6 +69,7 @@ def send_refusal(conversation: Conversation, user: User, claim: bool = False) ->
 def reply(conversation: Conversation, user: User, body, claim: bool = False) -> Message:
     """Send an agent's text; with claim=True an unclaimed one is claimed first, in one step."""
     body = check_body(body)
+    claims.lock(conversation)
     if refusal := send_refusal(conversation, user, claim):
         raise refusal
     if conversation.claimed_by_id is None and not claims.try_claim(conversation, user):

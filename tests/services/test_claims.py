@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Account, Conversation, ConversationEvent, User
-from app.services import claims, directory
-from app.services.errors import AlreadyClaimed
+from app.models import Account, Conversation, ConversationEvent, Message, User
+from app.services import claims, directory, outbound
+from app.services.errors import AlreadyClaimed, Closed, NotClaimer
 
 
 def events(app, conversation_id) -> list[tuple[str, str | None, str | None]]:
@@ -212,3 +212,60 @@ def test_a_text_after_close_opens_a_new_unclaimed_conversation(app, api, client,
     assert again["status"] == "open"
     messages = bob.get(f"/conversations/{again['id']}").json["messages"]
     assert [m["body"] for m in messages] == ["Me again"], "no second opt-in for a returning contact"
+
+
+def _meanwhile(app, change) -> None:
+    """Another request changes the conversation and commits, in its own session."""
+    with app.app_context():
+        change()
+
+
+@pytest.mark.parametrize(
+    "change, refusal",
+    [
+        (lambda c, admin, cat: claims.close(c, admin), Closed),
+        (lambda c, admin, cat: claims.reassign(c, admin, cat), NotClaimer),
+    ],
+    ids=["closed", "reassigned"],
+)
+def test_a_reply_is_checked_against_the_conversation_as_it_is_when_sent(
+    app, api, conversation_id, change, refusal
+):
+    """Bob opened the thread, then someone closed or reassigned it before he pressed Send."""
+    api("bob@acme.test").post(f"/conversations/{conversation_id}/claim")
+    with app.app_context():
+        conversation = db.session.get(Conversation, conversation_id)
+        bob = User.by_email("bob@acme.test")
+        assert outbound.send_refusal(conversation, bob) is None
+
+        def elsewhere():
+            change(
+                db.session.get(Conversation, conversation_id),
+                User.by_email("admin@acme.test"),
+                User.by_email("cat@acme.test"),
+            )
+
+        _meanwhile(app, elsewhere)
+        with pytest.raises(refusal):
+            outbound.reply(conversation, bob, "On my way")
+        db.session.rollback()
+        assert not db.session.scalar(select(Message).where(Message.body == "On my way"))
+
+
+def test_adding_a_participant_to_a_conversation_closed_a_moment_ago_is_refused(
+    app, api, conversation_id
+):
+    api("bob@acme.test").post(f"/conversations/{conversation_id}/claim")
+    with app.app_context():
+        conversation = db.session.get(Conversation, conversation_id)
+        bob, dan = User.by_email("bob@acme.test"), User.by_email("dan@acme.test")
+
+        def close():
+            claims.close(
+                db.session.get(Conversation, conversation_id), User.by_email("bob@acme.test")
+            )
+
+        _meanwhile(app, close)
+        with pytest.raises(Closed):
+            claims.add_participant(conversation, bob, dan)
+    assert events(app, conversation_id) == [("claimed", "Bob", None), ("closed", "Bob", None)]
