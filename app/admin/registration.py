@@ -38,13 +38,15 @@ def page(
             groups=registration.GROUPS,
             numbers=registration.numbers_by_group(account),
             samples_max=registration.SAMPLES_MAX,
-            telecom_configured=bool(current_app.config.get("TELECOM_EMAIL")),
+            telecom=registration.telecom_recipients(),
+            simulator=current_app.config["SMS_PROVIDER"] == "simulator",
         ),
         code,
     )
 
 
 def kind_arg() -> str:
+    """The registration kind the query string asks for (10DLC unless told); 404 for others."""
     kind = request.args.get("kind", "10dlc")
     if kind not in registration.KIND_LABELS:
         abort(404, "No such registration kind.")

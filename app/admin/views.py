@@ -47,6 +47,7 @@ def account_number(number_id: int) -> TrackingNumber:
 
 
 def account_users() -> list[User]:
+    """The account's users, deactivated ones too, by name."""
     return list(
         db.session.scalars(
             select(User)
@@ -115,6 +116,7 @@ def number_action(number_id: int, action, done: str):
 @bp.post("/numbers/<id:number_id>/label")
 @admin_required
 def rename_number(number_id: int):
+    """Change a number's label."""
     return number_action(
         number_id,
         lambda n: directory.rename_number(n, request.form.get("label", "")),
@@ -125,6 +127,7 @@ def rename_number(number_id: int):
 @bp.post("/numbers/<id:number_id>/sms")
 @admin_required
 def toggle_sms(number_id: int):
+    """Turn SMS on or off for a number: it waits for the carrier in a pending state."""
     on = request.form.get("sms") == "on"
     return number_action(
         number_id,
@@ -138,6 +141,8 @@ def toggle_sms(number_id: int):
 @bp.post("/numbers/<id:number_id>/remove")
 @admin_required
 def remove_number(number_id: int):
+    """Remove a number, or archive it when it has history."""
+
     def remove(number):
         pretty = phones.pretty(number.number)
         if directory.remove_number(number) == "archived":
@@ -247,6 +252,7 @@ def person_action(user_id: int, action, done: str):
 @bp.post("/people/<id:user_id>/role")
 @admin_required
 def person_role(user_id: int):
+    """Change a user's role."""
     role = request.form.get("role", "")
     return person_action(
         user_id, lambda u: people.set_role(current_user, u, role), "{name} is now " + role + "."
@@ -256,6 +262,7 @@ def person_role(user_id: int):
 @bp.post("/people/<id:user_id>/deactivate")
 @admin_required
 def person_deactivate(user_id: int):
+    """Deactivate a user: their sessions, API tokens and links stop working at once."""
     return person_action(
         user_id, lambda u: people.set_active(current_user, u, False), "{name} is deactivated."
     )
@@ -264,6 +271,7 @@ def person_deactivate(user_id: int):
 @bp.post("/people/<id:user_id>/reactivate")
 @admin_required
 def person_reactivate(user_id: int):
+    """Let a deactivated user back in."""
     return person_action(
         user_id, lambda u: people.set_active(current_user, u, True), "{name} is active again."
     )
@@ -272,6 +280,8 @@ def person_reactivate(user_id: int):
 @bp.post("/people/<id:user_id>/invite")
 @admin_required
 def person_reinvite(user_id: int):
+    """E-mail a user a new set-password link."""
+
     def reinvite(user):
         people.send_invitation(user, current_user)
         db.session.commit()
@@ -314,6 +324,7 @@ def sms_customization():
 
 
 def date_arg(name: str) -> date | None:
+    """A YYYY-MM-DD query argument as a date (None when absent); Invalid when it is not one."""
     value = request.args.get(name)
     if not value:
         return None

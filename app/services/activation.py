@@ -3,11 +3,15 @@
 A toggle only enters the pending state; the provider's answer, in a job, moves it on or back.
 """
 
+import logging
+
 from app import jobs
 from app.extensions import db
 from app.models import TrackingNumber
 from app.services.errors import Conflict, Invalid
 from app.sms import ActivationError, provider
+
+log = logging.getLogger(__name__)
 
 
 def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
@@ -20,7 +24,7 @@ def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
     if on:
         if number.sms_state == "active":
             return
-        if not number.sms_users:
+        if not any(row.user.active for row in number.sms_users):
             raise Invalid(
                 "Add at least one SMS user first.",
                 {"sms_users": ["At least one SMS user is needed."]},
@@ -41,14 +45,26 @@ def complete(number_id: int) -> None:
     if number is None or not number.sms_state.startswith("pending"):
         return
     turning_on = number.sms_state == "pending_activation"
+    error = None
     try:
         if turning_on:
             provider().activate(number.number)
         else:
             provider().deactivate(number.number)
     except ActivationError as e:
-        number.sms_state = "off" if turning_on else "active"
-        number.sms_error = str(e)
-    else:
+        error = str(e)
+    except Exception:
+        # Anything else (an answer nobody expected, a bug) must not leave the number pending for
+        # ever, where every toggle is refused: it moves back too, with a message the admin can use.
+        log.exception("turning SMS %s for %s failed", "on" if turning_on else "off", number.number)
+        db.session.rollback()
+        error = (
+            f"Turning SMS {'on' if turning_on else 'off'} failed on an unexpected error (logged "
+            "for whoever runs this installation). Try again in a moment."
+        )
+    if error is None:
         number.sms_state = "active" if turning_on else "off"
+    else:
+        number.sms_state = "off" if turning_on else "active"
+        number.sms_error = error
     db.session.commit()

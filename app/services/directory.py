@@ -28,6 +28,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def create_account(name: str) -> Account:
+    """A new account with a unique name, saved."""
     name = (name or "").strip()
     if not name:
         raise Invalid("An account needs a name.", {"name": ["Required."]})
@@ -137,8 +138,8 @@ def create_number(
         errors["label"] = ["Required."]
     if type_ not in NUMBER_TYPES:
         errors["type"] = [f"One of {', '.join(NUMBER_TYPES)}."]
-    if any(user.account_id != account.id for user in sms_users):
-        errors["sms_users"] = ["Only users of this account."]
+    if any(user.account_id != account.id or not user.active for user in sms_users):
+        errors["sms_users"] = ["Only active users of this account."]
     elif len({user.id for user in sms_users}) > MAX_SMS_USERS:
         errors["sms_users"] = [f"At most {MAX_SMS_USERS} SMS users."]
     elif activate and not sms_users:
@@ -175,7 +176,8 @@ def _check_sms_users(number: TrackingNumber, choices: Sequence[SmsUserChoice]) -
         errors["sms_users"] = [
             f"A number has at most {MAX_SMS_USERS} SMS users; {len(choices)} were chosen."
         ]
-    if not choices and number.sms_state in ("active", "pending_activation"):
+    # Also while SMS is being turned off: should the carrier refuse, the number stays on.
+    if not choices and number.sms_state != "off":
         errors["sms_users"] = ["SMS is on for this number: it needs at least one SMS user."]
     for c in choices:
         if c.user.account_id != number.account_id or not c.user.active:
@@ -215,8 +217,14 @@ def add_new_sms_user(
     notify_sms: bool = False,
 ) -> User:
     """Create an identified-only user (reached only by the links they are sent) and make them an
-    SMS user of the number; nothing is written unless both succeed."""
-    if len(number.sms_users) >= MAX_SMS_USERS:
+    SMS user of the number, beside its active SMS users, as the dialog shows them (deactivated
+    users' rows go, as on saving the dialog); nothing is written unless both succeed."""
+    current = [
+        SmsUserChoice(row.user, row.notify_email, row.notify_sms)
+        for row in number.sms_users
+        if row.user.active
+    ]
+    if len(current) >= MAX_SMS_USERS:
         raise Invalid(
             f"A number has at most {MAX_SMS_USERS} SMS users.",
             {"sms_users": [f"At most {MAX_SMS_USERS} SMS users: remove one first."]},
@@ -230,19 +238,14 @@ def add_new_sms_user(
         user = new_user(number.account, email, first_name, last_name, "identified", phone=phone)
     except Invalid as e:
         errors = {**e.fields, **errors}
-    if errors:
-        raise Invalid("The new user could not be added.", errors)
-    choices = [SmsUserChoice(r.user, r.notify_email, r.notify_sms) for r in number.sms_users]
-    choices.append(SmsUserChoice(user, notify_email, notify_sms))
     try:
-        _check_sms_users(number, choices)
+        if errors:
+            raise Invalid("The new user could not be added.", errors)
+        db.session.flush()  # the new user's id, by which the choices are told apart
+        set_sms_users(number, [*current, SmsUserChoice(user, notify_email, notify_sms)])
     except Invalid:
         db.session.rollback()
         raise
-    db.session.add(
-        SmsUser(tracking_number=number, user=user, notify_email=notify_email, notify_sms=notify_sms)
-    )
-    db.session.commit()
     return user
 
 

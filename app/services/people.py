@@ -10,9 +10,9 @@ from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from app import mail
+from app import mail, phones
 from app.extensions import db
-from app.models import Account, User
+from app.models import Account, SmsUser, TrackingNumber, User
 from app.models.account import ROLES
 from app.services import directory
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -52,6 +52,7 @@ def user_for_link(token: str) -> User:
 
 
 def set_password(user: User, password: str) -> None:
+    """Set the user's password (which kills their earlier set-password links)."""
     if len(password or "") < MIN_PASSWORD:
         raise Invalid(
             "The password is too short.", {"password": [f"At least {MIN_PASSWORD} characters."]}
@@ -120,11 +121,37 @@ def set_role(admin: User, user: User, role: str) -> None:
     db.session.commit()
 
 
+def _left_without_sms_users(user: User) -> list[TrackingNumber]:
+    """The numbers with SMS on (or changing) of which the user is the only active SMS user."""
+    numbers = db.session.scalars(
+        select(TrackingNumber)
+        .join(SmsUser)
+        .where(SmsUser.user_id == user.id, TrackingNumber.sms_state != "off")
+        .order_by(TrackingNumber.id)
+    )
+    return [
+        number
+        for number in numbers
+        if not any(row.user.active and row.user_id != user.id for row in number.sms_users)
+    ]
+
+
 def set_active(admin: User, user: User, active: bool) -> None:
-    """Deactivate (sessions, API tokens and links stop working at once) or reactivate a user."""
+    """Deactivate (sessions, API tokens and links stop working at once) or reactivate a user.
+
+    Refused for the last active admin, and for the only active SMS user of a number with SMS on:
+    its texts would reach nobody (SPEC §2.2: at least one while SMS is on).
+    """
     if user.id == admin.id:
         raise Forbidden("You cannot deactivate yourself.")
     if not active and user.role == "admin" and not _admins_left(user.account_id, user):
         raise Conflict("The account needs at least one active admin.")
+    if not active and (numbers := _left_without_sms_users(user)):
+        names = ", ".join(f"{n.label} ({phones.pretty(n.number)})" for n in numbers)
+        their = "their" if len(numbers) > 1 else "its"
+        raise Conflict(
+            f"{user.name} is the only SMS user of {names}, with SMS on: nobody would be notified "
+            f"of {their} texts. Choose another SMS user there, or turn SMS off, first."
+        )
     user.active = active
     db.session.commit()

@@ -40,6 +40,8 @@ GROUPS = {"local": "DID/Local", "toll_free": "Toll-Free"}  # the CSV's groups, b
 SAMPLES_MIN, SAMPLES_MAX = 2, 5
 SAMPLE_MIN_LENGTH, SAMPLE_MAX_LENGTH = 20, 1024
 NOTE_MAX_LENGTH = 2000
+# The simulated carrier's telecom team, when no TELECOM_EMAIL is set (example.com takes no mail).
+SIMULATED_TELECOM_EMAIL = "telecom@example.com"
 
 YES_NO = {"yes": "Yes", "no": "No"}
 BUSINESS_TYPES = {
@@ -122,6 +124,7 @@ class Field:
 
 
 def sms_text_field(name: str, label: str, hint: str) -> Field:
+    """One of the opt-in / opt-out / help texts: 20 to 320 characters, as carriers ask."""
     return Field(name, label, "campaign", "textarea", min_length=20, max_length=320, hint=hint)
 
 
@@ -241,6 +244,7 @@ def from_form(form: Mapping[str, str]) -> dict:
 
 
 def text(value) -> str:
+    """An answer as text, trimmed, with line breaks as the carrier sees them."""
     # Browsers post CRLF line breaks; the character limits are about what the carrier sees.
     return "" if value is None else str(value).replace("\r\n", "\n").strip()
 
@@ -264,6 +268,7 @@ def clean(kind: str, data: Mapping) -> dict:
 
 
 def is_url(value: str) -> bool:
+    """Whether the value is an http(s) address with a host name that has a dot."""
     try:
         parts = urlsplit(value)
         host = parts.hostname
@@ -278,6 +283,7 @@ def is_url(value: str) -> bool:
 
 
 def is_phone(value: str) -> bool:
+    """Whether the value is a phone number."""
     try:
         phones.normalize(value)
     except ValueError:
@@ -293,6 +299,7 @@ FORMATS = {
 
 
 def length_problem(value: str, low: int, high: int, full: bool) -> str | None:
+    """What is wrong with the length of an answer (the minimum only when `full`), or None."""
     if len(value) > high:
         return f"At most {high:,} characters ({len(value):,} given)."
     if full and len(value) < low:
@@ -343,6 +350,7 @@ def problems(kind: str, data: dict, full: bool) -> dict[str, list[str]]:
 
 
 def check_kind(kind: str) -> None:
+    """Invalid unless the kind is one of the registration kinds."""
     if kind not in REGISTRATION_KINDS:
         raise Invalid("Unknown registration kind.", {"kind": [f"One of {', '.join(KIND_LABELS)}."]})
 
@@ -415,6 +423,7 @@ def get(account: Account, registration_id: int) -> CarrierRegistration:
 
 
 def editable(account: Account, kind: str) -> CarrierRegistration:
+    """The registration new answers go into: the draft of this kind, or a new one."""
     # A draft is edited in place; a submitted, approved or rejected registration stays as it was
     # (it is what the carriers saw) and the new answers start a new registration.
     row = latest(account, kind)
@@ -438,8 +447,13 @@ def save_draft(account: Account, user: User, kind: str, data: Mapping) -> Carrie
 
 
 def telecom_recipients() -> list[str]:
+    """Where submissions are e-mailed: TELECOM_EMAIL; with the simulated carrier and none set, a
+    fictional address, so the demo can submit (its mail lands in /dev/outbox)."""
     configured = current_app.config.get("TELECOM_EMAIL") or ""
-    return [address.strip() for address in configured.split(",") if address.strip()]
+    recipients = [address.strip() for address in configured.split(",") if address.strip()]
+    if not recipients and current_app.config["SMS_PROVIDER"] == "simulator":
+        return [SIMULATED_TELECOM_EMAIL]
+    return recipients
 
 
 def submit(account: Account, user: User, kind: str, data: Mapping) -> CarrierRegistration:
@@ -512,6 +526,7 @@ def numbers_by_group(account: Account) -> dict[str, list[TrackingNumber]]:
 
 
 def spreadsheet_safe(value: str) -> str:
+    """A CSV cell a spreadsheet will show as text, never run as a formula."""
     # Labels are typed by users and the telecom team opens the file in a spreadsheet, which would
     # run a label starting with = + - @ as a formula.
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
@@ -538,12 +553,14 @@ def csv_filename(account: Account) -> str:
 
 
 def answer(f: Field, value) -> str:
+    """An answer as the e-mail shows it: the option's words, or a dash when blank."""
     if f.choices is not None:
         return f.choices.get(value, value) or "—"
     return value or "—"
 
 
 def indent(value: str, prefix: str) -> str:
+    """A multi-line answer with its next lines indented under the first."""
     return value.replace("\n", "\n" + prefix)
 
 

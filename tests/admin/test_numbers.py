@@ -1,5 +1,7 @@
 """Admin → tracking numbers: adding, the SMS activation lifecycle, SMS users, removing."""
 
+import json
+import threading
 import time
 
 import pytest
@@ -7,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Conversation, Message, SmsUser, TrackingNumber, User
+from app.sms.simulator import SimulatedCarrier
 from tests.conftest import CUSTOMER, NUM, text_in
 
 PAGE = "/admin/numbers"
@@ -35,11 +38,37 @@ def wait_for_state(app, e164: str, state: str, seconds: float = 5) -> TrackingNu
     raise AssertionError(f"{e164} stayed {number(app, e164).sms_state}, never {state}")
 
 
+class HeldCarrier(SimulatedCarrier):
+    """The simulated carrier, answering a (de)activation only once the test lets it: the number
+    stays pending as long as the test looks, however slow the machine."""
+
+    def __init__(self):
+        super().__init__(activation_delay=0.01)  # the job waits in a thread of its own
+        self.go = threading.Event()
+
+    def activate(self, number: str) -> None:
+        assert self.go.wait(10), "the carrier was never let to answer"
+        super().activate(number)
+
+    def deactivate(self, number: str) -> None:
+        assert self.go.wait(10), "the carrier was never let to answer"
+        super().deactivate(number)
+
+
 @pytest.fixture
-def slow_carrier(app, monkeypatch):
-    """The simulated carrier takes a moment to answer, as a real one does."""
-    monkeypatch.setattr(app.extensions["sms"], "activation_delay", 0.4)
-    return app.extensions["sms"]
+def carrier(app, monkeypatch):
+    """The app's carrier, holding its answers until `carrier.go.set()`."""
+    held = HeldCarrier()
+    monkeypatch.setitem(app.extensions, "sms", held)
+    yield held
+    held.go.set()
+
+
+class GarbledCarrier(SimulatedCarrier):
+    """A carrier whose API answers what nobody expects: an HTML error page instead of JSON."""
+
+    def activate(self, number: str) -> None:
+        json.loads("<html><body>502 Bad Gateway</body></html>")
 
 
 def test_adding_a_number_normalises_it_and_can_turn_sms_on_at_once(app, acme, browser):
@@ -76,7 +105,7 @@ def test_adding_refuses_bad_input_and_writes_nothing(app, acme, browser, form, f
         assert db.session.scalar(select(func.count()).select_from(TrackingNumber)) == 1
 
 
-def test_sms_on_goes_through_pending_to_active(app, acme, world, browser, client, slow_carrier):
+def test_sms_on_goes_through_pending_to_active(app, acme, world, browser, client, carrier):
     world.number("Acme Plumbing", NEW, sms_users=["bob@acme.test"], active=False)
     admin = browser("admin@acme.test")
     page = admin.post(f"{PAGE}/{number(app, NEW).id}/sms", sms="on").text
@@ -91,14 +120,16 @@ def test_sms_on_goes_through_pending_to_active(app, acme, world, browser, client
         assert db.session.scalar(select(Message.body)) == "Are you there yet?", "kept for audit"
     again = admin.post(f"{PAGE}/{number(app, NEW).id}/sms", sms="off").text
     assert "wait for it to finish" in again
+    carrier.go.set()
     wait_for_state(app, NEW, "active")
     assert "Turning on…" not in admin.get(PAGE).text
 
 
 def test_a_refused_activation_goes_back_to_off_with_the_carriers_reason(
-    app, acme, world, browser, slow_carrier, monkeypatch
+    app, acme, world, browser, carrier, monkeypatch
 ):
-    monkeypatch.setattr(slow_carrier, "refuse", frozenset({NEW}))
+    carrier.go.set()
+    monkeypatch.setattr(carrier, "refuse", frozenset({NEW}))
     world.number("Acme Plumbing", NEW, sms_users=["bob@acme.test"], active=False)
     admin = browser("admin@acme.test")
     admin.post(f"{PAGE}/{number(app, NEW).id}/sms", sms="on")
@@ -108,19 +139,42 @@ def test_a_refused_activation_goes_back_to_off_with_the_carriers_reason(
 
 
 def test_sms_off_goes_through_pending_to_off_and_a_failure_back_to_active(
-    app, acme, browser, slow_carrier, monkeypatch
+    app, acme, browser, carrier, monkeypatch
 ):
     admin = browser("admin@acme.test")
     number_id = number(app).id
-    monkeypatch.setattr(slow_carrier, "refuse", frozenset({NUM}))
+    monkeypatch.setattr(carrier, "refuse", frozenset({NUM}))
     admin.post(f"{PAGE}/{number_id}/sms", sms="off")
     assert number(app).sms_state == "pending_deactivation"
+    page = admin.post(f"{PAGE}/{number_id}/sms-users", action="save")
+    assert page.status_code == 422, "the carrier may yet refuse: SMS users are still needed"
+    assert "SMS is on for this number: it needs at least one SMS user." in page.text
+    carrier.go.set()
     row = wait_for_state(app, NUM, "active")
     assert "did not answer" in row.sms_error
-    monkeypatch.setattr(slow_carrier, "refuse", frozenset())
+    assert set(current_sms_users(app)) == {"bob@acme.test", "cat@acme.test"}
+    monkeypatch.setattr(carrier, "refuse", frozenset())
     admin.post(f"{PAGE}/{number_id}/sms", sms="off")
     row = wait_for_state(app, NUM, "off")
     assert row.sms_error is None
+
+
+def test_an_unexpected_carrier_failure_moves_the_number_back_with_a_readable_message(
+    app, acme, world, browser, monkeypatch, caplog
+):
+    world.number("Acme Plumbing", NEW, sms_users=["bob@acme.test"], active=False)
+    admin = browser("admin@acme.test")
+    number_id = number(app, NEW).id
+    monkeypatch.setitem(app.extensions, "sms", GarbledCarrier())
+    admin.post(f"{PAGE}/{number_id}/sms", sms="on")
+    row = wait_for_state(app, NEW, "off")
+    assert "Turning SMS on failed on an unexpected error" in row.sms_error
+    assert "Turning SMS on failed on an unexpected error" in admin.get(PAGE).text
+    assert "Expecting value" in caplog.text, "the error itself is logged"
+    monkeypatch.undo()  # the carrier answers properly again: the number is not stuck
+    page = admin.post(f"{PAGE}/{number_id}/sms", sms="on").text
+    assert "wait for it to finish" not in page
+    assert wait_for_state(app, NEW, "active").sms_error is None
 
 
 def test_label_is_edited(app, acme, browser):
@@ -246,6 +300,49 @@ def test_new_user_in_the_dialog_is_identified_only_and_added(app, acme, browser)
         gus = User.by_email("gus@acme.test")
         assert (gus.role, gus.password_hash, gus.phone) == ("identified", None, "+15005550144")
     assert current_sms_users(app)["gus@acme.test"] == (False, True)
+
+
+def test_a_new_user_is_added_beside_a_deactivated_sms_user_who_then_goes(app, acme, browser):
+    admin = browser("admin@acme.test")
+    admin.post(f"/admin/people/{ids(app)['cat@acme.test']}/deactivate")
+    url = f"{PAGE}/{number(app).id}/sms-users"
+    assert "Deactivated, so no longer notified: Cat Tester." in admin.get(url).text
+    page = admin.post(
+        url,
+        action="new",
+        first_name="Gus",
+        last_name="Green",
+        email="gus@acme.test",
+        phone="(500) 555-0144",
+        notify_email="on",
+    ).text
+    assert "Gus Green was created (identified-only) and added." in page
+    assert "Deactivated, so no longer notified" not in page
+    assert current_sms_users(app) == {
+        "bob@acme.test": (True, False),
+        "gus@acme.test": (True, False),
+    }
+
+
+def test_what_is_wrong_with_the_other_sms_users_is_shown_when_adding_a_new_one(app, acme, browser):
+    with app.app_context():
+        row = db.session.scalar(select(SmsUser).join(User).where(User.email == "cat@acme.test"))
+        row.notify_sms, row.user.phone = True, None  # SMS on, her phone number since gone
+        db.session.commit()
+    admin = browser("admin@acme.test")
+    r = admin.post(
+        f"{PAGE}/{number(app).id}/sms-users",
+        action="new",
+        first_name="Gus",
+        last_name="Green",
+        email="gus@acme.test",
+        phone="(500) 555-0144",
+        notify_email="on",
+    )
+    assert r.status_code == 422
+    assert "Cat Tester has no phone number for SMS." in r.text
+    with app.app_context():
+        assert User.by_email("gus@acme.test") is None
 
 
 @pytest.mark.parametrize(

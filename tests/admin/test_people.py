@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import User
+from app.models import TrackingNumber, User
 from app.services import people
-from tests.conftest import csrf_token
+from tests.conftest import NUM, csrf_token
 
 PAGE = "/admin/people"
 
@@ -152,3 +152,26 @@ def test_people_pages_are_for_this_accounts_admins(app, acme, browser):
     assert r.status_code == 404
     with app.app_context():
         assert User.by_email("bob@acme.test").active
+
+
+def test_the_only_sms_user_of_a_number_with_sms_on_stays_active(app, acme, browser):
+    admin = browser("admin@acme.test")
+    page = admin.post(f"{PAGE}/{user_id(app, 'bob@acme.test')}/deactivate").text
+    assert "Bob Tester is deactivated." in page, "Cat is still notified of Main line's texts"
+    numbers = admin.get("/admin/numbers").text
+    assert '<s>Bob Tester</s> <span class="meta">(deactivated, not notified)</span>' in numbers
+    page = admin.post(f"{PAGE}/{user_id(app, 'cat@acme.test')}/deactivate").text
+    assert (
+        "Cat Tester is the only SMS user of Main line ((500) 555-0101), with SMS on: nobody would "
+        "be notified of its texts. Choose another SMS user there, or turn SMS off, first."
+    ) in page
+    with app.app_context():
+        assert User.by_email("cat@acme.test").active
+        number_id = TrackingNumber.by_number(NUM).id
+    admin.post(f"/admin/numbers/{number_id}/sms", sms="off")
+    page = admin.post(f"{PAGE}/{user_id(app, 'cat@acme.test')}/deactivate").text
+    assert "Cat Tester is deactivated." in page
+    page = admin.post(f"/admin/numbers/{number_id}/sms", sms="on").text
+    assert "Add at least one SMS user first." in page, "deactivated SMS users are nobody"
+    with app.app_context():
+        assert TrackingNumber.by_number(NUM).sms_state == "off"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Account, CarrierRegistration, OutboxItem, TrackingNumber
-from app.services import directory, registration
+from app.services import demo, directory, registration
 from app.services.errors import Invalid
 from tests.conftest import NUM, csrf_token, free_port
 
@@ -294,10 +294,43 @@ def test_a_toll_free_verification_asks_its_own_questions_and_is_kept_apart(
     assert emails(app) == ["Carrier registration: Toll-free verification for Acme Plumbing"]
 
 
+def test_on_the_demo_a_submission_lands_in_the_outbox_with_the_numbers_attached(
+    app, client, monkeypatch
+):
+    monkeypatch.setitem(app.config, "TELECOM_EMAIL", "")  # as `make run` has it
+    with app.app_context():
+        demo.seed()
+    page = client.get("/login")
+    client.post(
+        "/login",
+        data={
+            "email": "admin@demo.test",
+            "password": demo.PASSWORD,
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    page = client.get(URL).text
+    assert "Submitting needs a telecom address" not in page
+    assert "to telecom@example.com" in page and 'href="/dev/outbox"' in page
+    r = client.post(URL, data={"csrf_token": csrf_token(page), **form(VALID)})
+    assert r.status_code == 302
+    outbox = client.get("/dev/outbox").text
+    assert (
+        "Carrier registration: A2P 10DLC brand &amp; campaign (local numbers) for Demo Plumbing"
+        in outbox
+    )
+    assert "telecom@example.com" in outbox
+    assert "Numbers (1 DID/Local, 1 Toll-Free): see the attached CSV." in outbox
+    assert "[attached: demo-plumbing-numbers.csv]" in outbox
+    assert stored(app) == [("10dlc", "submitted", "Acme Plumbing LLC", None, True)]
+
+
 def test_without_a_telecom_address_submitting_is_refused_and_says_why(
     app, acme, browser, monkeypatch
 ):
     monkeypatch.setitem(app.config, "TELECOM_EMAIL", "")
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", "twilio")  # only the simulator has a default
+    assert "Submitting needs a telecom address" in browser("admin@acme.test").get(URL).text
     r = browser("admin@acme.test").post(URL, **form(VALID))
     assert r.status_code == 422
     assert "no telecom address (TELECOM_EMAIL) is configured" in r.text

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SmsUser, TrackingNumber, User
+from app.services import people
 from tests.conftest import NUM
 
 
@@ -67,3 +68,24 @@ def test_admin_sets_sms_users_and_creates_a_new_one_in_the_dialog(app, acme, ope
             "admin@acme.test", "bob@acme.test", "cat@acme.test", "dan@acme.test", "gus@acme.test"
         ]  # fmt: skip
         assert User.by_email("gus@acme.test").role == "identified"
+
+
+def test_a_new_user_is_created_beside_a_deactivated_sms_user(app, acme, open_as, live_server):
+    with app.app_context():
+        people.set_active(User.by_email("admin@acme.test"), User.by_email("cat@acme.test"), False)
+    page = open_as("admin@acme.test")
+    page.goto(f"{live_server}/admin/numbers")
+    row = page.locator("tr", has_text="(500) 555-0101")
+    expect(row).to_contain_text("Cat Tester (deactivated, not notified)")
+    row.get_by_role("link", name="SMS users…").click()
+    expect(page.locator("#deactivated-sms-users")).to_contain_text("Cat Tester")
+    page.fill("#new-first_name", "Gus")
+    page.fill("#new-last_name", "Green")
+    page.fill("#new-email", "gus@acme.test")
+    page.fill("#new-phone", "(500) 555-0144")
+    page.get_by_role("button", name="Create and add").click()
+    expect(page.locator(".alert-success")).to_have_text(
+        "Gus Green was created (identified-only) and added."
+    )
+    expect(page.get_by_label("Notify Gus Green by e-mail")).to_be_checked()
+    expect(pick(page, "Bob Tester", "bob@acme.test")).to_be_checked()
