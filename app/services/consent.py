@@ -36,20 +36,24 @@ HELP_KEYWORDS = frozenset({"HELP", "INFO"})
 # Twilio's Advanced Opt-Out names what it matched in OptOutType.
 OPT_OUT_TYPES = {"STOP": "opt_out", "START": "opt_in", "HELP": "help"}
 
-# Requests to stop written as sentences. Each must match a request, not a mention: "don't stop",
-# "stop by tomorrow?" and "can you stop the leak" are not requests to stop texting.
+# Requests to stop written as sentences, matched on the text with its spaces collapsed and curly
+# apostrophes made straight. Each must match a request, not a mention or its negation: "don't stop
+# texting me", "stop by tomorrow?" and "can you stop the leak" are not requests to stop texting.
+_NEGATED = r"(?<!don't )(?<!dont )(?<!not )(?<!never )"
 POSSIBLE_OPT_OUT = [
     re.compile(p, re.IGNORECASE)
     for p in (
-        r"\bstop\s+(texting|messaging|sending|contacting|txting|spamming)\b",
+        _NEGATED + r"\b(stop|quit)\s+(texting|messaging|sending|contacting|txting|spamming)\b",
         r"\b(don'?t|do\s+not|never)\s+(text|message|txt|contact|sms)\s+me\b",
         r"\bremove\s+(me|my\s+(number|phone))\b",
         r"\btake\s+me\s+off\b",
         r"\bunsubscribe\b",
+        r"\bcancel\s+(my|the|this)\s+(subscription|texts|messages|sms)\b",
         r"\bopt[\s-]*(me\s+)?out\b",
         r"\bno\s+more\s+(texts|messages|txts|sms)\b",
         r"\bleave\s+me\s+alone\b",
-        r"^\W*stop\W*(it|now|please|pls|all|this|these|that)?\W*(please|pls|now)?\W*$",
+        r"^\W*((please|pls|plz)\W+)?stop\W*(it|now|please|pls|all|this|these|that)?\W*"
+        r"(please|pls|now)?\W*$",
     )
 ]
 
@@ -72,7 +76,8 @@ def possible_opt_out(body: str) -> bool:
     """Whether a text that is not a keyword still reads as a request to stop."""
     if keyword(body) is not None:
         return False
-    return any(p.search(body or "") for p in POSSIBLE_OPT_OUT)
+    text = " ".join((body or "").replace("\u2019", "'").split())
+    return any(p.search(text) for p in POSSIBLE_OPT_OUT)
 
 
 def pair(contact: Contact, number: TrackingNumber) -> Consent | None:
@@ -151,9 +156,6 @@ def on_inbound(
             return Outcome(keyword=kind)  # the confirmation went out once already
         _change(consent, "opted_out", "keyword", body, message)
         outcome = Outcome(keyword=kind, event="opted_out", replies=["opt_out"])
-    elif kind == "opt_in" and first:
-        _change(consent, "opted_in", "first_text", body, message)
-        outcome = Outcome(keyword=kind, replies=["opt_in"])
     elif kind == "opt_in" and consent.opted_out:
         _change(consent, "opted_in", "keyword", body, message)
         outcome = Outcome(keyword=kind, event="opted_in", replies=["opt_in_again"])
@@ -164,8 +166,12 @@ def on_inbound(
             return Outcome(keyword=kind)  # nothing is sent to an opted-out contact
         outcome = Outcome(keyword=kind, replies=["help"])
     elif first:
+        # An ordinary first text; so is a "yes" or "START" from a pair that never opted out,
+        # though a provider answering keywords has answered that one itself.
         _change(consent, "opted_in", "first_text", body, message)
-        return Outcome(replies=["opt_in"])
+        outcome = Outcome(replies=["opt_in"])
+        if kind is None:
+            return outcome
     else:
         return Outcome()  # an ordinary text ("yes" answering an agent's question)
     if provider_answers_keywords:
@@ -210,17 +216,24 @@ def of_conversation(conversation: Conversation) -> Consent | None:
 
 
 def opt_out_request(consent: Consent | None, messages: list[Message]) -> Message | None:
-    """The latest inbound text that reads as a request to stop, made since consent last changed,
-    while the pair is still opted in: an agent should confirm it with one click."""
+    """The latest inbound text that reads as a request to stop, made since consent last changed
+    (the text that changed it included: a first text may ask to stop), while the pair is still
+    opted in: an agent should confirm it with one click."""
     if consent is None or consent.opted_out:
         return None
-    since = consent.events[-1].created_at if consent.events else None
+    last = consent.events[-1] if consent.events else None
     for message in reversed(messages):
-        if since is not None and message.created_at < since:
-            return None
         if message.direction == "inbound" and possible_opt_out(message.body):
-            return message
+            return message if last is None or _since(message, last) else None
     return None
+
+
+def _since(message: Message, change: ConsentEvent) -> bool:
+    """Whether a text is the one that changed consent or came after it. By the text, not the
+    clock: a text is filed, and its consent recorded, a moment after it came."""
+    if change.message_id is not None:
+        return message.id >= change.message_id
+    return message.created_at >= change.created_at
 
 
 def ledger(

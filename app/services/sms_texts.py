@@ -14,8 +14,11 @@ KINDS = {
     "help": "Help (answer to HELP)",
 }
 MAX_LENGTH = 320  # what carriers accept for these texts in a campaign registration
+# A way to reach the business: a phone number, an e-mail address, a website, or words that offer
+# one ("call us", "contact", "reply … to reach us"). "Reply STOP" alone is no way to reach anyone.
 REACH = re.compile(
-    r"(\+?\d[\d\s().-]{6,}\d)|([^@\s]+@[^@\s]+\.\w+)|(https?://|www\.)|\b(reply|call|visit|email)\b",
+    r"(\+?\d[\d\s().-]{6,}\d)|([^@\s]+@[^@\s]+\.\w+)|(https?://|www\.|\w\.(com|net|org)\b)"
+    r"|\b(call|contact|reach|visit|e-?mail)\b",
     re.IGNORECASE,
 )
 

@@ -3,6 +3,7 @@
 import csv
 import io
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -56,6 +57,30 @@ def test_warnings_for_a_text_without_company_or_stop_or_a_way_to_reach_us(app, a
     assert "It does not name your company" in page
     assert "It does not say how to stop" in page
     assert "It does not say how to reach you" in page
+
+
+@pytest.mark.parametrize(
+    ("help_text", "warned"),
+    [
+        ("Acme. Reply STOP to cancel.", True),
+        ("{company}: reply HELP for help, STOP to cancel.", True),
+        ("{company}: call us at (500) 555-0100. Reply STOP to cancel.", False),
+        ("{company}: help@acme.test. Reply STOP to cancel.", False),
+        ("{company}: www.acme.test/help. Reply STOP to cancel.", False),
+        ("{company}: contact us any time. Reply STOP to cancel.", False),
+        ("{company}: reply to this number to reach us. Reply STOP to cancel.", False),
+    ],
+)
+def test_a_help_text_is_warned_unless_it_offers_a_way_to_reach_us(
+    app, acme, browser, help_text, warned
+):
+    page = browser("admin@acme.test").post(PAGE, **{**TEXTS, "help": help_text}).text
+    assert "Saved." in page
+    assert ("It does not say how to reach you" in page) == warned
+
+
+def test_the_default_texts_raise_no_warning(app, acme, browser):
+    assert "Warning:" not in browser("admin@acme.test").get(PAGE).text
 
 
 def test_the_page_shows_a_segment_count(app, acme, browser):

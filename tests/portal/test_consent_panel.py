@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -40,6 +41,30 @@ def test_a_request_to_stop_in_words_shows_a_banner_and_one_click_opts_out(
         assert (last.purpose, last.status) == ("opt_out", "delivered")
     page = bob.post(f"/conversations/{cid}/opt-out").text
     assert "already opted out" in page
+
+
+@pytest.mark.parametrize("body", ["unsubscribe me please", "please stop texting me"])
+def test_a_first_text_asking_to_stop_shows_the_banner(app, acme, client, browser, api, body):
+    text_in(client, CUSTOMER, NUM, body)
+    bob, cid = open_thread(browser, api)
+    page = bob.get(f"/conversations/{cid}").text
+    assert "Possible opt-out request" in page
+    assert body in page
+
+
+def test_a_request_answered_by_opting_out_and_back_in_shows_no_banner(
+    app, acme, client, browser, api
+):
+    text_in(client, CUSTOMER, NUM, "Hi")
+    text_in(client, CUSTOMER, NUM, "please stop texting me")
+    text_in(client, CUSTOMER, NUM, "STOP")
+    text_in(client, CUSTOMER, NUM, "START")
+    bob, cid = open_thread(browser, api)
+    assert "Possible opt-out request" not in bob.get(f"/conversations/{cid}").text
+    text_in(client, CUSTOMER, NUM, "no more texts please")
+    page = bob.get(f"/conversations/{cid}").text
+    assert "Possible opt-out request" in page
+    assert "no more texts please" in page
 
 
 def test_no_banner_for_ordinary_texts(app, acme, client, browser, api):

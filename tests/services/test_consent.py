@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Consent, ConversationEvent, Message
+from app.models import Consent, ConsentEvent, ConversationEvent, Message, Notification
 from app.services.consent import keyword, possible_opt_out
 from tests.conftest import CUSTOMER, NUM, text_in
 
@@ -123,11 +123,19 @@ def test_the_reply_is_the_accounts_text_and_is_delivered(app, acme, client, api)
         "I want to opt out",
         "Opt-out",
         "don't text me again",
+        "dont text me",
         "do not contact me",
         "no more texts please",
         "leave me alone",
         "stop it please",
         "Stop now",
+        "please stop",
+        "Please stop!",
+        "quit texting me",
+        "stop sending me texts",
+        "Please  stop  texting me",
+        "cancel my subscription",
+        "I want to cancel my subscription",
     ],
 )
 def test_requests_to_stop_in_words_are_flagged(body):
@@ -139,6 +147,12 @@ def test_requests_to_stop_in_words_are_flagged(body):
     "body",
     [
         "don't stop",
+        "don't stop texting me",
+        "Don’t stop texting me, I like the updates",
+        "never stop messaging me",
+        "please don't stop",
+        "please stop the water, it's flooding",
+        "please cancel the appointment",
         "stop by tomorrow?",
         "Can you stop the leak today?",
         "The water won't stop dripping",
@@ -177,23 +191,66 @@ def test_keyword_only_text_after_close_stays_on_the_closed_conversation(app, acm
     assert again["id"] != item["id"]
 
 
-def test_first_text_stop_opens_no_work_for_agents(app, acme, client, api):
-    text_in(client, CUSTOMER, NUM, "STOP")
-    assert api("bob@acme.test").tab("active") == []
-    (closed,) = api("bob@acme.test").tab("closed")
-    assert closed["contact"]["phone"] == CUSTOMER
+@pytest.mark.parametrize(
+    ("body", "tab", "reply", "notified"),
+    [
+        ("Hello", "active", "opt_in", True),
+        # opt-in keywords from a pair that never opted out are ordinary texts
+        ("Yes", "active", "opt_in", True),
+        ("START", "active", "opt_in", True),
+        ("unstop!", "active", "opt_in", True),
+        # a keyword acted on is no work for an agent
+        ("STOP", "closed", "opt_out", False),
+        ("HELP", "closed", "help", False),
+    ],
+)
+def test_a_first_text_is_work_for_agents_unless_a_keyword_answers_it(
+    app, acme, client, api, body, tab, reply, notified
+):
+    text_in(client, CUSTOMER, NUM, body)
+    bob = api("bob@acme.test")
+    (item,) = bob.tab(tab)
+    assert bob.tab("closed" if tab == "active" else "active") == []
+    assert item["contact"]["phone"] == CUSTOMER
+    assert item["status"] == ("open" if tab == "active" else "closed")
+    with app.app_context():
+        replies = db.session.scalars(select(Message.purpose).where(Message.direction == "outbound"))
+        assert list(replies) == [reply]
+        told = db.session.scalars(select(Notification.user_id)).all()
+    assert bool(told) == notified
 
 
 def test_advanced_opt_out_records_the_change_and_sends_no_reply(app, acme, client, monkeypatch):
+    """Twilio answers HELP, STOP and START itself: each change is recorded, no reply of ours."""
     text_in(client, CUSTOMER, NUM, "Hello")
     monkeypatch.setitem(app.config, "TWILIO_ADVANCED_OPT_OUT", True)
-    last_message, _ = snapshot(app)
-    text_in(client, CUSTOMER, NUM, "STOP")
-    text_in(client, CUSTOMER, NUM, "HELP")
+    last_message, last_event = snapshot(app)
+    # HELP while opted in, START while opted out: each would have an answer of ours without it.
+    for body, state in [("HELP", "opted_in"), ("STOP", "opted_out"), ("START", "opted_in")]:
+        assert text_in(client, CUSTOMER, NUM, body).status_code == 200
+        with app.app_context():
+            assert db.session.scalar(select(Consent.state)) == state
     with app.app_context():
-        assert db.session.scalar(select(Consent.state)) == "opted_out"
-        new = db.session.scalars(select(Message).where(Message.id > last_message)).all()
-        assert [m.direction for m in new] == ["inbound", "inbound"]
+        new = db.session.scalars(
+            select(Message).where(Message.id > last_message).order_by(Message.id)
+        ).all()
+        assert [(m.direction, m.body) for m in new] == [
+            ("inbound", "HELP"),
+            ("inbound", "STOP"),
+            ("inbound", "START"),
+        ]
+        events = db.session.scalars(
+            select(ConversationEvent.type).where(ConversationEvent.id > last_event)
+        )
+        assert list(events) == ["opted_out", "opted_in"]
+        ledger = db.session.execute(
+            select(ConsentEvent.state, ConsentEvent.source).order_by(ConsentEvent.id)
+        ).all()
+        assert ledger == [
+            ("opted_in", "first_text"),
+            ("opted_out", "keyword"),
+            ("opted_in", "keyword"),
+        ]
 
 
 def test_opt_out_type_parameter_means_twilio_answered(app, acme, client):

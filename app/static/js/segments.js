@@ -1,4 +1,5 @@
 // Live character and SMS segment count for every <textarea data-segments="ID-of-output">.
+// With data-company="NAME" it counts the text as sent: each {company} replaced by NAME.
 // GSM-7: 160 characters in one segment, 153 per segment beyond; extension characters count 2.
 // Anything outside GSM-7 (an emoji, say) makes the whole text UCS-2: 70, then 67 per segment.
 (function () {
@@ -32,7 +33,11 @@
     Array.prototype.forEach.call(areas, function (area) {
       var out = document.getElementById(area.getAttribute("data-segments"));
       if (!out || area.disabled) return;
-      var update = function () { out.textContent = describe(count(area.value)); };
+      var company = area.getAttribute("data-company");
+      var update = function () {
+        var text = company === null ? area.value : area.value.split("{company}").join(company);
+        out.textContent = describe(count(text));
+      };
       area.addEventListener("input", update);
       update();
     });
