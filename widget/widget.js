@@ -39,7 +39,8 @@ textarea.smsw-input{min-height:76px;resize:vertical}
 .smsw-hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
 :focus-visible{outline:3px solid #0969da;outline-offset:2px}
 `;
-  let cfg, blocked, root, launcher, panel, form, alertBox, doneBox, closeBtn, sendBtn, honeypot;
+  let cfg, blocked, host, root, launcher, panel;
+  let form, alertBox, doneBox, closeBtn, sendBtn, honeypot;
   let open = false, busy = false, done = false, wanted = false;
   const fields = {}; // name → [control, error element]
 
@@ -83,13 +84,36 @@ textarea.smsw-input{min-height:76px;resize:vertical}
     // Refused origin: still draw the button, so the site's owner sees why it does not work.
     if (response.ok) render(body);
     else if (response.status === 403) render({}, problem(body, TEXT.notAllowed));
-    else console.warn("SmsWidget:", problem(body, `settings answered ${response.status}`));
+    else return console.warn("SmsWidget:", problem(body, `settings answered ${response.status}`));
+    const editing = document.getElementById(script.getAttribute("data-preview-form") || "");
+    if (editing) editing.addEventListener("input", () => redraw(editing.elements));
+  }
+
+  // The admin's settings page: the preview follows the form's unsaved settings as they are typed.
+  function redraw(edited) {
+    const pick = (name) => (edited[name] ? edited[name].value : cfg[name]);
+    const settings = { ...cfg };
+    for (const name of ["button_text", "color", "position", "greeting", "mobile_behaviour"])
+      settings[name] = pick(name);
+    const consent = edited.consent_text; // empty: the default, shown as its placeholder
+    settings.consent_text = (consent && (consent.value || consent.placeholder)) || cfg.consent_text;
+    const wasOpen = open;
+    host.remove();
+    launcher = panel = null;
+    open = done = false;
+    render(settings, blocked);
+    if (wasOpen && panel) {
+      open = true; // shown, but the focus stays in the admin's form
+      panel.hidden = false;
+      launcher.setAttribute("aria-expanded", "true");
+      if (blocked) say(blocked);
+    }
   }
 
   function render(settings, refusal) {
     cfg = settings;
     blocked = refusal;
-    const host = h("div", { class: "smsw-host" });
+    host = h("div", { class: "smsw-host" });
     if (/^#[0-9a-f]{6}$/i.test(cfg.color || "")) host.style.setProperty("--smsw-color", cfg.color);
     // Open, so tests (and tools) can look inside; the isolation is the shadow boundary either way.
     root = host.attachShadow({ mode: "open" });

@@ -13,7 +13,7 @@ from app import jobs, phones
 from app.extensions import db
 from app.models import Account, Message, TrackingNumber, Widget
 from app.models.widget import MOBILE_BEHAVIOURS, POSITIONS
-from app.services import consent, inbound, notify, outbound
+from app.services import consent, events, inbound, notify, outbound
 from app.services.errors import Conflict, Invalid
 
 DEFAULT_CONSENT = (
@@ -145,17 +145,25 @@ def defaults(number: TrackingNumber, origins: list[str]) -> dict:
     }
 
 
+def _text(data: dict, field: str) -> str:
+    """A field of the form: text; anything else (a list, a number…) counts as missing."""
+    value = data.get(field)
+    return value if isinstance(value, str) else ""
+
+
 def _check_submission(data: dict) -> tuple[str, str, str, str]:
     errors: dict[str, list[str]] = {}
-    name = " ".join(str(data.get("name") or "").split())
-    message = str(data.get("message") or "").strip().replace("\x00", "")
-    page_url = str(data.get("page_url") or "")
+    name = " ".join(_text(data, "name").split())
+    message = _text(data, "message").strip().replace("\x00", "")
+    page_url = _text(data, "page_url")
     if not name:
         errors["name"] = ["Tell us your name."]
     elif len(name) > LIMITS["name"]:
         errors["name"] = [f"At most {LIMITS['name']} characters."]
     try:
-        phone = phones.normalize(str(data.get("phone") or ""))
+        # The simulated carrier also takes the demo's fictional numbers (see phones.textable).
+        simulated = current_app.config["SMS_PROVIDER"] == "simulator"
+        phone = phones.textable(_text(data, "phone"), fictional=simulated)
     except ValueError:
         phone = ""
         errors["phone"] = ["Enter a mobile number we can text, e.g. (555) 010-0199."]
@@ -194,7 +202,10 @@ def submit(widget: Widget, data: dict, ip: str, user_agent: str) -> Message | No
         f"[widget form · name: {name} · page: {page_url or 'unknown'} · IP: {ip} · "
         f"browser: {user_agent[:300]}]"
     )
+    opted_out = consent.is_opted_out(contact.id, number.id)
     answer = consent.from_widget(contact, number, message, evidence)
+    if opted_out:  # ticking the box opts them in again, as START would: the thread says so
+        events.record(conversation, "opted_in", None)
     text = (
         number.account.sms_text("opt_in")
         if answer == "opt_in"

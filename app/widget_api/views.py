@@ -54,9 +54,16 @@ def script():
 @bp.get("/api/widget/v1/<key>/config")
 def settings(key: str):
     """The widget's look. A page of another origin is told why it may not use it (readable, so
-    the site owner sees the reason)."""
+    the site owner sees the reason).
+
+    The settings are public: a request without an Origin gets them, without CORS headers. That
+    is how a browser asks from our own pages (the admin's preview: a same-origin GET carries no
+    Origin), while a page of another origin always sends one. Submissions stay origin-checked.
+    """
     widget = widget_for(key)
-    page_origin = widget_intake.origin(request.headers.get("Origin", ""))
+    if "Origin" not in request.headers:
+        return jsonify(widget_intake.settings(widget))
+    page_origin = widget_intake.origin(request.headers["Origin"])
     if not widget_intake.allows(widget, page_origin):
         response, status = refused()
         return (cors(response, page_origin) if page_origin else response), status

@@ -309,17 +309,45 @@ def test_network_failure_can_be_retried_and_rate_limit_says_when(
     assert count(app, Conversation) == 1
 
 
-def test_preview_on_the_admin_page_is_styled_under_its_strict_csp(app, acme, open_as, live_server):
-    key = create_widget(app, "https://joes-hardware.example")
+def test_admin_preview_shows_the_form_in_its_colour_and_follows_the_edits(
+    app, acme, open_as, live_server
+):
+    key = create_widget(app, "https://joes-hardware.example")  # not the app's own origin
     with app.app_context():
-        widget_id = db.session.scalar(select(Widget.id).where(Widget.key == key))
+        widget = db.session.scalar(select(Widget).where(Widget.key == key))
+        widget.color, widget.button_text = "#aa3300", "Chat by text"
+        db.session.commit()
+        widget_id = widget.id
     page = open_as("admin@acme.test")
     refusals = []
     page.on("console", lambda m: "Content Security Policy" in m.text and refusals.append(m.text))
     response = page.goto(f"{live_server}/admin/widgets/{widget_id}")
     assert "style-src 'self';" in response.headers["content-security-policy"]  # no inline CSS
-    launcher = page.locator(".smsw-launcher")
     look = "e => { const s = getComputedStyle(e); return [s.position, s.backgroundColor]; }"
-    expect(launcher).to_be_visible()
-    assert launcher.evaluate(look) == ["fixed", "rgb(13, 110, 253)"]
+    launcher = page.get_by_role("button", name="Chat by text")
+    launcher.click()
+    dialog = page.get_by_role("dialog", name="Text Acme Plumbing")
+    expect(dialog.get_by_label("Your name", exact=True)).to_be_visible()
+    expect(dialog.get_by_role("alert")).to_have_text("")
+    assert launcher.evaluate(look) == ["fixed", "rgb(170, 51, 0)"]
+    assert dialog.get_by_role("button", name="Send").evaluate(look)[1] == "rgb(170, 51, 0)"
+
+    page.fill("#button_text", "Text our team")
+    page.fill("#greeting", "Ask us anything!")
+    page.fill("#consent_text", "Yes, text me about my request. Reply STOP to opt out.")
+    expect(page.locator("#consent_text")).to_be_focused()  # the preview takes no focus
+    launcher = page.get_by_role("button", name="Text our team")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(dialog).to_contain_text("Ask us anything!")
+    expect(dialog.get_by_role("checkbox")).to_have_accessible_name(
+        "Yes, text me about my request. Reply STOP to opt out."
+    )
+    page.fill("#consent_text", "")
+    expect(dialog.get_by_role("checkbox")).to_have_accessible_name(
+        re.compile(r"^By sending, I agree to receive text messages from Acme Plumbing")
+    )
+    page.locator("#color").fill("#118833")
+    expect(launcher).to_have_css("background-color", "rgb(17, 136, 51)")
+    page.locator("#position").select_option("bottom-left")
+    expect(launcher).to_have_css("left", "20px")
     assert refusals == []

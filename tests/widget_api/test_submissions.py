@@ -4,11 +4,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db, limiter
-from app.models import ConsentEvent, Conversation, Message, OutboxItem
-from tests.conftest import NUM, text_in
+from app.models import Consent, ConsentEvent, Conversation, Message, OutboxItem
+from tests.conftest import NUM, seen_by_admin, text_in
 
 SITE = "https://www.acme-plumbing.test"
-VISITOR = "+15005550177"
+VISITOR = "+15550100177"  # fictional (area code 555): the simulated carrier takes it
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +39,7 @@ def key(app, acme):
 def form(**changes) -> dict:
     return {
         "name": "Pat Doe",
-        "phone": "(500) 555-0177",
+        "phone": "(555) 010-0177",
         "message": "Do you fix boilers?",
         "consent": True,
         "page_url": SITE + "/contact",
@@ -52,6 +52,11 @@ def submit(client, key, origin=SITE, **changes):
     return client.post(
         f"/api/widget/v1/{key}/submissions", json=form(**changes), headers={"Origin": origin}
     )
+
+
+def db_ids(app, model) -> list[int]:
+    with app.app_context():
+        return db.session.scalars(select(model.id)).all()
 
 
 def count(app, model, *where) -> int:
@@ -68,6 +73,10 @@ def test_settings_are_given_to_allowed_sites_only(app, client, key):
     r = client.get(f"/api/widget/v1/{key}/config", headers={"Origin": "https://evil.test"})
     assert r.status_code == 403
     assert r.json["error"]["code"] == "origin_not_allowed"
+    # Our own pages (a same-origin GET carries no Origin): the settings, for no other site.
+    r = client.get(f"/api/widget/v1/{key}/config")
+    assert r.status_code == 200 and r.json["sms_number"] == NUM
+    assert "Access-Control-Allow-Origin" not in r.headers
     assert client.get("/api/widget/v1/w_nope/config", headers={"Origin": SITE}).status_code == 404
 
 
@@ -88,7 +97,7 @@ def test_a_submission_opens_a_widget_conversation_answers_the_visitor_and_notifi
 ):
     r = submit(client, key)
     assert r.status_code == 201
-    assert r.json == {"ok": True, "phone": VISITOR, "phone_display": "(500) 555-0177"}
+    assert r.json == {"ok": True, "phone": VISITOR, "phone_display": "(555) 010-0177"}
     assert r.headers["Access-Control-Allow-Origin"] == SITE
     (item,) = api("bob@acme.test").tab("active")
     assert (item["source"], item["contact"]["name"]) == ("widget", "Pat Doe")
@@ -128,15 +137,31 @@ def test_a_visitor_already_opted_in_gets_a_short_confirmation(app, client, key):
     assert count(app, Conversation) == 1, "the same conversation continues"
 
 
-def test_a_visitor_who_had_opted_out_is_opted_in_again_by_the_form(app, client, key):
+def test_a_visitor_who_had_opted_out_is_opted_in_again_by_the_form(app, client, key, api):
     text_in(client, VISITOR, NUM, "Hi")
     text_in(client, VISITOR, NUM, "STOP")
     assert submit(client, key).status_code == 201
     with app.app_context():
-        states = db.session.scalars(select(ConsentEvent.source).order_by(ConsentEvent.id)).all()
-        assert states == ["first_text", "keyword", "widget"]
+        ledger = db.session.execute(
+            select(ConsentEvent.source, ConsentEvent.state).order_by(ConsentEvent.id)
+        ).all()
+        assert ledger == [
+            ("first_text", "opted_in"),
+            ("keyword", "opted_out"),
+            ("widget", "opted_in"),
+        ]
+        assert db.session.scalar(select(Consent.state)) == "opted_in"
         last = db.session.scalar(select(Message).order_by(Message.id.desc()))
         assert (last.purpose, last.status) == ("opt_in", "delivered")
+    (conversation_id,) = db_ids(app, Conversation)
+    assert seen_by_admin(api, conversation_id)["events"][-2:] == ["opted_out", "opted_in"]
+
+
+def test_a_visitor_opted_in_already_gets_no_opted_in_event(app, client, key, api):
+    submit(client, key)
+    submit(client, key, message="Also, a leaky tap.")
+    (conversation_id,) = db_ids(app, Conversation)
+    assert "opted_in" not in seen_by_admin(api, conversation_id)["events"]
 
 
 def test_the_honeypot_answers_201_and_does_nothing(app, client, key):
@@ -150,6 +175,17 @@ def test_the_honeypot_answers_201_and_does_nothing(app, client, key):
     [
         ({"phone": "12"}, "phone"),
         ({"phone": ""}, "phone"),
+        ({"phone": "999-9999"}, "phone"),
+        ({"phone": "+1 000 000 0000"}, "phone"),
+        ({"phone": "+88212345678"}, "phone"),  # international networks: an SMS pumping target
+        ({"phone": "+881612345678"}, "phone"),  # satellite
+        ({"phone": "+1 900 555 0100"}, "phone"),  # premium rate
+        ({"phone": "+33 884 01 23 45"}, "phone"),  # shared cost
+        ({"phone": "+44 20 7946 0000"}, "phone"),  # a landline
+        ({"phone": "(500) 555-0177"}, "phone"),  # a personal number, forwarded anywhere
+        ({"phone": ["+15550100177"]}, "phone"),
+        ({"name": ["Pat", "Doe"]}, "name"),
+        ({"message": {"text": "Hi"}}, "message"),
         ({"consent": False}, "consent"),
         ({"consent": "yes"}, "consent"),
         ({"message": "x" * 1001}, "message"),
@@ -163,6 +199,22 @@ def test_bad_input_gets_422_with_the_field_and_stores_nothing(app, client, key, 
     assert r.status_code == 422
     assert field in r.json["error"]["fields"]
     assert r.headers["Access-Control-Allow-Origin"] == SITE, "the widget can read the errors"
+    assert count(app, Message) == 0
+    assert count(app, OutboxItem) == 0, "nothing is sent"
+
+
+@pytest.mark.parametrize(
+    ("phone", "e164"), [("+44 7911 123456", "+447911123456"), ("201-555-0123", "+12015550123")]
+)
+def test_real_mobile_numbers_are_taken(client, key, phone, e164):
+    r = submit(client, key, phone=phone)
+    assert (r.status_code, r.json["phone"]) == (201, e164)
+
+
+def test_fictional_numbers_are_taken_with_the_simulated_carrier_only(app, client, key, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", "twilio")
+    r = submit(client, key)
+    assert r.status_code == 422 and "phone" in r.json["error"]["fields"]
     assert count(app, Message) == 0
 
 
@@ -179,12 +231,12 @@ def test_one_phone_is_limited(app, client, key, monkeypatch):
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
     assert r.json["error"]["code"] == "rate_limited"
     assert r.headers["Access-Control-Allow-Origin"] == SITE, "the widget can say when to retry"
-    assert submit(client, key, phone="+15005550188").status_code == 201, "other phones go on"
+    assert submit(client, key, phone="+15550100188").status_code == 201, "other phones go on"
 
 
 def test_one_ip_is_limited_whatever_the_phone(app, client, key, monkeypatch):
     monkeypatch.setitem(app.config, "WIDGET_LIMIT_PER_IP", "3 per hour")
-    codes = [submit(client, key, phone=f"+1500555018{i}").status_code for i in range(4)]
+    codes = [submit(client, key, phone=f"+1555010018{i}").status_code for i in range(4)]
     assert codes == [201, 201, 201, 429]
     assert count(app, Message, Message.direction == "inbound") == 3
 
