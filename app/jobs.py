@@ -11,6 +11,7 @@ import functools
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from celery import Celery, Task
 from flask import Flask, current_app, g, has_request_context
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 REGISTRY: dict[str, "Job"] = {}
 _soon_lock = threading.Lock()
 FILING_SWEEP_SECONDS = 60
+STALLED_SWEEP_SECONDS = 60
+STALLED_AFTER_SECONDS = 120  # beyond the retries a row's own job may still be making
+STALLED_LOOKBACK = timedelta(days=1)  # a text sent later than this would surprise its reader
 
 
 class Transient(Exception):
@@ -199,7 +203,13 @@ def celery_init_app(app: Flask) -> Celery:
                     "task": file_waiting_texts.name,
                     "schedule": FILING_SWEEP_SECONDS,
                     "options": {"expires": FILING_SWEEP_SECONDS},
-                }
+                },
+                # And for any notification or outbound text whose job was never enqueued.
+                "send-stalled": {
+                    "task": send_stalled.name,
+                    "schedule": STALLED_SWEEP_SECONDS,
+                    "options": {"expires": STALLED_SWEEP_SECONDS},
+                },
             },
         }
     )
@@ -243,6 +253,50 @@ def activate_number(number_id: int) -> None:
     from app.services import activation
 
     activation.complete(number_id)
+
+
+@job()
+def send_stalled() -> None:
+    """Enqueue again the notifications and outbound texts still queued well after their commit:
+    the enqueue that follows the commit was lost (the broker out of reach, the process ended).
+    Their jobs do their work once, however often they are enqueued."""
+    from sqlalchemy import select
+
+    from app.models import Message, Notification
+    from app.models.base import utcnow
+
+    # A row still in its first delivery's hands is left alone: that may wait for a lookup of a
+    # timed-out send, and both may be retried.
+    retries = sum(backoff(attempt) for attempt in range(current_app.config["JOB_MAX_TRIES"] - 1))
+    before = utcnow() - timedelta(seconds=STALLED_AFTER_SECONDS + 2 * retries)
+    since = before - STALLED_LOOKBACK
+    queued = [
+        (
+            send_notification,
+            select(Notification.id)
+            .where(
+                Notification.status == "queued",
+                Notification.created_at.between(since, before),
+            )
+            .order_by(Notification.id),
+        ),
+        (
+            deliver_message,
+            select(Message.id)
+            .where(
+                Message.direction == "outbound",
+                Message.status == "queued",
+                Message.created_at.between(since, before),
+            )
+            .order_by(Message.id),
+        ),
+    ]
+    for item, query in queued:
+        ids = db.session.scalars(query).all()
+        db.session.rollback()
+        for row_id in ids:
+            log.warning("job %s(%s) still to run; enqueued again", item.name, row_id)
+            item.delay(row_id)
 
 
 def _notification_failed(notification_id: int, error: str) -> None:

@@ -26,8 +26,15 @@ def problems(config) -> list[str]:
             "SMS_PROVIDER is the simulated carrier: set SMS_PROVIDER=twilio, or no text reaches "
             "anyone."
         )
-    elif not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
-        found.append("SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.")
+    else:
+        if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
+            found.append("SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.")
+        # Any user may turn SMS notifications on; a Messaging Service picks its own sender.
+        if not (config.get("NOTIFY_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID")):
+            found.append(
+                "NOTIFY_FROM_NUMBER is missing: set the number SMS notifications to users are "
+                "sent from."
+            )
     base = config.get("PUBLIC_BASE_URL") or ""
     if base in ("", DEV_PUBLIC_BASE_URL) or not base.startswith(("https://", "http://")):
         found.append(

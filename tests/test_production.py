@@ -20,6 +20,7 @@ READY = {
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "TWILIO_AUTH_TOKEN": "secret-token",
     "PUBLIC_BASE_URL": "https://texts.example.com",
+    "NOTIFY_FROM_NUMBER": "+15005550006",
 }
 
 
@@ -38,6 +39,7 @@ def test_production_starts_with_real_settings(database_uri):
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"SMS_PROVIDER": "simulator"}, "SMS_PROVIDER is the simulated carrier"),
         ({"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN"),
+        ({"NOTIFY_FROM_NUMBER": ""}, "NOTIFY_FROM_NUMBER is missing"),
         ({"PUBLIC_BASE_URL": DEV_PUBLIC_BASE_URL}, "PUBLIC_BASE_URL is missing"),
         ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL is missing"),
     ],
@@ -47,6 +49,15 @@ def test_production_refuses_a_developers_setting_and_names_it(database_uri, over
         production(database_uri, **overrides)
     assert named in str(refused.value)
     assert str(refused.value).count("\n- ") == 1  # only the one at fault
+
+
+def test_production_sends_sms_notifications_through_a_messaging_service_without_a_number(
+    database_uri,
+):
+    app = production(
+        database_uri, NOTIFY_FROM_NUMBER="", TWILIO_MESSAGING_SERVICE_SID="MG" + "0" * 32
+    )
+    assert app.config["APP_ENV"] == "production"
 
 
 def test_production_lists_every_problem_at_once(database_uri):
@@ -140,14 +151,18 @@ def test_json_lines_carry_the_exception(caplog):
     assert line["message"] == "failed" and "ValueError: boom" in line["exception"]
 
 
-def test_beat_asks_each_minute_for_a_filing_of_the_texts_still_waiting(app):
-    # The Procfile's beat: its one entry names the filing job the workers know, and expires
-    # rather than piling up while no worker runs.
+def test_beat_asks_each_minute_for_the_texts_notifications_and_replies_still_waiting(app):
+    # The Procfile's beat: each entry names a job the workers know, and expires rather than
+    # piling up while no worker runs.
     celery = app.extensions["celery"]
-    (entry,) = celery.conf.beat_schedule.values()
-    assert entry["task"] == "app.jobs.file_waiting_texts"
-    assert entry["task"] in celery.tasks
-    assert entry["schedule"] == 60
-    assert entry["options"]["expires"] == 60
+    entries = celery.conf.beat_schedule.values()
+    assert sorted(entry["task"] for entry in entries) == [
+        "app.jobs.file_waiting_texts",
+        "app.jobs.send_stalled",
+    ]
+    for entry in entries:
+        assert entry["task"] in celery.tasks
+        assert entry["schedule"] == 60
+        assert entry["options"]["expires"] == 60
     procfile = (Path(__file__).parent.parent / "Procfile").read_text()
     assert "beat: celery -A wsgi:celery beat" in procfile

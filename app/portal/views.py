@@ -79,6 +79,7 @@ def thread_context(selected) -> dict:
         ),
         "consent_sources": CONSENT_SOURCES,
         "auto_replies": AUTO_REPLIES,
+        "failed_notifications": notify.failures(selected),
     }
 
 

@@ -7,6 +7,7 @@ minutes: the next notification after that window says how many texts came.
 """
 
 import smtplib
+import unicodedata
 from datetime import timedelta
 
 from flask import current_app, render_template
@@ -14,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app import jobs, mail, phones
+from app import jobs, mail, phones, segments
 from app.extensions import db
 from app.jobs import Transient
 from app.models import Conversation, Message, Notification, NotificationPace, SmsUser, User
@@ -24,7 +25,9 @@ from app.services import links
 from app.sms import SendError, provider
 
 SIMULATED_NOTIFY_NUMBER = "+15005550000"
-SMS_LIMIT = 160
+SMS_LIMIT = 160  # GSM-7 units in one segment
+SMS_START_WANTED = 30  # units of the text's start worth a shorter head
+SMS_START_LEAST = 10  # fewer are left out
 
 
 def recipients(conversation: Conversation, author_id: int | None) -> list[tuple[User, bool, bool]]:
@@ -134,9 +137,11 @@ def _content(note: Notification) -> dict:
     return {
         "user": note.user,
         "contact": contact,
+        "phone": conversation.contact.phone,
         "label": conversation.tracking_number.label,
         "company": conversation.tracking_number.account.name,
         "what": what,
+        "texts": note.texts,
         "start": message.body[:200],
         "from_agent": message.sent_by.name if message.sent_by else None,
         "link": links.make(note.user, conversation),
@@ -144,15 +149,74 @@ def _content(note: Notification) -> dict:
 
 
 def sms_text(context: dict) -> str:
-    """The notification SMS, kept to one GSM-7 segment where the link leaves room."""
-    head = f"{context['company']}: {context['what']} from {context['contact']} ({context['label']})"
+    """The notification SMS, in GSM-7 and one segment where the link leaves room: the head gets
+    shorter before the start of the text is given up."""
+    contact = _gsm7(context["contact"]) or phones.pretty(context["phone"])
+    label = _gsm7(context["label"])
+    who = f"{contact} ({label})" if label else contact
+    what, company = context["what"], _gsm7(context["company"])
+    heads = [
+        *([f"{company}: {what} from {who}"] if company else []),
+        f"{what.capitalize()} from {who}",
+        who if context["texts"] == 1 else f"{who}, {context['texts']} texts",
+    ]
     link = context["link"]
-    room = SMS_LIMIT - len(head) - len(link) - len(': "" ') - 1
-    start = " ".join(context["start"].split())
-    if room >= 12:
-        quoted = start if len(start) <= room else start[: room - 1] + "…"
-        return f'{head}: "{quoted}" {link}'
-    return f"{head} {link}"
+    start = _gsm7(context["start"])
+
+    def room(head: str) -> int:
+        return SMS_LIMIT - _units(f'{head}: "" {link}')
+
+    if start:
+        wanted = min(_units(start), SMS_START_WANTED)
+        head = next((head for head in heads if room(head) >= wanted), heads[-1])
+        if room(head) >= min(wanted, SMS_START_LEAST):
+            return f'{head}: "{_clip(start, room(head))}" {link}'
+    fitting = [head for head in heads if _units(f"{head} {link}") <= SMS_LIMIT]
+    return f"{fitting[0] if fitting else heads[-1]} {link}"
+
+
+# What GSM-7 lacks, written with what it has; other characters (emoji) are left out.
+GSM7_STANDINS = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u00b4`", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+        "\u2026": "...",
+        "\u2022": "*",
+    }
+)
+
+
+def _gsm7(text: str) -> str:
+    """The text in GSM-7 characters, on one line: accents the alphabet lacks are dropped
+    (ë → e), typographic quotes and dashes become plain ones."""
+    kept = []
+    for c in text.translate(GSM7_STANDINS):
+        if c not in segments.GSM7_BASIC and c not in segments.GSM7_EXTENSION:
+            c = "".join(
+                d
+                for d in unicodedata.normalize("NFKD", c)
+                if d in segments.GSM7_BASIC or d in segments.GSM7_EXTENSION
+            )
+        kept.append(c)
+    return " ".join("".join(kept).split())
+
+
+def _units(text: str) -> int:
+    return segments.count(text)[0]
+
+
+def _clip(text: str, room: int) -> str:
+    """The text, cut to `room` GSM-7 units with "..." when it is longer."""
+    if _units(text) <= room:
+        return text
+    kept, used = [], _units("...")
+    for c in text:
+        used += _units(c)
+        if used > room:
+            break
+        kept.append(c)
+    return "".join(kept).rstrip() + "..."
 
 
 def send(notification_id: int) -> None:
@@ -192,6 +256,19 @@ def failed(notification_id: int, error: str) -> None:
     if note is not None and note.status == "queued":
         note.status, note.error = "failed", error
         db.session.commit()
+
+
+def failures(conversation: Conversation) -> dict[int, list[Notification]]:
+    """The conversation's notifications that could not be sent, by the text they were about."""
+    found: dict[int, list[Notification]] = {}
+    for note in db.session.scalars(
+        select(Notification)
+        .where(Notification.conversation_id == conversation.id, Notification.status == "failed")
+        .order_by(Notification.id)
+        .options(joinedload(Notification.user))
+    ):
+        found.setdefault(note.message_id, []).append(note)
+    return found
 
 
 def set_paused(user: User, paused: bool) -> None:

@@ -59,7 +59,9 @@ def test_a_refused_email_is_delivered_on_the_third_try_exactly_once(app, acme, c
     assert inbox.attempts == {BOB: 3, CAT: 3}
 
 
-def test_an_email_refused_every_time_ends_failed_with_the_reason(app, acme, client, app_mail_to):
+def test_an_email_refused_every_time_ends_failed_with_the_reason_shown_in_the_thread(
+    app, acme, client, app_mail_to, api, browser
+):
     inbox = app_mail_to(FlakyInbox(refusals=None))
     assert text_in(client, CUSTOMER, NUM, "Hi, my sink is leaking").status_code == 200
 
@@ -74,3 +76,8 @@ def test_an_email_refused_every_time_ends_failed_with_the_reason(app, acme, clie
     tries = app.config["JOB_MAX_TRIES"]
     assert inbox.attempts == {BOB: tries, CAT: tries}
     assert inbox.accepted() == {}
+    (item,) = api(CAT).tab("active")
+    page = browser(CAT).get(f"/conversations/{item['id']}").text
+    assert "E-mail notification to Bob Tester failed: mail server:" in page
+    assert "E-mail notification to Cat Tester failed:" in page and "try again later" in page
+    assert browser("eve@other.test").client.get(f"/conversations/{item['id']}").status_code == 404

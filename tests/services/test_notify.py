@@ -1,15 +1,18 @@
 """Who hears about a text, by which channel, how often, and the signed link they get (§2.5)."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from app import segments
 from app.extensions import db
 from app.models import Notification, OutboxItem, User
 from app.models.base import utcnow
-from app.services import directory, links
+from app.services import directory, inbound, links
 from tests.conftest import CUSTOMER, NUM, csrf_token, text_in
 
 
@@ -161,20 +164,39 @@ def test_who_is_notified(app, acme, client, api, clock, setup, trigger, expected
     assert sorted((email, channel) for email, channel, _ in told(app, since)) == sorted(expected)
 
 
-def test_sms_notification_carries_contact_label_text_and_link_in_one_segment(app, acme, client):
+def test_sms_notification_carries_contact_label_text_and_link_in_one_segment(
+    app, acme, client, monkeypatch
+):
     set_channels(app, {"bob@acme.test": (False, True)})
-    text_in(
-        client,
-        CUSTOMER,
-        NUM,
-        "Hi, my kitchen sink is leaking all over the floor, please send someone",
-    )
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://texts.acme-plumbing.example")
     with app.app_context():
+        inbound.receive(
+            NUM,
+            CUSTOMER,
+            "\u201cHi \U0001f600 my kitchen sink is leaking all over the floor, please send "
+            "someone\u201d",
+            None,
+        )
         sms = db.session.scalar(select(OutboxItem).where(OutboxItem.recipient == "+15005550123"))
     assert sms.sender == "+15005550000"
-    assert sms.body.startswith('Acme Plumbing: a new text from (500) 555-0199 (Main line): "Hi, my')
-    assert re.search(r"http://localhost/c/\S+$", sms.body)
-    assert len(sms.body) <= 160
+    assert segments.count(sms.body)[1:] == (1, "GSM-7")
+    assert sms.body.startswith('(500) 555-0199 (Main line): ""Hi my kitchen sink is')
+    link = re.search(r"https://texts\.acme-plumbing\.example(/c/\S+)$", sms.body).group(1)
+    r = client.get(link)  # the whole link: Bob is sent through the login page
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_sms_notification_keeps_the_whole_head_when_the_text_fits(app, acme, client):
+    set_channels(app, {"bob@acme.test": (False, True)})
+    text_in(client, CUSTOMER, NUM, "Leak \u2013 today?")
+    with app.app_context():
+        body = db.session.scalar(
+            select(OutboxItem.body).where(OutboxItem.recipient == "+15005550123")
+        )
+    assert body.startswith(
+        'Acme Plumbing: a new text from (500) 555-0199 (Main line): "Leak - today?"'
+    )
+    assert segments.count(body)[1:] == (1, "GSM-7")
 
 
 def test_a_burst_is_one_notification_and_the_next_after_five_minutes_counts_the_rest(
@@ -205,15 +227,36 @@ def link_for(app, email: str, conversation_id: int) -> str:
         )
 
 
+class SignedAt(TimestampSigner):
+    """A signer whose clock says `at` (seconds since the epoch)."""
+
+    def __init__(self, *args, at: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.at = at
+
+    def get_timestamp(self) -> int:
+        return self.at
+
+
+def link_signed_at(app, email: str, conversation_id: int, at: float) -> str:
+    """The link `link_for` makes, as if made at `at`."""
+    serializer = URLSafeTimedSerializer(
+        app.config["SECRET_KEY"],
+        salt="conversation-link",
+        signer=SignedAt,
+        signer_kwargs={"at": int(at)},
+    )
+    token = link_for(app, email, conversation_id).removeprefix("/c/")
+    return f"/c/{serializer.dumps(serializer.loads(token))}"
+
+
 def test_links_that_are_tampered_expired_or_of_a_deactivated_user_are_refused(
-    app, acme, client, conversation_id, monkeypatch
+    app, acme, client, conversation_id
 ):
     set_channels(app, {"ivy@acme.test": (True, False)})
     good = link_for(app, "ivy@acme.test", conversation_id)
     assert client.get(good[:-2] + ("AA" if not good.endswith("AA") else "BB")).status_code == 403
-    with monkeypatch.context() as old_clock:
-        old_clock.setattr("itsdangerous.timed.time.time", lambda: 1_000_000.0)
-        expired = link_for(app, "ivy@acme.test", conversation_id)
+    expired = link_signed_at(app, "ivy@acme.test", conversation_id, at=1_000_000)
     r = client.get(expired)
     assert r.status_code == 403 and "expired" in r.text
     with app.app_context():
@@ -221,6 +264,20 @@ def test_links_that_are_tampered_expired_or_of_a_deactivated_user_are_refused(
         db.session.commit()
     assert client.get(good).status_code == 403
     assert client.get("/conversations").status_code == 302, "nobody was logged in"
+
+
+@pytest.mark.parametrize(("days", "past_the_end", "opens"), [(2, -60, True), (2, 60, False)])
+def test_a_link_works_until_the_configured_days_are_up(
+    app, acme, client, conversation_id, monkeypatch, days, past_the_end, opens
+):
+    set_channels(app, {"ivy@acme.test": (True, False)})
+    monkeypatch.setitem(app.config, "NOTIFICATION_LINK_MAX_AGE", days * 24 * 3600)
+    made = time.time() - days * 24 * 3600 - past_the_end
+    r = client.get(link_signed_at(app, "ivy@acme.test", conversation_id, at=made))
+    if opens:
+        assert r.status_code == 302 and f"/conversations/{conversation_id}" in r.headers["Location"]
+    else:
+        assert r.status_code == 403 and "expired" in r.text
 
 
 def test_another_users_link_does_not_open_the_conversation_in_this_session(

@@ -1,0 +1,94 @@
+"""Work committed but never enqueued (the broker out of reach right after the commit) is picked up
+by the beat's sweep: sent once, while what was queued a moment ago is left to its own job."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app, jobs
+from app.extensions import db
+from app.models import Message, Notification, NotificationPace, OutboxItem
+from tests.conftest import CUSTOMER, Api, free_port, settings
+
+DAN = "dan@acme.test"
+
+
+@pytest.fixture
+def broker_down(app, world):
+    """`broker_down(email)`: that user's API client on a web process whose Redis is unreachable."""
+    web = create_app(
+        settings(
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        )
+    )
+    return lambda email: Api(web.test_client(), world.tokens[email])
+
+
+def reply_with_broker_down(client: Api, conversation_id: int, body: str) -> None:
+    """A reply whose commit went through, and whose jobs could not be enqueued after it."""
+    r = client.post(f"/conversations/{conversation_id}/messages", json={"body": body})
+    assert r.status_code == 500
+
+
+def committed(app, body: str) -> tuple[str, list[str]]:
+    """The reply's status and the statuses of the notifications about it."""
+    with app.app_context():
+        message = db.session.scalar(select(Message).where(Message.body == body))
+        notes = db.session.scalars(
+            select(Notification.status).where(Notification.message_id == message.id)
+        ).all()
+        return message.status, list(notes)
+
+
+def sent(app) -> list[tuple[str, str]]:
+    """(recipient, text or subject) of everything sent, in order."""
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxItem).order_by(OutboxItem.id))
+        return [(row.recipient, row.subject or row.body) for row in rows]
+
+
+def age(app, body: str, minutes: int) -> None:
+    """Move the reply, its notifications and when they were made `minutes` into the past."""
+    with app.app_context():
+        message = db.session.scalar(select(Message).where(Message.body == body))
+        notes = select(Notification).where(Notification.message_id == message.id)
+        paces = select(NotificationPace).where(
+            NotificationPace.conversation_id == message.conversation_id
+        )
+        for row in (message, *db.session.scalars(notes)):
+            row.created_at -= timedelta(minutes=minutes)
+        for pace in db.session.scalars(paces):
+            pace.last_sent_at -= timedelta(minutes=minutes)
+        db.session.commit()
+
+
+def sweep(app) -> None:
+    with app.app_context():
+        jobs.send_stalled()
+
+
+def test_the_sweep_sends_a_stalled_reply_and_its_notification_once_and_leaves_fresh_ones(
+    app, acme, api, conversation_id, broker_down
+):
+    users = {u["email"]: u["id"] for u in api("admin@acme.test").get("/users").json["items"]}
+    bob = api("bob@acme.test")
+    assert bob.post(f"/conversations/{conversation_id}/claim").status_code == 200
+    r = bob.post(f"/conversations/{conversation_id}/participants", json={"user_id": users[DAN]})
+    assert r.status_code == 200, r.json
+    reply_with_broker_down(broker_down("bob@acme.test"), conversation_id, "On my way")
+    assert committed(app, "On my way") == ("queued", ["queued"])
+    age(app, "On my way", minutes=10)
+    reply_with_broker_down(broker_down("bob@acme.test"), conversation_id, "Ten minutes out")
+    before = sent(app)
+
+    sweep(app)
+    sweep(app)
+
+    assert committed(app, "On my way") == ("delivered", ["sent"])
+    assert committed(app, "Ten minutes out") == ("queued", ["queued"])
+    assert sorted(sent(app)[len(before) :]) == [
+        (CUSTOMER, "On my way"),
+        (DAN, "A new text from (500) 555-0199 on Main line"),
+    ]
