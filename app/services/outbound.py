@@ -26,9 +26,11 @@ RECONCILE_AFTER_SECONDS = 30
 
 
 def check_body(body) -> str:
-    """A reply's body, or Invalid: not empty, at most 1,600 characters."""
+    """A reply's body, or Invalid: not empty, at most 1,600 characters, line breaks as the phone
+    shows them (a browser posts each as CR LF, which would count and be sent as two)."""
     if not isinstance(body, str) or not body.strip():
         raise Invalid("The text is empty.", {"body": ["Write a text to send."]})
+    body = body.replace("\r\n", "\n")
     if "\x00" in body or any("\ud800" <= c <= "\udfff" for c in body):
         raise Invalid(
             "The text has characters that cannot be sent.", {"body": ["Remove control characters."]}

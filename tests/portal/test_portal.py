@@ -2,7 +2,8 @@
 
 import re
 
-from tests.conftest import CUSTOMER, NUM, PASSWORD, csrf_token, text_in
+from app import segments
+from tests.conftest import CUSTOMER, NUM, PASSWORD, csrf_token, seen_by_admin, text_in
 
 
 def test_pages_need_a_login(client, acme):
@@ -78,6 +79,22 @@ def test_claim_and_send_then_close_from_the_thread(app, acme, client, browser):
     assert "Conversation closed." in page
     assert "The conversation is closed." in page
     assert "Yes, 9 to 5." in bob.get("/conversations?tab=closed").text
+
+
+def test_a_reply_of_several_lines_is_sent_as_the_composer_counted_it(
+    app, acme, client, browser, api
+):
+    """A browser posts each line break as CR LF; the phone gets one line feed, as counted."""
+    text_in(client, CUSTOMER, NUM, "Can you send the address?")
+    (item,) = api("bob@acme.test").tab("active")
+    first, second = "x" * 79, "y" * 80  # 160 characters with the line break: one segment
+    page = browser("bob@acme.test").post(
+        f"/conversations/{item['id']}/messages", body=f"{first}\r\n{second}", claim="1"
+    )
+    assert "Text sent." in page.text
+    (direction, body) = seen_by_admin(api, item["id"])["messages"][-1]
+    assert (direction, body) == ("outbound", f"{first}\n{second}")
+    assert segments.count(body)[:2] == (160, 1)
 
 
 def test_form_post_without_csrf_token_changes_nothing(app, acme, client, browser, api):
