@@ -146,34 +146,49 @@ def create_widget(account_name, number, origins):
 @click.command("twilio-check")
 @with_appcontext
 def twilio_check():
-    """Check the Twilio credentials and where each number's SMS webhook points."""
+    """Check the Twilio credentials and where each number's (or the Messaging Service's) SMS
+    webhook points."""
     sms = provider()
     if sms.name != "twilio":
         raise click.ClickException("SMS_PROVIDER is not twilio: nothing to check.")
     expected = sms.webhook_url
     try:
         numbers = dict(sms.numbers())
+        service_webhook, in_service = sms.service() if sms.messaging_service_sid else ("", [])
     except Exception as e:  # any failure here is what the user came to find out about
         message = f"Twilio refused the credentials or could not be reached: {e}"
         raise click.ClickException(message) from e
     click.echo(f"Credentials work. {len(numbers)} number(s) in the Twilio account:")
     for number, url in sorted(numbers.items()):
         click.echo(f"  {number}  SMS webhook: {url or '(none)'}")
-    problems = 0
+    problems = []
+    # With a Messaging Service, its incoming-message webhook is the one Twilio calls, unless the
+    # service leaves that to each number's own.
+    per_number = not sms.messaging_service_sid or service_webhook is None
+    if not per_number:
+        click.echo(
+            f"Messaging Service {sms.messaging_service_sid}: {len(in_service)} number(s), "
+            f"incoming-message webhook: {service_webhook or '(none)'}"
+        )
+        if service_webhook != expected:
+            problems.append(
+                f"Messaging Service {sms.messaging_service_sid}: incoming-message webhook is "
+                f"{service_webhook or '(none)'}, should be {expected}"
+            )
     for tracking in db.session.scalars(select(TrackingNumber).order_by(TrackingNumber.number)):
-        if tracking.sms_state != "active" or sms.messaging_service_sid:
+        if tracking.sms_state != "active":
             continue
+        name = f"{tracking.number} ({tracking.label})"
         url = numbers.get(tracking.number)
         if url is None:
-            problems += 1
-            click.echo(f"PROBLEM {tracking.number} ({tracking.label}): not in this Twilio account")
-        elif url != expected:
-            problems += 1
-            click.echo(
-                f"PROBLEM {tracking.number} ({tracking.label}): webhook is {url or '(none)'}, "
-                f"should be {expected}"
-            )
-    click.echo("All active numbers point here." if not problems else f"{problems} problem(s).")
+            problems.append(f"{name}: not in this Twilio account")
+        elif sms.messaging_service_sid and tracking.number not in in_service:
+            problems.append(f"{name}: not in Messaging Service {sms.messaging_service_sid}")
+        elif per_number and url != expected:
+            problems.append(f"{name}: webhook is {url or '(none)'}, should be {expected}")
+    for problem in problems:
+        click.echo(f"PROBLEM {problem}")
+    click.echo("All active numbers point here." if not problems else f"{len(problems)} problem(s).")
     if problems:
         raise SystemExit(1)
 

@@ -239,7 +239,13 @@ def file_waiting_texts() -> None:
     inbound.file_waiting()
 
 
-@job()
+def _lookup_failed(message_id: int, error: str) -> None:
+    from app.services import outbound
+
+    outbound.lookup_failed(message_id, error)
+
+
+@job(give_up=_lookup_failed)
 def reconcile_message(message_id: int) -> None:
     """Settle a text whose send timed out, without sending it twice."""
     from app.services import outbound

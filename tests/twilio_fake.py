@@ -3,8 +3,8 @@
 The SDK is never patched: `RewritingClient` (a `TwilioHttpClient`) sends every request to the fake
 instead of `https://*.twilio.com`, and passes the host it was meant for in `X-Original-Host`. The
 fake serves the parts of the API the app uses — Messages (create, list), IncomingPhoneNumbers
-(list, fetch, update) and a Messaging Service's PhoneNumbers (create, delete) — records every
-request, and can be told to fail, stall or refuse connections.
+(list, fetch, update), a Messaging Service (fetch) and its PhoneNumbers (list, create, delete) —
+records every request, and can be told to fail, stall or refuse connections.
 """
 
 import base64
@@ -28,6 +28,7 @@ from tests.conftest import NUM
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token"
 STATUS_CALLBACK = "http://localhost/webhooks/twilio/status"
+SERVICE = "MG" + "2" * 32
 ORIGINAL_HOST = "X-Original-Host"
 API_HOST = "api.twilio.com"
 MESSAGING_HOST = "messaging.twilio.com"
@@ -85,6 +86,7 @@ class FakeTwilio:
     requests: list[Recorded] = field(default_factory=list)
     messages: list[dict] = field(default_factory=list)
     numbers: dict[str, dict] = field(default_factory=dict)  # PN sid → IncomingPhoneNumber
+    services: dict[str, dict] = field(default_factory=dict)  # MG sid → Messaging Service
     service_numbers: dict[tuple[str, str], dict] = field(default_factory=dict)  # (MG, PN) → row
     failures: dict[str, Failure] = field(default_factory=dict)
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # path → (type, content)
@@ -92,12 +94,16 @@ class FakeTwilio:
     def __post_init__(self):
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
+        self.port = 0
+        self.reserved_sid: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> "FakeTwilio":
+        """Serve on a free local port, or on the port of before when serving again."""
         handler = type("Handler", (_Handler,), {"fake": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.port = self.server.server_port
         self.server.daemon_threads = True
         self.server.block_on_close = False
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -112,6 +118,7 @@ class FakeTwilio:
             self.server = None
 
     refuse = stop
+    resume = start
 
     # -- controls --------------------------------------------------------------------------------
 
@@ -131,6 +138,12 @@ class FakeTwilio:
         """Create messages to `to`, then wait `seconds` before answering (past the client's
         timeout); with after_headers the status line and headers go out before the wait."""
         self.failures[to] = Failure(stall=seconds, after_headers=after_headers)
+
+    def reserve_sid(self) -> str:
+        """The SID the next message created will get (so that a status callback for it can come
+        before Twilio's answer to the create)."""
+        self.reserved_sid = new_sid("SM")
+        return self.reserved_sid
 
     def add_media(self, content_type: str, data: bytes) -> str:
         """Serve a picture or file as an MMS's media (behind the account's credentials, as
@@ -163,6 +176,22 @@ class FakeTwilio:
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json",
         }
         return sid
+
+    def add_service(
+        self, sid: str, inbound_request_url: str = "", use_inbound_webhook_on_number: bool = False
+    ) -> None:
+        """Put a Messaging Service in the account, with where it sends inbound texts (or whether
+        it leaves that to each number's own SMS webhook)."""
+        self.services[sid] = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "friendly_name": "Inbox",
+            "inbound_request_url": inbound_request_url or None,
+            "inbound_method": "POST",
+            "status_callback": None,
+            "use_inbound_webhook_on_number": use_inbound_webhook_on_number,
+            "url": f"https://{MESSAGING_HOST}/v1/Services/{sid}",
+        }
 
     def number(self, number: str) -> dict:
         """The account's IncomingPhoneNumber for `number`."""
@@ -308,6 +337,8 @@ class _Handler(BaseHTTPRequestHandler):
             (API_HOST, "GET", rf"{account}/IncomingPhoneNumbers\.json", self._list_numbers),
             (API_HOST, "GET", rf"{account}/IncomingPhoneNumbers/(PN\w+)\.json", self._number),
             (API_HOST, "POST", rf"{account}/IncomingPhoneNumbers/(PN\w+)\.json", self._update),
+            (MESSAGING_HOST, "GET", r"/v1/Services/(MG\w+)", self._service),
+            (MESSAGING_HOST, "GET", r"/v1/Services/(MG\w+)/PhoneNumbers", self._service_numbers),
             (MESSAGING_HOST, "POST", r"/v1/Services/(MG\w+)/PhoneNumbers", self._add_to_service),
             (
                 MESSAGING_HOST,
@@ -349,7 +380,7 @@ class _Handler(BaseHTTPRequestHandler):
                     del fake.failures[to]
             return _error(failure.status, failure.code, failure.message)
         now = datetime.now(UTC)
-        sid = new_sid("SM")
+        sid, fake.reserved_sid = fake.reserved_sid or new_sid("SM"), None
         message = {
             "sid": sid,
             "account_sid": fake.account_sid,
@@ -373,8 +404,15 @@ class _Handler(BaseHTTPRequestHandler):
             "uri": f"/2010-04-01/Accounts/{fake.account_sid}/Messages/{sid}.json",
             "_sent_at": now,
         }
-        fake.messages.append(message)
         body = {k: v for k, v in message.items() if not k.startswith("_")}
+        if service and not sender:  # it goes out from a number of the service's pool, picked later
+            pool = [
+                n["phone_number"]
+                for n in fake.service_numbers.values()
+                if n["service_sid"] == service
+            ]
+            message["from"] = pool[0] if pool else None
+        fake.messages.append(message)
         if failure:  # Twilio took the text, but answers after the client stopped waiting
             return 201, body, failure.stall, failure.after_headers
         return 201, body
@@ -419,7 +457,18 @@ class _Handler(BaseHTTPRequestHandler):
         number["date_updated"] = twilio_date(datetime.now(UTC))
         return 200, number
 
-    # -- Messaging Service PhoneNumbers ----------------------------------------------------------
+    # -- Messaging Service and its PhoneNumbers --------------------------------------------------
+
+    def _service(self, service, query, form):
+        if service not in self.fake.services:
+            return _error(404, 20404, f"The requested resource {service} was not found")
+        return 200, self.fake.services[service]
+
+    def _service_numbers(self, service, query, form):
+        rows = [row for (mg, _), row in self.fake.service_numbers.items() if mg == service]
+        url = f"https://{MESSAGING_HOST}/v1/Services/{service}/PhoneNumbers"
+        meta = {"key": "phone_numbers", "page": 0, "page_size": 50, "url": url}
+        return 200, {"phone_numbers": rows, "meta": {**meta, "next_page_url": None}}
 
     def _add_to_service(self, service, query, form):
         fake = self.fake
@@ -460,3 +509,16 @@ def twilio(app, monkeypatch):
     monkeypatch.setitem(app.extensions, "sms", provider)
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def twilio_service(app, twilio, monkeypatch):
+    """The fake Twilio with a Messaging Service (SERVICE, no number in it yet) whose
+    incoming-message webhook points at the app, and the app sending through it; yields the fake."""
+    base = app.config["PUBLIC_BASE_URL"]
+    twilio.add_service(SERVICE, inbound_request_url=f"{base}/webhooks/twilio/sms")
+    provider = twilio.provider(
+        webhook_url=f"{base}/webhooks/twilio/sms", messaging_service_sid=SERVICE
+    )
+    monkeypatch.setitem(app.extensions, "sms", provider)
+    return twilio

@@ -6,7 +6,8 @@ Consent is checked when a text is created and again when the job sends it.
 import logging
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from app import jobs
 from app.extensions import db
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1600
 UNSUBSCRIBED = "21610"  # the carrier's "recipient has opted out" (Twilio's error code)
 RECONCILE_AFTER_SECONDS = 30
+EARLY_STATUS_KEPT = timedelta(days=1)
 
 
 def check_body(body) -> str:
@@ -207,17 +209,53 @@ def reconcile(message_id: int) -> None:
         return
     since = message.created_at - timedelta(minutes=1)
     try:
-        found = provider().find(message.from_number, message.to_number, since)
+        found = provider().find(message.from_number, message.to_number, message.body, since)
     except SendError as e:
         raise Transient(e.message) from e  # asked again later; it stays "unknown" meanwhile
-    if found is not None:
-        _took(message, found.sid, found.status)
+    # A text just like it, sent a moment before, may be there too: its SID is stored already.
+    stored = _stored_sids(message, [f.sid for f in found])
+    match = next((f for f in found if f.sid not in stored), None)
+    if match is not None:
+        _took(message, match.sid, match.status)
         message.conversation.updated_at = utcnow()
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError as e:  # another text's settling took that SID at the same moment
+            raise Transient("the text found was settled for another text") from e
         return
     message.status, message.error_message = "queued", None
     db.session.commit()
     jobs.deliver_message.delay(message.id)
+
+
+def _stored_sids(message: Message, sids: list[str]) -> set[str]:
+    """Which of these SIDs are stored on texts to the message's contact already."""
+    if not sids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Message.provider_sid)
+            .join(Conversation, Message.conversation_id == Conversation.id)
+            .where(
+                Conversation.contact_id == message.conversation.contact_id,
+                Message.provider_sid.in_(sids),
+            )
+        )
+    )
+
+
+def lookup_failed(message_id: int, error: str) -> None:
+    """A timed-out text could not be looked up until the retries ran out: it is shown failed,
+    saying it may have reached the contact all the same."""
+    message = db.session.get(Message, message_id)
+    if message is not None and message.status == "unknown":
+        message.status = "failed"
+        message.error_message = (
+            "The provider did not answer when this text was sent and could not be asked about it "
+            f"since: it may or may not have reached the contact. ({error})"
+        )
+        message.conversation.updated_at = utcnow()
+        db.session.commit()
 
 
 # How far along a text is: callbacks arrive out of order, and never move a text backwards.
@@ -249,6 +287,10 @@ def apply_status(sid: str, status: str, error_code: str | None = None) -> None:
         select(Message).where(Message.provider_sid == sid, Message.direction == "outbound")
     )
     if message is None:
+        # Texts we do not follow (notifications) get callbacks too: kept a day, then let go.
+        db.session.execute(
+            delete(EarlyStatus).where(EarlyStatus.created_at < utcnow() - EARLY_STATUS_KEPT)
+        )
         db.session.add(EarlyStatus(provider_sid=sid, status=status, error_code=error_code))
     else:
         _advance(message, status, error_code)

@@ -65,9 +65,10 @@ class Provider:
         response.raise_for_status()
         return response.content, response.headers.get("Content-Type", "application/octet-stream")
 
-    def find(self, sender: str, to: str, since) -> SendResult | None:
-        """The text the carrier took from `sender` to `to` since then, when it can say."""
-        return None
+    def find(self, sender: str, to: str, body: str, since) -> list[SendResult]:
+        """The texts with this body the carrier took from `sender` to `to` since then, oldest
+        first, when it can say."""
+        return []
 
 
 def init_app(app) -> None:

@@ -30,6 +30,7 @@ ERROR_REASONS = {
     "30006": "A landline, or a number that cannot take texts.",
     "30007": "Filtered by the carrier as spam.",
     "30008": "Delivery failed for an unknown reason.",
+    "30032": "Blocked: the sending toll-free number is not verified for texting yet.",
     "30034": "Blocked: the sending number is not registered for A2P 10DLC.",
 }
 
@@ -113,21 +114,29 @@ class TwilioProvider(Provider):
         response.raise_for_status()
         return response.content, response.headers.get("Content-Type", "application/octet-stream")
 
-    def find(self, sender: str, to: str, since: datetime) -> SendResult | None:
-        """The text Twilio took from `sender` to `to` since then, if any (after a timeout).
+    def find(self, sender: str, to: str, body: str, since: datetime) -> list[SendResult]:
+        """The texts with this body Twilio took for `to` since then, oldest first (after a
+        timeout): from `sender`, or through our Messaging Service, whose texts go out from a number
+        of its pool that is not known when they are taken.
 
         Filtered on creation time here: a text still queued at Twilio has no send date yet.
         """
         since = naive_utc(since)
+        service = self.messaging_service_sid
         try:
-            found = self.client.messages.list(to=to, from_=sender, limit=20)
+            listed = self.client.messages.list(
+                to=to, **({} if service else {"from_": sender}), limit=50
+            )
         except (TwilioRestException, requests.exceptions.RequestException) as e:
             raise SendError("lookup", f"Twilio could not be asked: {e}", retryable=True) from e
-        for message in found:
-            created = message.date_created
-            if created is not None and naive_utc(created) >= since:
-                return SendResult(sid=message.sid, status=message.status)
-        return None
+        return [
+            SendResult(sid=m.sid, status=m.status)
+            for m in reversed(listed)  # Twilio lists the newest first
+            if m.body == body
+            and m.date_created is not None
+            and naive_utc(m.date_created) >= since
+            and (not service or m.messaging_service_sid == service)
+        ]
 
     def _incoming(self, number: str):
         found = self.client.incoming_phone_numbers.list(phone_number=number, limit=1)
@@ -170,3 +179,11 @@ class TwilioProvider(Provider):
         return [
             (n.phone_number, n.sms_url or "") for n in self.client.incoming_phone_numbers.list()
         ]
+
+    def service(self) -> tuple[str | None, list[str]]:
+        """Where the Messaging Service sends inbound texts (None when it leaves that to each
+        number's own SMS webhook), and the numbers in it."""
+        service = self.client.messaging.v1.services(self.messaging_service_sid)
+        found = service.fetch()
+        webhook = None if found.use_inbound_webhook_on_number else found.inbound_request_url or ""
+        return webhook, [n.phone_number for n in service.phone_numbers.list()]

@@ -6,22 +6,25 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app import jobs
 from app.extensions import db
 from app.models import Message
 from app.services import outbound
 from app.sms import ActivationError, SendError
 from app.sms.twilio import UnknownOutcome
 from tests.conftest import CUSTOMER, NUM, text_in
+from tests.jobs.conftest import eventually
 from tests.twilio_fake import (
     ACCOUNT_SID,
     API_HOST,
     MESSAGING_HOST,
+    SERVICE,
     STATUS_CALLBACK,
     FakeTwilio,
     twilio,  # noqa: F401 (a fixture)
+    twilio_service,  # noqa: F401 (a fixture)
 )
 
-SERVICE = "MG" + "2" * 32
 WEBHOOK = "https://inbox.example/webhooks/twilio/sms"
 MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
 OTHER_NUM = "+15005550102"
@@ -66,6 +69,29 @@ def thread(api, conversation_id: int) -> dict:
     return r.json
 
 
+def texts(api, conversation_id: int, body: str) -> list[dict]:
+    """The conversation's texts with this body, as the admin sees them."""
+    return [m for m in thread(api, conversation_id)["messages"] if m["body"] == body]
+
+
+def reply(api, conversation_id: int, body: str) -> None:
+    """Bob replies (claiming the conversation if nobody has)."""
+    r = api("bob@acme.test").post(
+        f"/conversations/{conversation_id}/messages", json={"body": body, "claim": True}
+    )
+    assert r.status_code == 201, r.json
+
+
+def settle(app, message_id: int) -> Message:
+    """Run what the delayed reconcile job runs; the text afterwards."""
+    with app.app_context():
+        outbound.reconcile(message_id)
+        message = db.session.get(Message, message_id)
+        db.session.expunge(message)
+        db.session.remove()
+    return message
+
+
 # -- sending: what reaches Twilio ---------------------------------------------------------------
 
 
@@ -100,13 +126,11 @@ def test_a_reply_reaches_twilio_with_to_from_body_and_status_callback(
 
 def test_with_a_messaging_service_a_reply_names_the_service_not_the_number(
     twilio,  # noqa: F811
+    twilio_service,  # noqa: F811 (the app sends through the service)
     acme,
     client,
     api,
-    app,
-    monkeypatch,
 ):
-    monkeypatch.setitem(app.extensions, "sms", twilio.provider(messaging_service_sid=SERVICE))
     conversation_id = open_conversation(client, api)
 
     r = api("bob@acme.test").post(
@@ -212,10 +236,9 @@ def test_find_looks_up_a_text_taken_before_a_timeout(fake, provider):
     with pytest.raises(UnknownOutcome):
         provider.send(NUM, CUSTOMER, "Hello")
 
-    found = provider.find(NUM, CUSTOMER, since)
+    (found,) = provider.find(NUM, CUSTOMER, "Hello", since)
 
     (taken,) = fake.messages
-    assert found is not None
     assert (found.sid, found.status) == (taken["sid"], "queued")
     (lookup,) = fake.calls("GET", r"/Messages\.json$")
     assert lookup.query["To"] == CUSTOMER
@@ -224,47 +247,136 @@ def test_find_looks_up_a_text_taken_before_a_timeout(fake, provider):
     assert len(fake.creates()) == 1
 
 
-def test_find_ignores_other_pairs_and_older_texts(fake, provider):
+def test_find_ignores_other_pairs_other_bodies_and_older_texts(fake, provider):
     fake.add_number(OTHER_NUM)
-    provider.send(OTHER_NUM, CUSTOMER, "From the other line")
-    provider.send(NUM, STRANGER, "To someone else")
+    provider.send(OTHER_NUM, CUSTOMER, "Hello")
+    provider.send(NUM, STRANGER, "Hello")
+    provider.send(NUM, CUSTOMER, "Something else")
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
 
-    assert provider.find(NUM, CUSTOMER, datetime.now(UTC) - timedelta(minutes=1)) is None
+    assert provider.find(NUM, CUSTOMER, "Hello", a_minute_ago) == []
     provider.send(NUM, CUSTOMER, "Hello")
-    assert provider.find(NUM, CUSTOMER, datetime.now(UTC) + timedelta(minutes=1)) is None
-    found = provider.find(NUM, CUSTOMER, datetime.now(UTC) - timedelta(minutes=1))
-    assert found is not None and found.sid == fake.messages[-1]["sid"]
+    assert provider.find(NUM, CUSTOMER, "Hello", datetime.now(UTC) + timedelta(minutes=1)) == []
+    (found,) = provider.find(NUM, CUSTOMER, "Hello", a_minute_ago)
+    assert found.sid == fake.messages[-1]["sid"]
+
+
+def test_find_lists_the_texts_oldest_first(fake, provider):
+    first, second = provider.send(NUM, CUSTOMER, "Hello"), provider.send(NUM, CUSTOMER, "Hello")
+
+    found = provider.find(NUM, CUSTOMER, "Hello", datetime.now(UTC) - timedelta(minutes=1))
+
+    assert [f.sid for f in found] == [first.sid, second.sid]
+
+
+def test_with_a_messaging_service_find_asks_by_to_and_matches_the_service(fake, service_provider):
+    """A service's text goes out from a number of its pool: not known when Twilio takes it."""
+    fake.add_number(OTHER_NUM)
+    fake.add_service(SERVICE)
+    service_provider.activate(OTHER_NUM)  # the pool's number, not the tracking number
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    fake.provider().send(NUM, CUSTOMER, "Hello")  # the same text, but not through the service
+    fake.stall(CUSTOMER, seconds=2)
+    with pytest.raises(UnknownOutcome):
+        service_provider.send(NUM, CUSTOMER, "Hello")
+
+    (found,) = service_provider.find(NUM, CUSTOMER, "Hello", since)
+
+    taken = fake.messages[-1]
+    assert (taken["from"], taken["messaging_service_sid"]) == (OTHER_NUM, SERVICE)
+    assert found.sid == taken["sid"]
+    lookup = fake.calls("GET", r"/Messages\.json$")[-1]
+    assert lookup.query["To"] == CUSTOMER
+    assert "From" not in lookup.query
 
 
 # -- what the app makes of Twilio's answers -----------------------------------------------------
 
 
-def test_an_unsubscribed_recipient_fails_the_reply_and_opts_the_pair_out(
+NOT_TEXTABLE = "Not a textable number"
+UNSUBSCRIBED = "The recipient has unsubscribed from this number (STOP)."
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "opted_out"),
+    [
+        (21211, NOT_TEXTABLE, False),
+        (21614, NOT_TEXTABLE, False),
+        (21635, NOT_TEXTABLE, False),
+        (21610, UNSUBSCRIBED, True),
+    ],
+)
+def test_a_final_refusal_fails_the_reply_once_with_the_reason(
     twilio,  # noqa: F811
     acme,
     client,
     api,
+    app,
+    code,
+    reason,
+    opted_out,
 ):
     conversation_id = open_conversation(client, api)
-    twilio.fail(CUSTOMER, 21610, 400, "Attempt to send to unsubscribed recipient")
-    bob = api("bob@acme.test")
+    twilio.fail(CUSTOMER, code, 400, "Refused")
 
-    r = bob.post(
-        f"/conversations/{conversation_id}/messages", json={"body": "On my way", "claim": True}
+    reply(api, conversation_id, "On my way")
+
+    (message,) = texts(api, conversation_id, "On my way")
+    assert (message["status"], message["error_code"]) == ("failed", str(code))
+    assert message["error_message"].startswith(reason)
+    events = [e["type"] for e in thread(api, conversation_id)["events"]]
+    assert ("opted_out" in events) is opted_out
+    time.sleep(20 * app.config["JOB_RETRY_BASE_SECONDS"])  # longer than any retry would wait
+    assert len(sent(twilio, "On my way")) == 1, "not tried again"
+    twilio.failures.clear()
+    again = api("bob@acme.test").post(
+        f"/conversations/{conversation_id}/messages", json={"body": "Hello?"}
     )
+    if opted_out:
+        assert again.status_code == 409
+        assert again.json["error"]["code"] == "opted_out"
+        assert sent(twilio, "Hello?") == []
+    else:  # the number is no good, but the contact's consent stands
+        assert again.status_code == 201, again.json
+        assert len(sent(twilio, "Hello?")) == 1
 
-    assert r.status_code == 201, r.json
-    assert len(sent(twilio, "On my way")) == 1
-    conversation = thread(api, conversation_id)
-    (message,) = [m for m in conversation["messages"] if m["body"] == "On my way"]
-    assert message["status"] == "failed"
-    assert message["error_code"] == "21610"
-    assert message["error_message"] == "The recipient has unsubscribed from this number (STOP)."
-    assert "opted_out" in [e["type"] for e in conversation["events"]]
-    again = bob.post(f"/conversations/{conversation_id}/messages", json={"body": "Hello?"})
-    assert again.status_code == 409
-    assert again.json["error"]["code"] == "opted_out"
-    assert sent(twilio, "Hello?") == []
+
+@pytest.mark.parametrize(
+    "failure", ["429 (20429)", "500", "503", "refused connection"], ids=lambda f: f.split()[0]
+)
+def test_a_passing_failure_is_tried_again_until_the_reply_goes_out_once(
+    twilio,  # noqa: F811
+    acme,
+    client,
+    api,
+    app,
+    failure,
+):
+    conversation_id = open_conversation(client, api)
+    if failure == "refused connection":
+        twilio.refuse()
+    else:
+        status = int(failure.split()[0])
+        twilio.fail(CUSTOMER, 20429 if status == 429 else None, status, "Try later", times=1)
+
+    reply(api, conversation_id, "On my way")
+    if failure == "refused connection":
+        assert texts(api, conversation_id, "On my way")[0]["status"] == "queued"
+        twilio.resume()
+
+    def taken_by_twilio():
+        return any(m["body"] == "On my way" for m in twilio.messages)
+
+    assert eventually(taken_by_twilio, seconds=5), texts(api, conversation_id, "On my way")
+    time.sleep(20 * app.config["JOB_RETRY_BASE_SECONDS"])  # longer than any retry would wait
+    (taken,) = [m for m in twilio.messages if m["body"] == "On my way"]
+    refused_by_twilio = 0 if failure == "refused connection" else 1
+    assert len(sent(twilio, "On my way")) == 1 + refused_by_twilio
+    (message,) = texts(api, conversation_id, "On my way")
+    assert message["status"] == "queued"
+    with app.app_context():
+        assert db.session.get(Message, message["id"]).provider_sid == taken["sid"]
+        db.session.remove()
 
 
 def test_a_reply_whose_send_timed_out_is_unknown_then_found_not_resent(
@@ -277,18 +389,83 @@ def test_a_reply_whose_send_timed_out_is_unknown_then_found_not_resent(
     conversation_id = open_conversation(client, api)
     twilio.stall(CUSTOMER, seconds=2)
 
-    r = api("bob@acme.test").post(
-        f"/conversations/{conversation_id}/messages", json={"body": "On my way", "claim": True}
-    )
+    reply(api, conversation_id, "On my way")
 
-    assert r.status_code == 201, r.json
-    (message,) = [m for m in thread(api, conversation_id)["messages"] if m["body"] == "On my way"]
+    (message,) = texts(api, conversation_id, "On my way")
     assert message["status"] == "unknown"
+    stored = settle(app, message["id"])
+    assert (stored.status, stored.provider_sid) == ("queued", twilio.messages[-1]["sid"])
+    assert len(sent(twilio, "On my way")) == 1
+
+
+def test_through_a_messaging_service_a_timed_out_reply_is_found_not_resent(
+    acme,  # first: Main line is turned on before the service is there
+    twilio,  # noqa: F811
+    twilio_service,  # noqa: F811 (the app sends through the service)
+    client,
+    api,
+    app,
+):
+    twilio.add_number(OTHER_NUM)
+    for number in (OTHER_NUM, NUM):  # the service's pool: texts go out from the first
+        app.extensions["sms"].activate(number)
+    conversation_id = open_conversation(client, api)
+    twilio.stall(CUSTOMER, seconds=2)
+
+    reply(api, conversation_id, "On my way")
+
+    (message,) = texts(api, conversation_id, "On my way")
+    assert message["status"] == "unknown"
+    stored = settle(app, message["id"])
+    (taken,) = [m for m in twilio.messages if m["body"] == "On my way"]
+    assert taken["from"] == OTHER_NUM
+    assert (stored.status, stored.provider_sid) == ("accepted", taken["sid"])
+    assert len(sent(twilio, "On my way")) == 1
+
+
+def test_two_timed_out_replies_alike_settle_on_two_texts(
+    twilio,  # noqa: F811
+    acme,
+    client,
+    api,
+    app,
+):
+    conversation_id = open_conversation(client, api)
+    twilio.stall(CUSTOMER, seconds=2)
+
+    reply(api, conversation_id, "On my way")
+    reply(api, conversation_id, "On my way")
+
+    first, second = texts(api, conversation_id, "On my way")
+    assert (first["status"], second["status"]) == ("unknown", "unknown")
+    sids = {settle(app, first["id"]).provider_sid, settle(app, second["id"]).provider_sid}
+    assert sids == {m["sid"] for m in twilio.messages if m["body"] == "On my way"}
+    assert len(sids) == 2
+    assert len(sent(twilio, "On my way")) == 2, "nothing sent again"
+
+
+def test_a_timed_out_reply_that_cannot_be_looked_up_ends_failed_saying_so(
+    twilio,  # noqa: F811
+    acme,
+    client,
+    api,
+    app,
+):
+    conversation_id = open_conversation(client, api)
+    twilio.stall(CUSTOMER, seconds=2)
+    reply(api, conversation_id, "On my way")
+    (message,) = texts(api, conversation_id, "On my way")
+    twilio.refuse()  # Twilio cannot be asked from now on
+
     with app.app_context():
-        outbound.reconcile(message["id"])  # what the delayed reconcile job does
-        stored = db.session.get(Message, message["id"])
-        assert (stored.status, stored.provider_sid) == ("queued", twilio.messages[-1]["sid"])
-        db.session.remove()
+        jobs.reconcile_message.delay(message["id"])  # as it runs 30 s after the timeout
+
+    def given_up():
+        return texts(api, conversation_id, "On my way")[0]["status"] == "failed"
+
+    assert eventually(given_up, seconds=5), texts(api, conversation_id, "On my way")
+    (message,) = texts(api, conversation_id, "On my way")
+    assert "it may or may not have reached the contact" in message["error_message"]
     assert len(sent(twilio, "On my way")) == 1
 
 
