@@ -1,5 +1,7 @@
 """Portal pages: parse the form, call a service, redirect back to the thread with what happened."""
 
+from datetime import datetime, timedelta
+
 import requests
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -7,6 +9,7 @@ from flask_login import current_user, login_required
 from app import phones
 from app.extensions import db
 from app.models import MessageMedia
+from app.models.base import utcnow
 from app.models.contact import CONSENT_SOURCES
 from app.portal import bp
 from app.services import claims, consent, inbox, notify, outbound
@@ -14,6 +17,10 @@ from app.services.errors import Conflict, DomainError, NotFound
 from app.sms import provider
 
 TAB_TITLES = {"active": "Active", "team": "Team", "closed": "Closed"}
+# A change is stamped before its transaction commits, so one stamped a moment before the latest
+# may commit after it: for this long after the latest change, a poll is answered anew even when
+# the latest stamp is the one the page has.
+LATE_COMMITS = timedelta(seconds=10)
 AUTO_REPLIES = {
     "opt_in": "Opt-in text",
     "opt_out": "Opt-out confirmation",
@@ -83,15 +90,19 @@ def thread_context(selected) -> dict:
     }
 
 
-def stamp() -> str:
-    last = inbox.last_change(current_user)
+def stamp(last: datetime | None) -> str:
+    """What a page says it shows: everything up to the account's latest change."""
     return last.isoformat() if last else ""
 
 
 @bp.route("/conversations")
 @login_required
 def conversations():
-    return render_template("portal/inbox.html", since=stamp(), **list_context(current_tab()))
+    return render_template(
+        "portal/inbox.html",
+        since=stamp(inbox.last_change(current_user)),
+        **list_context(current_tab()),
+    )
 
 
 @bp.route("/conversations/<id:conversation_id>")
@@ -101,7 +112,7 @@ def conversation(conversation_id: int):
     inbox.mark_read(selected, current_user)
     page = render_template(
         "portal/inbox.html",
-        since=stamp(),
+        since=stamp(inbox.last_change(current_user)),
         **list_context(current_tab()),
         **thread_context(selected),
     )
@@ -113,8 +124,10 @@ def conversation(conversation_id: int):
 @login_required
 def changes():
     """Live updates: 204 when nothing changed since `since`, else the list and thread anew."""
-    now = stamp()
-    if request.args.get("since") == now:
+    last = inbox.last_change(current_user)
+    now = stamp(last)
+    settled = last is None or utcnow() - last > LATE_COMMITS
+    if request.args.get("since") == now and settled:
         return "", 204
     tab = current_tab()
     answer = {"since": now, "list": render_template("portal/_list.html", **list_context(tab))}

@@ -1,6 +1,20 @@
 """Live updates: an open portal asks "anything since?" and gets 204, or the list and thread anew."""
 
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Conversation
 from tests.conftest import CUSTOMER, NUM, text_in
+
+
+def moments_pass(app, seconds: int = 60) -> None:
+    """Every change in the database happened `seconds` earlier than it did."""
+    with app.app_context():
+        for conversation in db.session.scalars(select(Conversation)):
+            conversation.updated_at -= timedelta(seconds=seconds)
+        db.session.commit()
 
 
 def test_nothing_new_is_204_and_a_new_text_redraws_list_and_thread(app, acme, client, browser, api):
@@ -10,8 +24,9 @@ def test_nothing_new_is_204_and_a_new_text_redraws_list_and_thread(app, acme, cl
     url = f"/conversations/changes?tab=active&selected={item['id']}"
     first = bob.client.get(url)
     assert first.status_code == 200
-    since = first.json["since"]
     assert "First text" in first.json["list"] and "First text" in first.json["thread"]
+    moments_pass(app)
+    since = bob.client.get(url).json["since"]
     assert bob.client.get(f"{url}&since={since}").status_code == 204
     text_in(client, CUSTOMER, NUM, "Second text")
     again = bob.client.get(f"{url}&since={since}")
@@ -47,3 +62,24 @@ def test_a_conversation_one_may_no_longer_see_says_so(app, acme, client, browser
 
 def test_changes_need_a_login(client, acme):
     assert client.get("/conversations/changes").status_code == 302
+
+
+def test_a_change_that_commits_after_a_later_one_is_not_missed(app, acme, client, browser, api):
+    """Two changes at once: the one stamped first commits last, after the page took the stamp."""
+    text_in(client, CUSTOMER, NUM, "Hello")
+    (item,) = api("bob@acme.test").tab("active")
+    bob = browser("bob@acme.test")
+    since = bob.client.get("/conversations/changes?tab=active").json["since"]
+    with app.app_context():
+        latest = db.session.get(Conversation, item["id"]).updated_at
+    text_in(client, "+15005550142", NUM, "Are you open today?")
+    with app.app_context():  # its stamp: a moment before the latest the page has
+        db.session.execute(
+            update(Conversation)
+            .where(Conversation.id != item["id"])
+            .values(updated_at=latest - timedelta(seconds=1))
+        )
+        db.session.commit()
+    answer = bob.client.get(f"/conversations/changes?tab=active&since={since}")
+    assert answer.status_code == 200
+    assert "Are you open today?" in answer.json["list"]
