@@ -22,6 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.from_mapping(config)
+    # Cookies travel only over HTTPS whenever the app is reached over it (always in production).
+    secure = app.config["PUBLIC_BASE_URL"].startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
     production.check(app)
     logs.configure(app)
     app.url_map.converters["id"] = IdConverter

@@ -90,7 +90,6 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
@@ -114,4 +113,3 @@ class TestConfig(Config):
     TWILIO_AUTH_TOKEN = "test-auth-token"
     REDIS_URL = ""
     MAIL_SERVER = ""
-    SESSION_COOKIE_SECURE = False

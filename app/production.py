@@ -41,6 +41,11 @@ def problems(config) -> list[str]:
             "PUBLIC_BASE_URL is missing: set the address customers and Twilio reach the app at "
             "(webhook signatures, links in notifications and the widget are built from it)."
         )
+    elif not base.startswith("https://"):
+        found.append(
+            "PUBLIC_BASE_URL is not HTTPS: passwords, session cookies and customers' texts would "
+            "cross the internet readable by anyone on the way. Serve the app over HTTPS."
+        )
     return found
 
 

@@ -42,6 +42,7 @@ def test_production_starts_with_real_settings(database_uri):
         ({"NOTIFY_FROM_NUMBER": ""}, "NOTIFY_FROM_NUMBER is missing"),
         ({"PUBLIC_BASE_URL": DEV_PUBLIC_BASE_URL}, "PUBLIC_BASE_URL is missing"),
         ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL is missing"),
+        ({"PUBLIC_BASE_URL": "http://texts.example.com"}, "PUBLIC_BASE_URL is not HTTPS"),
     ],
 )
 def test_production_refuses_a_developers_setting_and_names_it(database_uri, overrides, named):
@@ -49,6 +50,13 @@ def test_production_refuses_a_developers_setting_and_names_it(database_uri, over
         production(database_uri, **overrides)
     assert named in str(refused.value)
     assert str(refused.value).count("\n- ") == 1  # only the one at fault
+
+
+def test_production_session_cookie_is_secure_http_only_and_same_site(database_uri):
+    r = production(database_uri).test_client().get("/login", base_url="https://texts.example.com")
+    cookie = r.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    assert {"Secure", "HttpOnly", "SameSite=Lax"} <= {part.strip() for part in cookie.split(";")}
 
 
 def test_production_sends_sms_notifications_through_a_messaging_service_without_a_number(
