@@ -71,6 +71,7 @@ def thread_context(selected) -> dict:
         key=lambda row: row[1],
     )
     pair = consent.of_conversation(selected)
+    refusals = claims.refusals(selected, current_user)
     return {
         "selected": selected,
         "timeline": timeline,
@@ -79,7 +80,8 @@ def thread_context(selected) -> dict:
         "consent": pair,
         "opted_out": pair is not None and pair.opted_out,
         "opt_out_request": consent.opt_out_request(pair, messages),
-        "refusals": claims.refusals(selected, current_user),
+        "refusals": refusals,
+        "reasons": reasons(selected, refusals),
         # An unclaimed conversation offers "Claim and send".
         "send_refusal": outbound.send_refusal(
             selected, current_user, claim=selected.claimed_by_id is None
@@ -88,6 +90,17 @@ def thread_context(selected) -> dict:
         "auto_replies": AUTO_REPLIES,
         "failed_notifications": notify.failures(selected),
     }
+
+
+def reasons(selected, refusals: dict) -> list[str]:
+    """Why an open thread does not offer an action: someone else has it, or who may close it or
+    bring people in. (Reassigning is only ever an admin's, releasing only the claimer's.)"""
+    if not selected.is_open:
+        return []
+    shown = ["close", "participants"]
+    if selected.claimed_by_id not in (None, current_user.id):
+        shown.insert(0, "claim")
+    return [refusals[action].message for action in shown if refusals[action]]
 
 
 def stamp(last: datetime | None) -> str:

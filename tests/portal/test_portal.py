@@ -60,6 +60,24 @@ def test_new_text_shows_in_both_sms_users_active_tab_then_moves_to_team(app, acm
     assert "Only Bob Tester and participants can reply." in page
 
 
+def test_actions_not_offered_say_why(app, acme, client, browser):
+    text_in(client, CUSTOMER, NUM, "Hello?")
+    bob, admin = browser("bob@acme.test"), browser("admin@acme.test")
+    conversation_id = int(
+        re.search(r"/conversations/(\d+)", bob.get("/conversations").text).group(1)
+    )
+    page = bob.get(f"/conversations/{conversation_id}").text
+    assert ">Close</button>" not in page and "Add participant</button>" not in page
+    assert "Only the claimer, a participant or an admin can close it." in page
+    assert "Only the claimer or an admin can add participants." in page
+    page = admin.get(f"/conversations/{conversation_id}").text
+    assert ">Close</button>" in page and "Add participant</button>" in page
+    assert "can close it" not in page and "can add participants" not in page
+    bob.post(f"/conversations/{conversation_id}/claim")
+    page = bob.get(f"/conversations/{conversation_id}").text
+    assert ">Close</button>" in page and 'class="meta reason' not in page
+
+
 def test_claim_and_send_then_close_from_the_thread(app, acme, client, browser):
     text_in(client, CUSTOMER, NUM, "Are you open Sunday?")
     bob = browser("bob@acme.test")
