@@ -1,6 +1,7 @@
 """Portal pages: parse the form, call a service, redirect back to the thread with what happened."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import requests
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -34,9 +35,19 @@ def phone_filter(number: str) -> str:
     return phones.pretty(number)
 
 
+def local_zone() -> ZoneInfo:
+    """The time zone the signed-in user's account works in (UTC for pages without a user)."""
+    if current_user.is_authenticated:
+        return ZoneInfo(current_user.account.timezone)
+    return ZoneInfo("UTC")
+
+
 @bp.app_template_filter("when")
 def when_filter(value) -> str:
-    return value.strftime("%b %d, %H:%M") if value else ""
+    """A stored UTC time as the account's clocks show it."""
+    if not value:
+        return ""
+    return value.replace(tzinfo=UTC).astimezone(local_zone()).strftime("%b %d, %H:%M")
 
 
 @bp.route("/")

@@ -41,7 +41,8 @@ def zone(name: str | None) -> ZoneInfo:
 
 
 def set_timezone(account: Account, name: str) -> Account:
-    """Set the account's report time zone, an IANA name such as America/New_York."""
+    """Set the account's time zone (reports' days, the portal's times), an IANA name such as
+    America/New_York."""
     name = (name or "").strip()
     if name not in available_timezones():
         raise Invalid("Unknown time zone.", {"timezone": ["Pick a time zone from the list."]})

@@ -1,8 +1,15 @@
 """The portal through its pages and forms: login, tabs, claim, reply, participants, close, CSRF."""
 
 import re
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 
 from app import segments
+from app.extensions import db
+from app.models import Account, Message
+from app.services import reports
 from tests.conftest import CUSTOMER, NUM, PASSWORD, csrf_token, seen_by_admin, text_in
 
 
@@ -184,3 +191,20 @@ def test_tab_badges_count_unread_conversations_up_to_99_plus(app, acme, client, 
         text_in(client, f"+1500555{i:04d}", NUM, "Hello")
     # Beyond 99 the badge stops counting.
     assert tab_badge(bob.get("/conversations").text, "Active") == "99+"
+
+
+def test_times_are_shown_in_the_accounts_time_zone(app, acme, client, browser):
+    text_in(client, CUSTOMER, NUM, "What time do you open?")
+    with app.app_context():
+        account = Account.by_name("Acme Plumbing")
+        reports.set_timezone(account, "America/New_York")
+        at = db.session.scalar(select(Message.created_at).where(Message.direction == "inbound"))
+    local = at.replace(tzinfo=UTC).astimezone(ZoneInfo("America/New_York"))
+    bob = browser("bob@acme.test")
+    conversation_id = int(
+        re.search(r"/conversations/(\d+)", bob.get("/conversations").text).group(1)
+    )
+    page = bob.get(f"/conversations/{conversation_id}").text
+    assert local.strftime("%b %d, %H:%M") in page
+    assert at.strftime("%b %d, %H:%M") not in page  # five hours apart
+    assert "When (America/New_York)" in page
