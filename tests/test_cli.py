@@ -5,9 +5,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Account, Conversation, TrackingNumber
+from app.models import Account, Conversation, TrackingNumber, User
 from app.models.base import utcnow
-from app.services import demo
+from app.services import demo, inbox
 
 
 def run(app, *args):
@@ -162,3 +162,12 @@ def test_seed_demo_is_idempotent(app):
         assert sum(c.status == "open" for c in conversations) == 2
         oldest = min(c.created_at for c in conversations)
         assert utcnow() - timedelta(days=30) <= oldest <= utcnow() - timedelta(days=20)
+
+
+def test_the_demos_history_is_read_and_only_todays_texts_are_new(app):
+    assert run(app, "seed-demo").exit_code == 0
+    with app.app_context():
+        bob = User.by_email("bob@demo.test")
+        # Today: the kitchen sink (unclaimed) and the water heater (Bob's); the flooded basement
+        # that Cat closed came in on a number Bob hears about.
+        assert inbox.unread_counts(bob) == {"active": 2, "team": 0, "closed": 1}

@@ -2,8 +2,11 @@
 a month of closed conversations (so the reports have something to show) and a few open ones."""
 
 from flask import current_app
+from sqlalchemy import insert, select
 
-from app.models import Account
+from app.extensions import db
+from app.models import Account, Conversation, ReadMark
+from app.models.base import utcnow
 from app.services import claims, directory, inbound, load, outbound, widget_intake
 from app.services.directory import SmsUserChoice
 
@@ -48,6 +51,15 @@ def website(base: str) -> str:
     return base.replace("127.0.0.1", "localhost") + "/dev/website"
 
 
+def _read_as_it_happened(account: Account, users) -> None:
+    """The month of history was read by everyone at the time: the tabs count only today's texts."""
+    ids = db.session.scalars(select(Conversation.id).where(Conversation.account_id == account.id))
+    now = utcnow()
+    rows = [{"conversation_id": c, "user_id": u.id, "read_at": now} for c in ids for u in users]
+    db.session.execute(insert(ReadMark), rows)
+    db.session.commit()
+
+
 def _create() -> None:
     account = directory.create_account(ACCOUNT)
     users = [
@@ -69,6 +81,7 @@ def _create() -> None:
         load.generate(
             account, HISTORY[number.label], len(SCRIPT), number, 30, script=SCRIPT, closed_share=1
         )
+    _read_as_it_happened(account, [*users, dee])
     site = widget_intake.origin(website(current_app.config["PUBLIC_BASE_URL"]))
     widget_intake.save(account, {**widget_intake.defaults(main, [site]), "name": "Demo website"})
 
