@@ -12,8 +12,9 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+from flask import request_finished, request_started
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 from twilio.request_validator import RequestValidator
 
 from app import create_app
@@ -486,3 +487,33 @@ def processes(tmp_path):
     for process in started:
         print(f"--- {process.name} log (exit {process.popen.returncode}) ---")
         print(process.output())
+
+
+@contextlib.contextmanager
+def statements(app):
+    """The first word of each SQL statement run while the app handles a request (not the jobs
+    that run after its answer)."""
+    seen: list[str] = []
+    state = {"in_request": False}
+
+    def started(sender, **extra):
+        state["in_request"] = True
+
+    def finished(sender, response, **extra):
+        state["in_request"] = False
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if state["in_request"]:
+            seen.append(statement.split(None, 1)[0].upper())
+
+    with app.app_context():
+        engine = db.engine
+    request_started.connect(started, app)
+    request_finished.connect(finished, app)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        request_started.disconnect(started, app)
+        request_finished.disconnect(finished, app)

@@ -53,7 +53,11 @@ def users():
 def conversations():
     args = load(TabQuerySchema(), request.args.to_dict())
     items, next_cursor = inbox.page(
-        current_user, args["tab"], args["cursor"], current_app.config["API_PAGE_SIZE"]
+        current_user,
+        args["tab"],
+        args["cursor"],
+        current_app.config["API_PAGE_SIZE"],
+        participants=True,
     )
     return jsonify(ConversationPageSchema().dump({"items": items, "next_cursor": next_cursor}))
 
@@ -62,8 +66,8 @@ def conversations():
 def conversation(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
     inbox.mark_read(conversation, current_user)
-    messages, events = inbox.thread(conversation)
-    conversation.messages, conversation.events = messages, events
+    thread = inbox.thread(conversation)
+    conversation.messages, conversation.events = thread.messages, thread.events
     answer = ConversationDetailSchema().dump(conversation)
     db.session.commit()  # the read mark
     return jsonify(answer)

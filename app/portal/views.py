@@ -75,10 +75,11 @@ def list_context(tab: str) -> dict:
 
 def thread_context(selected) -> dict:
     """Everything the thread shows: texts and events in order, history, consent, what one may do."""
-    messages, events = inbox.thread(selected)
+    thread = inbox.thread(selected)
+    messages = thread.messages
     timeline = sorted(
         [("message", m.created_at, m) for m in messages]
-        + [("event", e.created_at, e) for e in events],
+        + [("event", e.created_at, e) for e in thread.events],
         key=lambda row: row[1],
     )
     pair = consent.of_conversation(selected)
@@ -87,7 +88,8 @@ def thread_context(selected) -> dict:
         "selected": selected,
         "timeline": timeline,
         "history": inbox.history(selected),
-        "users": inbox.account_users(current_user),
+        # Also what keeps the thread's people in the session while the page is drawn.
+        "users": inbox.account_users(current_user, thread.people),
         "consent": pair,
         "opted_out": pair is not None and pair.opted_out,
         "opt_out_request": consent.opt_out_request(pair, messages),

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -53,8 +54,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         ) from e
 
 
-def page(user: User, tab: str, cursor: str | None = None, size: int = 50):
-    """One page of a tab, newest text first: (conversations, next cursor or None)."""
+def page(
+    user: User, tab: str, cursor: str | None = None, size: int = 50, participants: bool = False
+):
+    """One page of a tab, newest text first: (conversations, next cursor or None); with
+    `participants`, each conversation's participants are loaded too (the API lists them)."""
     if tab not in TABS:
         raise Invalid("Unknown tab.", {"tab": [f"One of {', '.join(TABS)}."]})
     query = Conversation.in_tab(user, tab)
@@ -74,9 +78,12 @@ def page(user: User, tab: str, cursor: str | None = None, size: int = 50):
             joinedload(Conversation.contact, innerjoin=True),
             joinedload(Conversation.tracking_number, innerjoin=True),
             joinedload(Conversation.claimed_by),
-            selectinload(Conversation.participants).selectinload(Participant.user),
         )
     )
+    if participants:
+        query = query.options(
+            selectinload(Conversation.participants).selectinload(Participant.user)
+        )
     rows = list(db.session.scalars(query))
     more = len(rows) > size
     rows = rows[:size]
@@ -146,21 +153,37 @@ def mark_read(conversation: Conversation, user: User) -> None:
     conversation.unread = False
 
 
-def thread(conversation: Conversation) -> tuple[list[Message], list[ConversationEvent]]:
-    """A conversation's messages and events, oldest first."""
+@dataclass
+class Thread:
+    """A conversation's texts and events, oldest first, and the people of its account."""
+
+    messages: list[Message]
+    events: list[ConversationEvent]
+    people: list[User]
+
+
+def thread(conversation: Conversation) -> Thread:
+    """A conversation's texts and events. The account's people are read first, in one query:
+    each text's sender and each event's people are then found in the session, not asked for."""
+    people = list(
+        db.session.scalars(
+            select(User)
+            .where(User.account_id == conversation.account_id)
+            .order_by(User.first_name, User.id)
+        )
+    )
     messages = db.session.scalars(
         select(Message)
         .where(Message.conversation_id == conversation.id)
         .order_by(Message.id)
-        .options(selectinload(Message.sent_by), selectinload(Message.media))
+        .options(selectinload(Message.media))
     ).all()
     events = db.session.scalars(
         select(ConversationEvent)
         .where(ConversationEvent.conversation_id == conversation.id)
         .order_by(ConversationEvent.id)
-        .options(selectinload(ConversationEvent.user), selectinload(ConversationEvent.target_user))
     ).all()
-    return list(messages), list(events)
+    return Thread(list(messages), list(events), people)
 
 
 def history(conversation: Conversation) -> list[tuple[Conversation, list[Message]]]:
@@ -182,7 +205,7 @@ def history(conversation: Conversation) -> list[tuple[Conversation, list[Message
             select(Message)
             .where(Message.conversation_id.in_(texts))
             .order_by(Message.id)
-            .options(selectinload(Message.sent_by), selectinload(Message.media))
+            .options(selectinload(Message.media))
         ):
             texts[message.conversation_id].append(message)
     return [(c, texts[c.id]) for c in earlier]
@@ -195,11 +218,15 @@ def last_change(user: User) -> datetime | None:
     )
 
 
-def account_users(user: User) -> list[User]:
-    """The users of the account, for picking participants; admins also see deactivated ones."""
-    query = (
-        select(User).where(User.account_id == user.account_id).order_by(User.first_name, User.id)
-    )
-    if not user.is_admin:
-        query = query.where(User.active.is_(True))
-    return list(db.session.scalars(query))
+def account_users(user: User, people: list[User] | None = None) -> list[User]:
+    """The users of the account, for picking participants; admins also see deactivated ones.
+    `people`, the account's users read already (a thread's), are picked from, not asked for."""
+    if people is None:
+        people = list(
+            db.session.scalars(
+                select(User)
+                .where(User.account_id == user.account_id)
+                .order_by(User.first_name, User.id)
+            )
+        )
+    return [u for u in people if user.is_admin or u.active]

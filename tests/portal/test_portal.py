@@ -10,7 +10,15 @@ from app import segments
 from app.extensions import db
 from app.models import Account, Message
 from app.services import reports
-from tests.conftest import CUSTOMER, NUM, PASSWORD, csrf_token, seen_by_admin, text_in
+from tests.conftest import (
+    CUSTOMER,
+    NUM,
+    PASSWORD,
+    csrf_token,
+    seen_by_admin,
+    statements,
+    text_in,
+)
 
 
 def test_pages_need_a_login(client, acme):
@@ -208,3 +216,28 @@ def test_times_are_shown_in_the_accounts_time_zone(app, acme, client, browser):
     assert local.strftime("%b %d, %H:%M") in page
     assert at.strftime("%b %d, %H:%M") not in page  # five hours apart
     assert "When (America/New_York)" in page
+
+
+def test_a_thread_page_asks_as_much_however_many_people_wrote_in_it(
+    app, acme, client, browser, api
+):
+    """No query per sender or per person an event names: a busy thread costs what a quiet one
+    does, so a page cannot slow down as a conversation grows."""
+    text_in(client, CUSTOMER, NUM, "Hi, is anyone there?")
+    (item,) = api("bob@acme.test").tab("active")
+    url = f"/conversations/{item['id']}"
+    api("bob@acme.test").post(f"{url}/messages", json={"body": "Bob here.", "claim": True})
+    bob = browser("bob@acme.test")
+    bob.get(url)
+    with statements(app) as quiet:
+        assert bob.get(url).status_code == 200
+    users = {u["email"]: u["id"] for u in api("admin@acme.test").get("/users").json["items"]}
+    for email in ("cat@acme.test", "dan@acme.test", "admin@acme.test"):
+        api("bob@acme.test").post(f"{url}/participants", json={"user_id": users[email]})
+        api(email).post(f"{url}/messages", json={"body": f"{email} here."})
+        text_in(client, CUSTOMER, NUM, "Thanks!")
+    with statements(app) as busy:
+        page = bob.get(url).text
+    assert all(f"{email} here." in page for email in ("cat@acme.test", "dan@acme.test"))
+    assert "Bob Tester added Dan Tester" in page
+    assert len(busy) == len(quiet), (quiet, busy)

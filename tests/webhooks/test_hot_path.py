@@ -1,49 +1,25 @@
 """The inbound webhook's hot path (SPEC §5): the SQL statements a text costs before the provider
 has its answer are pinned, so a change that adds a query to every text is seen in review."""
 
-import contextlib
-
 import pytest
-from flask import request_finished, request_started
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app import create_app, jobs
 from app.extensions import db
 from app.models import Consent, Conversation, Message
-from tests.conftest import BASE_URL, CUSTOMER, NUM, empty_redis, settings, sign, text_in
+from tests.conftest import (
+    BASE_URL,
+    CUSTOMER,
+    NUM,
+    empty_redis,
+    settings,
+    sign,
+    statements,
+    text_in,
+)
 from tests.jobs.test_worker import queued
 
 REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of its own, flushed before and after
-
-
-@contextlib.contextmanager
-def statements(app):
-    """The first word of each SQL statement run while the app handles a request (not the jobs
-    that run after its answer)."""
-    seen: list[str] = []
-    state = {"in_request": False}
-
-    def started(sender, **extra):
-        state["in_request"] = True
-
-    def finished(sender, response, **extra):
-        state["in_request"] = False
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if state["in_request"]:
-            seen.append(statement.split(None, 1)[0].upper())
-
-    with app.app_context():
-        engine = db.engine
-    request_started.connect(started, app)
-    request_finished.connect(finished, app)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-        request_started.disconnect(started, app)
-        request_finished.disconnect(finished, app)
 
 
 @pytest.fixture
