@@ -39,11 +39,12 @@ def backoff(attempt: int) -> float:
 class Job:
     """A function that can be run now (`job(...)`) or enqueued (`job.delay(...)`)."""
 
-    def __init__(self, fn, give_up=None):
+    def __init__(self, fn, give_up=None, swept=False):
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.name = f"app.jobs.{fn.__name__}"
         self.give_up = give_up
+        self.swept = swept  # the beat finds its work again, should enqueueing it fail
         REGISTRY[self.name] = self
 
     def __call__(self, *args):
@@ -53,7 +54,14 @@ class Job:
         """Enqueue the job (call this after the commit that made its rows)."""
         app = current_app._get_current_object()
         if app.config["REDIS_URL"]:
-            app.extensions["celery"].tasks[self.name].apply_async(args, countdown=countdown)
+            try:
+                app.extensions["celery"].tasks[self.name].apply_async(args, countdown=countdown)
+            except Exception:
+                if not self.swept:
+                    raise
+                # The commit before stands, and the beat's sweep enqueues its work again: the
+                # request that made it must not be told it failed (a retried reply goes twice).
+                log.exception("job %s%r not enqueued: the beat's sweep will", self.name, args)
         elif countdown > 0:
             self._later(app, args, countdown, attempt=0)
         elif has_request_context():
@@ -111,9 +119,10 @@ class Job:
         timer.start()
 
 
-def job(give_up=None):
-    """Decorator: make a function a Job (with an optional give-up handler taking args + error)."""
-    return lambda fn: Job(fn, give_up)
+def job(give_up=None, swept=False):
+    """Decorator: make a function a Job (with an optional give-up handler taking args + error;
+    `swept` when a periodic sweep of the beat finds its work again)."""
+    return lambda fn: Job(fn, give_up, swept)
 
 
 def init_jobs(app: Flask) -> None:
@@ -223,7 +232,7 @@ def _delivery_failed(message_id: int, error: str) -> None:
     outbound.delivery_failed(message_id, error)
 
 
-@job(give_up=_delivery_failed)
+@job(give_up=_delivery_failed, swept=True)  # send_stalled
 def deliver_message(message_id: int) -> None:
     """Hand a queued outbound text to the SMS provider."""
     from app.services import outbound
@@ -231,7 +240,7 @@ def deliver_message(message_id: int) -> None:
     outbound.deliver(message_id)
 
 
-@job()
+@job(swept=True)  # the beat asks for it each minute
 def file_waiting_texts() -> None:
     """File the inbound texts the webhook stored: conversation, consent, replies, notifications."""
     from app.services import inbound
@@ -311,7 +320,7 @@ def _notification_failed(notification_id: int, error: str) -> None:
     notify.failed(notification_id, error)
 
 
-@job(give_up=_notification_failed)
+@job(give_up=_notification_failed, swept=True)  # send_stalled
 def send_notification(notification_id: int) -> None:
     """Send one notification e-mail or SMS."""
     from app.services import notify

@@ -9,27 +9,34 @@ from sqlalchemy import select
 from app import create_app, jobs
 from app.extensions import db
 from app.models import Message, Notification, NotificationPace, OutboxItem
-from tests.conftest import CUSTOMER, Api, free_port, settings
+from tests.conftest import CUSTOMER, NUM, Api, free_port, settings, text_in
 
 DAN = "dan@acme.test"
 
 
 @pytest.fixture
-def broker_down(app, world):
-    """`broker_down(email)`: that user's API client on a web process whose Redis is unreachable."""
-    web = create_app(
+def web_broker_down(app):
+    """A web process whose Redis is unreachable."""
+    return create_app(
         settings(
             SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
             REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
         )
     )
-    return lambda email: Api(web.test_client(), world.tokens[email])
+
+
+@pytest.fixture
+def broker_down(web_broker_down, world):
+    """`broker_down(email)`: that user's API client on a web process whose Redis is unreachable."""
+    return lambda email: Api(web_broker_down.test_client(), world.tokens[email])
 
 
 def reply_with_broker_down(client: Api, conversation_id: int, body: str) -> None:
-    """A reply whose commit went through, and whose jobs could not be enqueued after it."""
+    """A reply whose commit went through, and whose jobs could not be enqueued after it: the
+    agent is told it is on its way (it is: the sweep sends it), not that it failed."""
     r = client.post(f"/conversations/{conversation_id}/messages", json={"body": body})
-    assert r.status_code == 500
+    assert r.status_code == 201
+    assert r.json["status"] == "queued"
 
 
 def committed(app, body: str) -> tuple[str, list[str]]:
@@ -92,3 +99,15 @@ def test_the_sweep_sends_a_stalled_reply_and_its_notification_once_and_leaves_fr
         (CUSTOMER, "On my way"),
         (DAN, "A new text from (500) 555-0199 on Main line"),
     ]
+
+
+def test_a_text_that_came_while_the_broker_was_down_is_answered_and_filed_by_the_beat(
+    app, acme, api, web_broker_down
+):
+    r = text_in(web_broker_down.test_client(), CUSTOMER, NUM, "Is the shop open?")
+    assert r.status_code == 200  # kept: Twilio is not asked to send it again
+    assert api("bob@acme.test").tab("active") == []
+    with app.app_context():
+        jobs.file_waiting_texts()  # what the beat asks a worker for each minute
+    (item,) = api("bob@acme.test").tab("active")
+    assert item["last_message_preview"] == "Is the shop open?"
