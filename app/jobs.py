@@ -275,10 +275,12 @@ def send_stalled() -> None:
     """Enqueue again the notifications and outbound texts still queued well after their commit:
     the enqueue that follows the commit was lost (the broker out of reach, the process ended).
     Their jobs do their work once, however often they are enqueued."""
-    from sqlalchemy import select
+    from sqlalchemy import select, text
 
     from app.models import Message, Notification
     from app.models.base import utcnow
+    from app.models.conversation import QUEUED_WHERE as QUEUED_MESSAGES
+    from app.models.notification import QUEUED_WHERE as QUEUED_NOTIFICATIONS
 
     # A row still in its first delivery's hands is left alone: that may wait for a lookup of a
     # timed-out send, and both may be retried.
@@ -288,21 +290,15 @@ def send_stalled() -> None:
     queued = [
         (
             send_notification,
+            # Written as the partial indexes are, so the database finds them.
             select(Notification.id)
-            .where(
-                Notification.status == "queued",
-                Notification.created_at.between(since, before),
-            )
+            .where(text(QUEUED_NOTIFICATIONS), Notification.created_at.between(since, before))
             .order_by(Notification.id),
         ),
         (
             deliver_message,
             select(Message.id)
-            .where(
-                Message.direction == "outbound",
-                Message.status == "queued",
-                Message.created_at.between(since, before),
-            )
+            .where(text(QUEUED_MESSAGES), Message.created_at.between(since, before))
             .order_by(Message.id),
         ),
     ]

@@ -39,6 +39,8 @@ FAILED_STATUSES = ("failed", "undelivered", "blocked")
 FAILED_WHERE = "status IN (" + ", ".join(f"'{s}'" for s in FAILED_STATUSES) + ")"
 # Inbound texts stored by the webhook and not filed yet: what the filing job picks up.
 WAITING_WHERE = "direction = 'inbound' AND status = 'received' AND conversation_id IS NULL"
+# Replies and auto-replies waiting for their delivery job: what the beat's sweep looks through.
+QUEUED_WHERE = "direction = 'outbound' AND status = 'queued'"
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "blocked")
 
 
@@ -181,6 +183,12 @@ class Message(CreatedMixin, db.Model):
             "id",
             sqlite_where=text(WAITING_WHERE),
             postgresql_where=text(WAITING_WHERE),
+        ),
+        Index(
+            "ix_messages_queued",
+            "created_at",
+            sqlite_where=text(QUEUED_WHERE),
+            postgresql_where=text(QUEUED_WHERE),
         ),
     )
 

@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -11,13 +20,23 @@ from app.models.base import CreatedMixin
 from app.models.conversation import Conversation
 
 NOTIFICATION_WINDOW_MINUTES = 5
+# Notifications waiting for their job: what the beat's sweep looks through.
+QUEUED_WHERE = "status = 'queued'"
 
 
 class Notification(CreatedMixin, db.Model):
     """One e-mail or SMS telling a user about new texts in a conversation."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_conversation", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_conversation", "conversation_id", "id"),
+        Index(
+            "ix_notifications_queued",
+            "created_at",
+            sqlite_where=text(QUEUED_WHERE),
+            postgresql_where=text(QUEUED_WHERE),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
