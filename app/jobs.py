@@ -4,7 +4,8 @@ Jobs are enqueued only after the caller's commit, take ids, and are idempotent. 
 they go to Celery workers; without it they run in this process right after the response is sent
 (so a webhook never waits for them). A job that fails for a reason that may pass (SMTP down, the
 provider's 5xx) is retried with exponential backoff; when the retries run out, its `give_up`
-records a visible failure: nothing is lost silently.
+records a visible failure: nothing is lost silently. Work whose job could not be enqueued after
+its commit (Redis out of reach) is found again by the beat's sweep (services/stalled.py).
 """
 
 import functools
@@ -24,7 +25,6 @@ _soon_lock = threading.Lock()
 FILING_SWEEP_SECONDS = 60
 STALLED_SWEEP_SECONDS = 60
 STALLED_AFTER_SECONDS = 120  # beyond the retries a row's own job may still be making
-STALLED_LOOKBACK = timedelta(days=1)  # a text sent later than this would surprise its reader
 
 
 class Transient(Exception):
@@ -39,12 +39,11 @@ def backoff(attempt: int) -> float:
 class Job:
     """A function that can be run now (`job(...)`) or enqueued (`job.delay(...)`)."""
 
-    def __init__(self, fn, give_up=None, swept=False):
+    def __init__(self, fn, give_up=None):
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.name = f"app.jobs.{fn.__name__}"
         self.give_up = give_up
-        self.swept = swept  # the beat finds its work again, should enqueueing it fail
         REGISTRY[self.name] = self
 
     def __call__(self, *args):
@@ -57,8 +56,6 @@ class Job:
             try:
                 app.extensions["celery"].tasks[self.name].apply_async(args, countdown=countdown)
             except Exception:
-                if not self.swept:
-                    raise
                 # The commit before stands, and the beat's sweep enqueues its work again: the
                 # request that made it must not be told it failed (a retried reply goes twice).
                 log.exception("job %s%r not enqueued: the beat's sweep will", self.name, args)
@@ -81,11 +78,7 @@ class Job:
             if due.get(self.name, 0) > now:
                 return
             due[self.name] = now + seconds
-        try:
-            self.delay(countdown=seconds)
-        except BaseException:
-            due.pop(self.name, None)  # not enqueued: the next call tries again
-            raise
+        self.delay(countdown=seconds)
 
     def run_in_process(self, args, attempt: int) -> None:
         """Run here; retry later in a thread of this process when the failure may pass."""
@@ -119,10 +112,9 @@ class Job:
         timer.start()
 
 
-def job(give_up=None, swept=False):
-    """Decorator: make a function a Job (with an optional give-up handler taking args + error;
-    `swept` when a periodic sweep of the beat finds its work again)."""
-    return lambda fn: Job(fn, give_up, swept)
+def job(give_up=None):
+    """Decorator: make a function a Job (with an optional give-up handler taking args + error)."""
+    return lambda fn: Job(fn, give_up)
 
 
 def init_jobs(app: Flask) -> None:
@@ -232,7 +224,7 @@ def _delivery_failed(message_id: int, error: str) -> None:
     outbound.delivery_failed(message_id, error)
 
 
-@job(give_up=_delivery_failed, swept=True)  # send_stalled
+@job(give_up=_delivery_failed)
 def deliver_message(message_id: int) -> None:
     """Hand a queued outbound text to the SMS provider."""
     from app.services import outbound
@@ -240,7 +232,7 @@ def deliver_message(message_id: int) -> None:
     outbound.deliver(message_id)
 
 
-@job(swept=True)  # the beat asks for it each minute
+@job()
 def file_waiting_texts() -> None:
     """File the inbound texts the webhook stored: conversation, consent, replies, notifications."""
     from app.services import inbound
@@ -272,42 +264,14 @@ def activate_number(number_id: int) -> None:
 
 @job()
 def send_stalled() -> None:
-    """Enqueue again the notifications and outbound texts still queued well after their commit:
-    the enqueue that follows the commit was lost (the broker out of reach, the process ended).
-    Their jobs do their work once, however often they are enqueued."""
-    from sqlalchemy import select, text
-
-    from app.models import Message, Notification
+    """Enqueue again the work committed whose job was lost (services/stalled.py). A row still in
+    its first job's hands is left alone: that job may be retrying, or waiting to look up a
+    timed-out send that may be retried too."""
     from app.models.base import utcnow
-    from app.models.conversation import QUEUED_WHERE as QUEUED_MESSAGES
-    from app.models.notification import QUEUED_WHERE as QUEUED_NOTIFICATIONS
+    from app.services import stalled
 
-    # A row still in its first delivery's hands is left alone: that may wait for a lookup of a
-    # timed-out send, and both may be retried.
     retries = sum(backoff(attempt) for attempt in range(current_app.config["JOB_MAX_TRIES"] - 1))
-    before = utcnow() - timedelta(seconds=STALLED_AFTER_SECONDS + 2 * retries)
-    since = before - STALLED_LOOKBACK
-    queued = [
-        (
-            send_notification,
-            # Written as the partial indexes are, so the database finds them.
-            select(Notification.id)
-            .where(text(QUEUED_NOTIFICATIONS), Notification.created_at.between(since, before))
-            .order_by(Notification.id),
-        ),
-        (
-            deliver_message,
-            select(Message.id)
-            .where(text(QUEUED_MESSAGES), Message.created_at.between(since, before))
-            .order_by(Message.id),
-        ),
-    ]
-    for item, query in queued:
-        ids = db.session.scalars(query).all()
-        db.session.rollback()
-        for row_id in ids:
-            log.warning("job %s(%s) still to run; enqueued again", item.name, row_id)
-            item.delay(row_id)
+    stalled.enqueue_again(utcnow() - timedelta(seconds=STALLED_AFTER_SECONDS + 2 * retries))
 
 
 def _notification_failed(notification_id: int, error: str) -> None:
@@ -316,7 +280,7 @@ def _notification_failed(notification_id: int, error: str) -> None:
     notify.failed(notification_id, error)
 
 
-@job(give_up=_notification_failed, swept=True)  # send_stalled
+@job(give_up=_notification_failed)
 def send_notification(notification_id: int) -> None:
     """Send one notification e-mail or SMS."""
     from app.services import notify

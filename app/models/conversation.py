@@ -39,8 +39,11 @@ FAILED_STATUSES = ("failed", "undelivered", "blocked")
 FAILED_WHERE = "status IN (" + ", ".join(f"'{s}'" for s in FAILED_STATUSES) + ")"
 # Inbound texts stored by the webhook and not filed yet: what the filing job picks up.
 WAITING_WHERE = "direction = 'inbound' AND status = 'received' AND conversation_id IS NULL"
-# Replies and auto-replies waiting for their delivery job: what the beat's sweep looks through.
-QUEUED_WHERE = "direction = 'outbound' AND status = 'queued'"
+# Texts we send still waiting for their delivery job, or for a lookup of a send that timed out:
+# what the beat's sweep looks through.
+UNSENT_WHERE = "direction = 'outbound' AND status IN ('queued', 'unknown')"
+# Texts we send, found by their provider's SID when a delivery status comes.
+OUTBOUND_WHERE = "direction = 'outbound'"
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "blocked")
 
 
@@ -185,10 +188,16 @@ class Message(CreatedMixin, db.Model):
             postgresql_where=text(WAITING_WHERE),
         ),
         Index(
-            "ix_messages_queued",
+            "ix_messages_unsent",
             "created_at",
-            sqlite_where=text(QUEUED_WHERE),
-            postgresql_where=text(QUEUED_WHERE),
+            sqlite_where=text(UNSENT_WHERE),
+            postgresql_where=text(UNSENT_WHERE),
+        ),
+        Index(
+            "ix_messages_outbound_sid",
+            "provider_sid",
+            sqlite_where=text(OUTBOUND_WHERE),
+            postgresql_where=text(OUTBOUND_WHERE),
         ),
     )
 

@@ -41,7 +41,7 @@ def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
 
 def complete(number_id: int) -> None:
     """Ask the provider to carry out a pending change; success moves on, failure moves back."""
-    number = db.session.get(TrackingNumber, number_id)
+    number = db.session.get(TrackingNumber, number_id, with_for_update=True)  # one run at a time
     if number is None or not number.sms_state.startswith("pending"):
         return
     turning_on = number.sms_state == "pending_activation"

@@ -221,7 +221,8 @@ def _clip(text: str, room: int) -> str:
 
 def send(notification_id: int) -> None:
     """Send one notification; a failure that may pass is retried by the job system."""
-    note = db.session.get(Notification, notification_id)
+    # Locked until the commit: a second run of the job waits, then finds it sent.
+    note = db.session.get(Notification, notification_id, with_for_update=True)
     if note is None or note.status != "queued":
         return  # already sent: jobs may run twice
     context = _content(note)

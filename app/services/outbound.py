@@ -6,7 +6,7 @@ Consent is checked when a text is created and again when the job sends it.
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import jobs
@@ -14,6 +14,7 @@ from app.extensions import db
 from app.jobs import Transient
 from app.models import Conversation, EarlyStatus, Message, User
 from app.models.base import utcnow
+from app.models.conversation import OUTBOUND_WHERE
 from app.services import claims, consent, notify
 from app.services.errors import Closed, DomainError, Invalid, NotClaimed, NotClaimer, OptedOut
 from app.sms import SendError, UnknownOutcome, provider
@@ -24,7 +25,6 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1600
 UNSUBSCRIBED = "21610"  # the carrier's "recipient has opted out" (Twilio's error code)
 RECONCILE_AFTER_SECONDS = 30
-EARLY_STATUS_KEPT = timedelta(days=1)
 
 
 def check_body(body) -> str:
@@ -152,7 +152,9 @@ def queue(
 
 def deliver(message_id: int) -> None:
     """Hand a queued text to the provider; a text to an opted-out pair is blocked instead."""
-    message = db.session.get(Message, message_id)
+    # Locked until the commit: a second run of the job (a redelivery, the beat's sweep) waits for
+    # this one, then finds the text handled.
+    message = db.session.get(Message, message_id, with_for_update=True)
     if message is None or message.status != "queued":
         return  # already handled: jobs may run twice
     conversation = message.conversation
@@ -204,7 +206,7 @@ def _took(message: Message, sid: str, status: str) -> None:
 def reconcile(message_id: int) -> None:
     """Settle a text whose send timed out: found at the provider → taken; not found → queued
     again and sent (it never arrived there, so this is no second copy)."""
-    message = db.session.get(Message, message_id)
+    message = db.session.get(Message, message_id, with_for_update=True)  # as in `deliver`
     if message is None or message.status != "unknown":
         return
     since = message.created_at - timedelta(minutes=1)
@@ -213,7 +215,7 @@ def reconcile(message_id: int) -> None:
     except SendError as e:
         raise Transient(e.message) from e  # asked again later; it stays "unknown" meanwhile
     # A text just like it, sent a moment before, may be there too: its SID is stored already.
-    stored = _stored_sids(message, [f.sid for f in found])
+    stored = _stored_sids([f.sid for f in found])
     match = next((f for f in found if f.sid not in stored), None)
     if match is not None:
         _took(message, match.sid, match.status)
@@ -228,18 +230,13 @@ def reconcile(message_id: int) -> None:
     jobs.deliver_message.delay(message.id)
 
 
-def _stored_sids(message: Message, sids: list[str]) -> set[str]:
-    """Which of these SIDs are stored on texts to the message's contact already."""
+def _stored_sids(sids: list[str]) -> set[str]:
+    """Which of these SIDs (the provider's, unique across all its texts) are stored already."""
     if not sids:
         return set()
     return set(
         db.session.scalars(
-            select(Message.provider_sid)
-            .join(Conversation, Message.conversation_id == Conversation.id)
-            .where(
-                Conversation.contact_id == message.conversation.contact_id,
-                Message.provider_sid.in_(sids),
-            )
+            select(Message.provider_sid).where(text(OUTBOUND_WHERE), Message.provider_sid.in_(sids))
         )
     )
 
@@ -284,13 +281,12 @@ def apply_status(sid: str, status: str, error_code: str | None = None) -> None:
     if not sid or status not in PROGRESS:
         return
     message = db.session.scalar(
-        select(Message).where(Message.provider_sid == sid, Message.direction == "outbound")
+        # Written as the partial index is, so the database finds it.
+        select(Message).where(Message.provider_sid == sid, text(OUTBOUND_WHERE))
     )
     if message is None:
-        # Texts we do not follow (notifications) get callbacks too: kept a day, then let go.
-        db.session.execute(
-            delete(EarlyStatus).where(EarlyStatus.created_at < utcnow() - EARLY_STATUS_KEPT)
-        )
+        # Kept until its text is stored; texts we do not follow (notifications) get callbacks
+        # too, let go of by the beat's sweep after a day.
         db.session.add(EarlyStatus(provider_sid=sid, status=status, error_code=error_code))
     else:
         _advance(message, status, error_code)

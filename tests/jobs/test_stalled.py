@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app import create_app, jobs
 from app.extensions import db
-from app.models import Message, Notification, NotificationPace, OutboxItem
+from app.models import Message, Notification, NotificationPace, OutboxItem, TrackingNumber
 from tests.conftest import CUSTOMER, NUM, Api, free_port, settings, text_in
 
 DAN = "dan@acme.test"
@@ -111,3 +111,29 @@ def test_a_text_that_came_while_the_broker_was_down_is_answered_and_filed_by_the
         jobs.file_waiting_texts()  # what the beat asks a worker for each minute
     (item,) = api("bob@acme.test").tab("active")
     assert item["last_message_preview"] == "Is the shop open?"
+
+
+def test_the_sweep_finishes_a_numbers_sms_change_and_settles_a_timed_out_text(
+    app, acme, api, conversation_id
+):
+    """A number left turning SMS on, and a text whose lookup was never enqueued."""
+    bob = api("bob@acme.test")
+    bob.post(f"/conversations/{conversation_id}/messages", json={"body": "Hi!", "claim": True})
+    with app.app_context():
+        number = db.session.scalar(select(TrackingNumber).where(TrackingNumber.number == NUM))
+        number.sms_state = "pending_deactivation"
+        message = db.session.scalar(select(Message).where(Message.body == "Hi!"))
+        message.status, message.provider_sid = "unknown", None
+        message.created_at -= timedelta(minutes=10)
+        db.session.commit()
+    before = sent(app)
+
+    sweep(app)
+
+    with app.app_context():
+        assert (
+            db.session.scalar(select(TrackingNumber.sms_state).where(TrackingNumber.number == NUM))
+            == "off"
+        )
+    assert committed(app, "Hi!")[0] == "delivered"
+    assert sent(app)[len(before) :] == [(CUSTOMER, "Hi!")]  # not found at the carrier: sent once
