@@ -13,7 +13,7 @@ from app.models import MessageMedia
 from app.models.base import utcnow
 from app.models.contact import CONSENT_SOURCES
 from app.portal import bp
-from app.services import claims, consent, inbox, notify, outbound
+from app.services import claims, consent, inbox, notify, outbound, reports
 from app.services.errors import Conflict, DomainError, NotFound
 from app.sms import provider
 
@@ -37,9 +37,7 @@ def phone_filter(number: str) -> str:
 
 def local_zone() -> ZoneInfo:
     """The time zone the signed-in user's account works in (UTC for pages without a user)."""
-    if current_user.is_authenticated:
-        return ZoneInfo(current_user.account.timezone)
-    return ZoneInfo("UTC")
+    return reports.zone(current_user.account.timezone if current_user.is_authenticated else None)
 
 
 @bp.app_template_filter("when")
@@ -88,8 +86,9 @@ def thread_context(selected) -> dict:
         "selected": selected,
         "timeline": timeline,
         "history": inbox.history(selected),
-        # Also what keeps the thread's people in the session while the page is drawn.
         "users": inbox.account_users(current_user, thread.people),
+        # Held while the page is drawn: the session finds each sender among them.
+        "people": thread.people,
         "consent": pair,
         "opted_out": pair is not None and pair.opted_out,
         "opt_out_request": consent.opt_out_request(pair, messages),
