@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.extensions import db
 from app.models import Conversation, Message, User
+from app.services import inbox
 from bench import percentile
 
 PAGES = {
@@ -44,7 +45,7 @@ def main() -> None:
         thread = db.session.scalar(
             Conversation.visible_to(user).with_only_columns(func.max(Conversation.id))
         )
-        since = db.session.scalar(select(func.max(Conversation.updated_at))).isoformat()
+        since = inbox.change_stamp(user)
         user_id = user.id
     client = app.test_client()
     with client.session_transaction() as session:

@@ -1,6 +1,6 @@
 """Portal pages: parse the form, call a service, redirect back to the thread with what happened."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import requests
@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from app import phones
 from app.extensions import db
 from app.models import MessageMedia
-from app.models.base import utcnow
 from app.models.contact import CONSENT_SOURCES
 from app.portal import bp
 from app.services import claims, consent, inbox, notify, outbound, reports
@@ -18,10 +17,6 @@ from app.services.errors import Conflict, DomainError, NotFound
 from app.sms import provider
 
 TAB_TITLES = {"active": "Active", "team": "Team", "closed": "Closed"}
-# A change is stamped before its transaction commits, so one stamped a moment before the latest
-# may commit after it: for this long after the latest change, a poll is answered anew even when
-# the latest stamp is the one the page has.
-LATE_COMMITS = timedelta(seconds=10)
 AUTO_REPLIES = {
     "opt_in": "Opt-in text",
     "opt_out": "Opt-out confirmation",
@@ -115,17 +110,12 @@ def reasons(selected, refusals: dict) -> list[str]:
     return [refusals[action].message for action in shown if refusals[action]]
 
 
-def stamp(last: datetime | None) -> str:
-    """What a page says it shows: everything up to the account's latest change."""
-    return last.isoformat() if last else ""
-
-
 @bp.route("/conversations")
 @login_required
 def conversations():
     return render_template(
         "portal/inbox.html",
-        since=stamp(inbox.last_change(current_user)),
+        since=inbox.change_stamp(current_user),
         **list_context(current_tab()),
     )
 
@@ -137,7 +127,7 @@ def conversation(conversation_id: int):
     inbox.mark_read(selected, current_user)
     page = render_template(
         "portal/inbox.html",
-        since=stamp(inbox.last_change(current_user)),
+        since=inbox.change_stamp(current_user),
         **list_context(current_tab()),
         **thread_context(selected),
     )
@@ -149,10 +139,8 @@ def conversation(conversation_id: int):
 @login_required
 def changes():
     """Live updates: 204 when nothing changed since `since`, else the list and thread anew."""
-    last = inbox.last_change(current_user)
-    now = stamp(last)
-    settled = last is None or utcnow() - last > LATE_COMMITS
-    if request.args.get("since") == now and settled:
+    now = inbox.change_stamp(current_user)
+    if request.args.get("since") == now:
         return "", 204
     tab = current_tab()
     answer = {"since": now, "list": render_template("portal/_list.html", **list_context(tab))}

@@ -2,8 +2,9 @@
 
 import base64
 import binascii
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -211,11 +212,27 @@ def history(conversation: Conversation) -> list[tuple[Conversation, list[Message
     return [(c, texts[c.id]) for c in earlier]
 
 
-def last_change(user: User) -> datetime | None:
-    """When anything in the user's account last changed that a portal shows (one indexed query)."""
-    return db.session.scalar(
-        select(func.max(Conversation.updated_at)).where(Conversation.account_id == user.account_id)
-    )
+# A change is stamped before its transaction commits: one stamped a moment before the latest may
+# commit after it. The changes of these last seconds are part of what a page has seen.
+LATE_COMMITS = timedelta(seconds=10)
+RECENT_CHANGES = 100
+
+
+def change_stamp(user: User) -> str:
+    """What the portal shows the user is up to date with: the account's latest change, and each
+    conversation changed in the LATE_COMMITS before it (one indexed query, newest first)."""
+    recent = db.session.execute(
+        select(Conversation.id, Conversation.updated_at)
+        .where(Conversation.account_id == user.account_id)
+        .order_by(Conversation.updated_at.desc())
+        .limit(RECENT_CHANGES)
+    ).all()
+    if not recent:
+        return ""
+    last = recent[0].updated_at
+    seen = [(id_, at.isoformat()) for id_, at in recent if at >= last - LATE_COMMITS]
+    digest = hashlib.blake2b(repr(sorted(seen)).encode(), digest_size=6).hexdigest()
+    return f"{last.isoformat()}~{digest}"
 
 
 def account_users(user: User, people: list[User] | None = None) -> list[User]:

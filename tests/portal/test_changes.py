@@ -2,19 +2,11 @@
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Conversation
 from tests.conftest import CUSTOMER, NUM, text_in
-
-
-def moments_pass(app, seconds: int = 60) -> None:
-    """Every change in the database happened `seconds` earlier than it did."""
-    with app.app_context():
-        for conversation in db.session.scalars(select(Conversation)):
-            conversation.updated_at -= timedelta(seconds=seconds)
-        db.session.commit()
 
 
 def test_nothing_new_is_204_and_a_new_text_redraws_list_and_thread(app, acme, client, browser, api):
@@ -24,9 +16,8 @@ def test_nothing_new_is_204_and_a_new_text_redraws_list_and_thread(app, acme, cl
     url = f"/conversations/changes?tab=active&selected={item['id']}"
     first = bob.client.get(url)
     assert first.status_code == 200
+    since = first.json["since"]
     assert "First text" in first.json["list"] and "First text" in first.json["thread"]
-    moments_pass(app)
-    since = bob.client.get(url).json["since"]
     assert bob.client.get(f"{url}&since={since}").status_code == 204
     text_in(client, CUSTOMER, NUM, "Second text")
     again = bob.client.get(f"{url}&since={since}")
@@ -83,3 +74,16 @@ def test_a_change_that_commits_after_a_later_one_is_not_missed(app, acme, client
     answer = bob.client.get(f"/conversations/changes?tab=active&since={since}")
     assert answer.status_code == 200
     assert "Are you open today?" in answer.json["list"]
+    # And one more, on the same conversation as the latest, whose earlier stamp wins the row.
+    since = answer.json["since"]
+    with app.app_context():
+        db.session.execute(
+            update(Conversation)
+            .where(Conversation.id == item["id"])
+            .values(updated_at=latest - timedelta(seconds=2))
+        )
+        db.session.commit()
+    again = bob.client.get(f"/conversations/changes?tab=active&since={since}")
+    assert again.status_code == 200
+    since = again.json["since"]
+    assert bob.client.get(f"/conversations/changes?tab=active&since={since}").status_code == 204

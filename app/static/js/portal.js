@@ -8,9 +8,6 @@
   var since = root.getAttribute("data-since") || "";
   var url = root.getAttribute("data-changes-url");
   var INTERVAL = 2000;
-  // Right after a change the server answers in full for a few seconds (a change stamped earlier
-  // may still commit): a list drawn already is not drawn again.
-  var drawnList = null;
 
   function nearBottom(el) {
     return el.scrollHeight - el.scrollTop - el.clientHeight < 80;
@@ -63,7 +60,7 @@
       .then(function (data) {
         if (!data) return;
         since = data.since;
-        if (data.list !== drawnList) swapList(drawnList = data.list);
+        swapList(data.list);
         if (typeof data.thread === "string") swapThread(data.thread);
       })
       .catch(function () { /* offline for a moment: try again next time */ })
