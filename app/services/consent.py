@@ -270,8 +270,9 @@ def from_widget(contact: Contact, number: TrackingNumber, message: Message, evid
     """A website visitor ticked the consent box: record it (the ledger keeps the exact consent
     text, page, IP and browser) and say which text answers them.
 
-    A new pair, or one that had opted out (ticking the box is their consent again), gets the
-    opt-in message; a pair already opted in gets a short confirmation.
+    A new pair, or one that had opted out (ticking the box is their consent again, which the
+    thread shows as START's would be), gets the opt-in message; a pair already opted in gets a
+    short confirmation.
     """
     consent = pair(contact, number)
     answer = "confirmation"
@@ -281,5 +282,6 @@ def from_widget(contact: Contact, number: TrackingNumber, message: Message, evid
         answer = "opt_in"
     elif consent.opted_out:
         answer = "opt_in"
+        events.record(message.conversation, "opted_in", None)
     _change(consent, "opted_in", "widget", evidence, message)
     return answer

@@ -13,7 +13,7 @@ from app import jobs, phones
 from app.extensions import db
 from app.models import Account, Message, TrackingNumber, Widget
 from app.models.widget import MOBILE_BEHAVIOURS, POSITIONS
-from app.services import consent, events, inbound, notify, outbound
+from app.services import consent, inbound, notify, outbound
 from app.services.errors import Conflict, Invalid
 
 DEFAULT_CONSENT = (
@@ -202,10 +202,7 @@ def submit(widget: Widget, data: dict, ip: str, user_agent: str) -> Message | No
         f"[widget form · name: {name} · page: {page_url or 'unknown'} · IP: {ip} · "
         f"browser: {user_agent[:300]}]"
     )
-    opted_out = consent.is_opted_out(contact.id, number.id)
     answer = consent.from_widget(contact, number, message, evidence)
-    if opted_out:  # ticking the box opts them in again, as START would: the thread says so
-        events.record(conversation, "opted_in", None)
     text = (
         number.account.sms_text("opt_in")
         if answer == "opt_in"
