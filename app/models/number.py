@@ -35,6 +35,12 @@ class TrackingNumber(CreatedMixin, db.Model):
     )
 
     @property
+    def active_sms_users(self) -> list["SmsUser"]:
+        """The SMS users who are notified: a deactivated user's row stays until the number's SMS
+        users are saved again."""
+        return [row for row in self.sms_users if row.user.active]
+
+    @property
     def sms_active(self) -> bool:
         return self.sms_state == "active"
 

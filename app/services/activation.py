@@ -24,7 +24,7 @@ def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
     if on:
         if number.sms_state == "active":
             return
-        if not any(row.user.active for row in number.sms_users):
+        if not number.active_sms_users:
             raise Invalid(
                 "Add at least one SMS user first.",
                 {"sms_users": ["At least one SMS user is needed."]},

@@ -220,9 +220,7 @@ def add_new_sms_user(
     SMS user of the number, beside its active SMS users, as the dialog shows them (deactivated
     users' rows go, as on saving the dialog); nothing is written unless both succeed."""
     current = [
-        SmsUserChoice(row.user, row.notify_email, row.notify_sms)
-        for row in number.sms_users
-        if row.user.active
+        SmsUserChoice(row.user, row.notify_email, row.notify_sms) for row in number.active_sms_users
     ]
     if len(current) >= MAX_SMS_USERS:
         raise Invalid(

@@ -132,7 +132,7 @@ def _left_without_sms_users(user: User) -> list[TrackingNumber]:
     return [
         number
         for number in numbers
-        if not any(row.user.active and row.user_id != user.id for row in number.sms_users)
+        if not any(row.user_id != user.id for row in number.active_sms_users)
     ]
 
 
