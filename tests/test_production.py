@@ -59,7 +59,7 @@ def test_production_session_cookie_is_secure_http_only_and_same_site(database_ur
     assert {"Secure", "HttpOnly", "SameSite=Lax"} <= {part.strip() for part in cookie.split(";")}
 
 
-def test_production_sends_sms_notifications_through_a_messaging_service_without_a_number(
+def test_production_starts_without_a_notify_number_when_a_messaging_service_sends(
     database_uri,
 ):
     app = production(
