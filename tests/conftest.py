@@ -14,7 +14,7 @@ import flask_migrate
 import pytest
 from flask import request_finished, request_started
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from twilio.request_validator import RequestValidator
 
 from app import create_app
@@ -517,3 +517,35 @@ def statements(app):
         event.remove(engine, "before_cursor_execute", count)
         request_started.disconnect(started, app)
         request_finished.disconnect(finished, app)
+
+
+def sent_to(app, recipient: str) -> list[str]:
+    """The bodies of everything sent to `recipient` (a phone or an e-mail address), in order."""
+    from app.models import OutboxItem
+
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(OutboxItem.body)
+                .where(OutboxItem.recipient == recipient)
+                .order_by(OutboxItem.id)
+            )
+        )
+
+
+@pytest.fixture
+def web_broker_down(app):
+    """A web process of the app whose Redis is unreachable: its commits go through, and the jobs
+    it enqueues after them are lost (logged) until the beat's sweep finds their work."""
+    return create_app(
+        settings(
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        )
+    )
+
+
+@pytest.fixture
+def broker_down(web_broker_down, world):
+    """`broker_down(email)`: that user's API client on a web process whose Redis is unreachable."""
+    return lambda email: Api(web_broker_down.test_client(), world.tokens[email])

@@ -3,32 +3,14 @@ by the beat's sweep: sent once, while what was queued a moment ago is left to it
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
-from app import create_app, jobs
+from app import jobs
 from app.extensions import db
 from app.models import Message, Notification, NotificationPace, OutboxItem, TrackingNumber
-from tests.conftest import CUSTOMER, NUM, Api, free_port, settings, text_in
+from tests.conftest import CUSTOMER, NUM, Api, text_in
 
 DAN = "dan@acme.test"
-
-
-@pytest.fixture
-def web_broker_down(app):
-    """A web process whose Redis is unreachable."""
-    return create_app(
-        settings(
-            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-            REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
-        )
-    )
-
-
-@pytest.fixture
-def broker_down(web_broker_down, world):
-    """`broker_down(email)`: that user's API client on a web process whose Redis is unreachable."""
-    return lambda email: Api(web_broker_down.test_client(), world.tokens[email])
 
 
 def reply_with_broker_down(client: Api, conversation_id: int, body: str) -> None:

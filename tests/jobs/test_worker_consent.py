@@ -7,8 +7,17 @@ from sqlalchemy import select
 
 from app import create_app
 from app.extensions import db
-from app.models import Message, OutboxItem
-from tests.conftest import CUSTOMER, NUM, Api, celery_worker, empty_redis, settings, text_in
+from app.models import Message
+from tests.conftest import (
+    CUSTOMER,
+    NUM,
+    Api,
+    celery_worker,
+    empty_redis,
+    sent_to,
+    settings,
+    text_in,
+)
 from tests.jobs.conftest import eventually
 from tests.jobs.test_worker import queued, worker_env
 
@@ -59,10 +68,7 @@ def test_a_reply_queued_before_stop_is_blocked_by_the_worker_that_takes_it(
         assert status == "blocked"
         assert "opted out" in reason
         assert eventually(lambda: queued(redis_url) == 0)
-        with app.app_context():
-            sent = db.session.scalars(
-                select(OutboxItem.body).where(OutboxItem.recipient == CUSTOMER)
-            ).all()
+        sent = sent_to(app, CUSTOMER)
         assert "Sale this week!" not in sent
         assert any(body.startswith("Your request to unsubscribe") for body in sent)
     finally:

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Notification, OutboxItem, User
 from app.models.base import utcnow
 from app.services import directory, inbound, links
-from tests.conftest import CUSTOMER, NUM, csrf_token, text_in
+from tests.conftest import CUSTOMER, NUM, csrf_token, sent_to, text_in
 
 
 class Clock:
@@ -97,10 +97,7 @@ def test_notification_email_reaches_smtp_and_its_link_opens_the_conversation(
 def test_an_identified_user_is_logged_in_by_the_link_and_can_claim_and_reply(app, acme, client):
     set_channels(app, {"ivy@acme.test": (True, False)})
     text_in(client, CUSTOMER, NUM, "Hello?")
-    with app.app_context():
-        body = db.session.scalar(
-            select(OutboxItem.body).where(OutboxItem.recipient == "ivy@acme.test")
-        )
+    body = sent_to(app, "ivy@acme.test")[0]
     link = re.search(r"http://localhost(/c/\S+)", body).group(1)
     page = client.get(link, follow_redirects=True)
     assert "Ivy Tester" in page.text and "Hello?" in page.text
@@ -189,10 +186,7 @@ def test_sms_notification_carries_contact_label_text_and_link_in_one_segment(
 def test_sms_notification_keeps_the_whole_head_when_the_text_fits(app, acme, client):
     set_channels(app, {"bob@acme.test": (False, True)})
     text_in(client, CUSTOMER, NUM, "Leak \u2013 today?")
-    with app.app_context():
-        body = db.session.scalar(
-            select(OutboxItem.body).where(OutboxItem.recipient == "+15005550123")
-        )
+    body = sent_to(app, "+15005550123")[0]
     assert body.startswith(
         'Acme Plumbing: a new text from (500) 555-0199 (Main line): "Leak - today?"'
     )

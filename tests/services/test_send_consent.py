@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from app import jobs
 from app.extensions import db
-from app.models import Consent, ConsentEvent, Message, OutboxItem
-from tests.conftest import CUSTOMER, NUM, text_in
+from app.models import Consent, ConsentEvent, Message
+from tests.conftest import CUSTOMER, NUM, sent_to, text_in
 
 
 def test_reply_to_an_opted_out_contact_is_409_until_they_text_start(
@@ -25,27 +25,24 @@ def test_reply_to_an_opted_out_contact_is_409_until_they_text_start(
 
 
 def test_a_reply_queued_before_stop_arrives_is_blocked_when_the_job_runs(
-    app, api, client, conversation_id, monkeypatch
+    app, api, client, conversation_id, broker_down
 ):
     bob = api("bob@acme.test")
     bob.post(f"/conversations/{conversation_id}/claim")
-    queued: list[int] = []
-    monkeypatch.setattr(jobs.deliver_message, "delay", queued.append)  # the queue holds the job
-    r = bob.post(f"/conversations/{conversation_id}/messages", json={"body": "Sale this week!"})
+    # Sent through a web process whose queue is out of reach: the reply's job waits.
+    r = broker_down("bob@acme.test").post(
+        f"/conversations/{conversation_id}/messages", json={"body": "Sale this week!"}
+    )
     assert r.status_code == 201
     assert r.json["status"] == "queued"
-    monkeypatch.undo()
     text_in(client, CUSTOMER, NUM, "STOP")
     with app.app_context():
-        jobs.deliver_message(queued[0])  # the worker gets to it after the opt-out
+        jobs.deliver_message(r.json["id"])  # the worker gets to it after the opt-out
     detail = bob.get(f"/conversations/{conversation_id}").json
     reply = next(m for m in detail["messages"] if m["body"] == "Sale this week!")
     assert reply["status"] == "blocked"
     assert "opted out" in reply["error_message"]
-    with app.app_context():
-        sent = db.session.scalars(
-            select(OutboxItem.body).where(OutboxItem.recipient == CUSTOMER)
-        ).all()
+    sent = sent_to(app, CUSTOMER)
     assert "Sale this week!" not in sent
     assert any(body.startswith("Your request to unsubscribe") for body in sent)
 

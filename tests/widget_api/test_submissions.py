@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db, limiter
 from app.models import Consent, ConsentEvent, Conversation, Message, OutboxItem
-from tests.conftest import NUM, seen_by_admin, text_in
+from tests.conftest import NUM, seen_by_admin, sent_to, text_in
 
 SITE = "https://www.acme-plumbing.test"
 VISITOR = "+15550100177"  # fictional (area code 555): the simulated carrier takes it
@@ -107,10 +107,7 @@ def test_a_submission_opens_a_widget_conversation_answers_the_visitor_and_notifi
         "Do you fix boilers?",
     )
     with app.app_context():
-        texts = db.session.scalars(
-            select(OutboxItem.body).where(OutboxItem.recipient == VISITOR)
-        ).all()
-        assert texts == [
+        assert sent_to(app, VISITOR) == [
             "Welcome to Acme Plumbing! Messages and data rates may apply. "
             "Msg frequency is recurring. Reply STOP to cancel."
         ]
@@ -127,10 +124,7 @@ def test_a_submission_opens_a_widget_conversation_answers_the_visitor_and_notifi
 def test_a_visitor_already_opted_in_gets_a_short_confirmation(app, client, key):
     submit(client, key)
     submit(client, key, message="Also, a leaky tap.")
-    with app.app_context():
-        texts = db.session.scalars(
-            select(OutboxItem.body).where(OutboxItem.recipient == VISITOR)
-        ).all()
+    texts = sent_to(app, VISITOR)
     assert (
         texts[-1] == "Thanks! Acme Plumbing got your message and will text you back here shortly."
     )
