@@ -12,6 +12,7 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 from celery import Celery, Task
@@ -61,8 +62,8 @@ class Job:
                 log.exception("job %s%r not enqueued: the beat's sweep will", self.name, args)
         elif countdown > 0:
             self._later(app, args, countdown, attempt=0)
-        elif has_request_context():
-            g.setdefault("jobs_after_response", []).append((self, args))
+        elif (pending := after_answer()) is not None:
+            pending.append((self, args))
         else:
             self.run_in_process(args, attempt=0)
 
@@ -112,6 +113,28 @@ class Job:
         timer.start()
 
 
+def after_answer() -> list | None:
+    """The jobs to run once the answer being made has gone out, or None outside any answer: a
+    request Flask handles, or one the app answers ahead of Flask (which keeps its list in `g`)."""
+    if has_request_context():
+        return g.setdefault("jobs_after_response", [])
+    return g.get("jobs_after_response")
+
+
+def then_run(app: Flask, body: Iterable[bytes], pending: list) -> Iterator[bytes]:
+    """A response's body, then the jobs `pending` once it has been written: not when the server
+    closes the response, since Werkzeug's server first waits for the client to hang up, which a
+    browser may take its time to do. `finally` also covers a body never read (HEAD, a client
+    gone)."""
+    try:
+        yield from body
+    finally:
+        with app.app_context():
+            for item, args in pending:
+                item.run_in_process(args, attempt=0)
+            db.session.remove()
+
+
 def job(give_up=None):
     """Decorator: make a function a Job (with an optional give-up handler taking args + error)."""
     return lambda fn: Job(fn, give_up)
@@ -129,26 +152,7 @@ def init_jobs(app: Flask) -> None:
     def run_jobs_after_response(response):
         pending = g.pop("jobs_after_response", None)
         if pending:
-            app_object = current_app._get_current_object()
-
-            def run():
-                with app_object.app_context():
-                    for item, args in pending:
-                        item.run_in_process(args, attempt=0)
-                    db.session.remove()
-
-            # Run as soon as the body has been written, not when the server closes the response:
-            # Werkzeug's server first waits for the client to hang up, which a browser may take
-            # its time to do. `finally` also covers a body never read (HEAD, a client gone).
-            body = response.response
-
-            def body_then_jobs():
-                try:
-                    yield from body
-                finally:
-                    run()
-
-            response.response = body_then_jobs()
+            response.response = then_run(app, response.response, pending)
         return response
 
 

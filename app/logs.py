@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import Flask, g, request
+from flask import Flask, Request, g, request
 
 request_log = logging.getLogger("app.requests")
 # Standard attributes of a LogRecord: everything else on a record came through `extra=`.
@@ -44,7 +44,7 @@ def configure(app: Flask) -> None:
     @app.before_request
     def start_timer():
         g.request_started = time.perf_counter()
-        g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        g.request_id = request_id_of(request)
 
     @app.after_request
     def log_request(response):
@@ -53,24 +53,50 @@ def configure(app: Flask) -> None:
             return response
         response.headers.setdefault("X-Request-ID", g.request_id)
         user = g.get("_login_user")  # only when the request already loaded one
-        path = logged_path()
-        request_log.info(
-            "%s %s %s",
-            request.method,
-            path,
+        write(
+            request,
+            g.request_id,
             response.status_code,
-            extra={
-                "request_id": g.request_id,
-                "method": request.method,
-                "path": path,
-                "endpoint": request.endpoint,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "remote_addr": request.remote_addr,
-                "user_id": getattr(user, "id", None),
-            },
+            started,
+            path=logged_path(),
+            endpoint=request.endpoint,
+            user_id=getattr(user, "id", None),
         )
         return response
+
+
+def request_id_of(request: Request) -> str:
+    """The id the caller gave the request (X-Request-ID), or a new one."""
+    return request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+
+
+def write(
+    request: Request,
+    request_id: str,
+    status: int,
+    started: float,
+    *,
+    path: str,
+    endpoint: str | None,
+    user_id: int | None = None,
+) -> None:
+    """The request's log line; `started` is its `time.perf_counter()` on arrival."""
+    request_log.info(
+        "%s %s %s",
+        request.method,
+        path,
+        status,
+        extra={
+            "request_id": request_id,
+            "method": request.method,
+            "path": path,
+            "endpoint": endpoint,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "remote_addr": request.remote_addr,
+            "user_id": user_id,
+        },
+    )
 
 
 def logged_path() -> str:
