@@ -18,6 +18,8 @@ class IdConverter(IntegerConverter):
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings from the environment, overridden by `config`."""
+    from app.webhooks.twilio import InboundTexts
+
     app = Flask(__name__, instance_path=str(INSTANCE))
     app.config.from_object(Config)
     if config:
@@ -28,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     production.check(app)
     logs.configure(app)
     app.url_map.converters["id"] = IdConverter
+    app.wsgi_app = InboundTexts(app, app.wsgi_app)
     if app.config["PROXY_FIX"]:
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
@@ -97,10 +100,16 @@ CSP = (
 )
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+)
+
+
 def register_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        for name, value in SECURITY_HEADERS:
+            response.headers.setdefault(name, value)
         return response

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
-from flask import request_finished, request_started
 from flask.testing import FlaskClient
 from sqlalchemy import event, select, text
 from twilio.request_validator import RequestValidator
@@ -491,16 +490,18 @@ def processes(tmp_path):
 
 @contextlib.contextmanager
 def statements(app):
-    """The first word of each SQL statement run while the app handles a request (not the jobs
-    that run after its answer)."""
+    """The first word of each SQL statement run while the app makes its answer to a request (not
+    the jobs that run once it has gone out, while its body is read)."""
     seen: list[str] = []
     state = {"in_request": False}
+    answer = app.wsgi_app
 
-    def started(sender, **extra):
+    def answering(environ, start_response):
         state["in_request"] = True
-
-    def finished(sender, response, **extra):
-        state["in_request"] = False
+        try:
+            return answer(environ, start_response)
+        finally:
+            state["in_request"] = False
 
     def count(conn, cursor, statement, parameters, context, executemany):
         if state["in_request"]:
@@ -508,15 +509,13 @@ def statements(app):
 
     with app.app_context():
         engine = db.engine
-    request_started.connect(started, app)
-    request_finished.connect(finished, app)
+    app.wsgi_app = answering
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", count)
-        request_started.disconnect(started, app)
-        request_finished.disconnect(finished, app)
+        app.wsgi_app = answer
 
 
 def sent_to(app, recipient: str) -> list[str]:

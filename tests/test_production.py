@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
+from app import CSP, create_app
 from app.config import DEV_PUBLIC_BASE_URL, DEV_SECRET_KEY
 from app.logs import JsonFormatter
 from app.production import NotReadyForProduction
-from tests.conftest import empty_redis, settings
+from tests.conftest import BASE_URL, CUSTOMER, NUM, empty_redis, settings, sign
 
 READY = {
     "APP_ENV": "production",
@@ -139,6 +139,35 @@ def test_each_request_is_one_structured_line_with_its_id(client, caplog):
     }
     assert line["duration_ms"] >= 0 and line["remote_addr"] == "127.0.0.1"
     assert client.get("/login").headers["X-Request-ID"] != "abc-123"  # a new one each time
+
+
+def test_an_inbound_text_is_one_structured_line_with_its_id_and_the_security_headers(
+    client, caplog
+):
+    # Inbound texts are answered ahead of Flask's request handling, and logged all the same.
+    caplog.set_level(logging.INFO, logger="app.requests")
+    params = {"MessageSid": "SM" + "7" * 32, "From": CUSTOMER, "To": NUM, "Body": "Hello"}
+    r = client.post(
+        "/webhooks/twilio/sms",
+        data=params,
+        headers={
+            "X-Twilio-Signature": sign(f"{BASE_URL}/webhooks/twilio/sms", params),
+            "X-Request-ID": "abc-123",
+        },
+    )
+    assert (r.status_code, r.mimetype, r.headers["X-Request-ID"]) == (200, "text/xml", "abc-123")
+    assert r.headers["Content-Security-Policy"] == CSP
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    forged = client.post("/webhooks/twilio/sms", data=params, headers={"X-Twilio-Signature": "x"})
+    assert forged.status_code == 403
+    lines = request_lines(caplog)
+    assert [(line["method"], line["path"], line["status"]) for line in lines] == [
+        ("POST", "/webhooks/twilio/sms", 200),
+        ("POST", "/webhooks/twilio/sms", 403),
+    ]
+    assert lines[0]["request_id"] == "abc-123" and lines[0]["endpoint"] == "webhooks.sms"
+    assert lines[1]["request_id"] == forged.headers["X-Request-ID"] != "abc-123"
+    assert lines[0]["duration_ms"] >= 0 and lines[0]["remote_addr"] == "127.0.0.1"
 
 
 def test_sign_in_tokens_in_links_never_reach_the_log(client, caplog):

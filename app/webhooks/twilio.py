@@ -1,21 +1,29 @@
 """Twilio's webhooks: every request is checked against its signature before anything else."""
 
 import functools
+import logging
+import time
 
-from flask import Response, abort, current_app, request
+from flask import Flask, Request, abort, current_app, g, request
 from twilio.request_validator import (
     SIGNATURE_SETTINGS_HEADER,
     RequestValidator,
     get_signature_algorithm,
 )
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.http import HTTP_STATUS_CODES
 
+from app import SECURITY_HEADERS, jobs, logs
 from app.services import inbound, outbound
 from app.webhooks import bp
 
+log = logging.getLogger(__name__)
+
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+SMS_PATH = "/webhooks/twilio/sms"
 
 
-def signed_url() -> str:
+def signed_url(request: Request) -> str:
     """The URL Twilio signed: our public base URL, the route's path and the raw query string.
 
     Werkzeug's `request.url` decodes %-escapes and, behind a proxy, has the wrong scheme and host.
@@ -26,23 +34,28 @@ def signed_url() -> str:
     return url
 
 
+def check_signature(request: Request) -> None:
+    """403 for a request without a valid X-Twilio-Signature."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    settings = request.headers.get(SIGNATURE_SETTINGS_HEADER, "")
+    # Newer webhooks name their algorithm (HMAC-SHA256) and are signed with a shared key.
+    secret = (settings and current_app.config["TWILIO_WEBHOOK_SIGNING_KEY"]) or (
+        current_app.config["TWILIO_AUTH_TOKEN"]
+    )
+    validator = RequestValidator(secret)
+    algorithm = get_signature_algorithm(settings)
+    if not signature or not validator.validate(
+        signed_url(request), request.form, signature, algorithm
+    ):
+        abort(403, "The request's signature is missing or wrong.")
+
+
 def signature_required(view):
     """Answer 403 to a request without a valid X-Twilio-Signature."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        signature = request.headers.get("X-Twilio-Signature", "")
-        settings = request.headers.get(SIGNATURE_SETTINGS_HEADER, "")
-        # Newer webhooks name their algorithm (HMAC-SHA256) and are signed with a shared key.
-        secret = (settings and current_app.config["TWILIO_WEBHOOK_SIGNING_KEY"]) or (
-            current_app.config["TWILIO_AUTH_TOKEN"]
-        )
-        validator = RequestValidator(secret)
-        algorithm = get_signature_algorithm(settings)
-        if not signature or not validator.validate(
-            signed_url(), request.form, signature, algorithm
-        ):
-            abort(403, "The request's signature is missing or wrong.")
+        check_signature(request)
         return view(*args, **kwargs)
 
     return wrapper
@@ -65,15 +78,57 @@ def media(form) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def twiml() -> Response:
-    """Twilio's answer: empty, since auto-replies go out through the tracked outbound path."""
-    return Response(EMPTY_TWIML, mimetype="text/xml")
+class InboundTexts:
+    """WSGI middleware: `/webhooks/twilio/sms`, an inbound text, answered ahead of Flask's request
+    handling; every other path goes on to Flask.
+
+    The provider's busiest call needs nothing of what that handling brings the portal (session,
+    signed-in user, CSRF, rate limits, pages), which costs more than storing the text. What every
+    answer has is kept: the request's log line and id, and the security headers."""
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != SMS_PATH:
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        headers = []
+        with self.app.app_context():
+            g.jobs_after_response = []  # without workers, the jobs run once the answer is out
+            request = self.app.request_class(environ)
+            request_id = logs.request_id_of(request)
+            try:
+                if request.method != "POST":
+                    raise MethodNotAllowed(["POST"])
+                status, body, kind = 200, sms(request), "text/xml"
+            except HTTPException as e:
+                status, body, kind = e.code, e.description, "text/plain"
+                headers = [h for h in e.get_headers() if h[0] != "Content-Type"]  # Allow
+            except Exception:
+                log.exception("unhandled error on %s %s", request.method, SMS_PATH)
+                status, body, kind = 500, "Something went wrong on our side.", "text/plain"
+            logs.write(request, request_id, status, started, path=SMS_PATH, endpoint="webhooks.sms")
+            pending = g.pop("jobs_after_response")
+        data = body.encode()
+        start_response(
+            f"{status} {HTTP_STATUS_CODES[status]}",
+            [
+                ("Content-Type", f"{kind}; charset=utf-8"),
+                ("Content-Length", str(len(data))),
+                ("X-Request-ID", request_id),
+                *SECURITY_HEADERS,
+                *headers,
+            ],
+        )
+        return jobs.then_run(self.app, [data], pending) if pending else [data]
 
 
-@bp.route("/twilio/sms", methods=["POST"])
-@signature_required
-def sms():
-    """An inbound text: stored before we answer, so nothing Twilio was told we got is lost."""
+def sms(request: Request) -> str:
+    """An inbound text: stored before we answer, so nothing Twilio was told we got is lost. The
+    answer is empty TwiML: auto-replies go out through the tracked outbound path."""
+    check_signature(request)
     form = request.form
     inbound.accept(
         to=form.get("To", ""),
@@ -83,7 +138,7 @@ def sms():
         opt_out_type=form.get("OptOutType"),
         media=media(form),
     )
-    return twiml()
+    return EMPTY_TWIML
 
 
 @bp.route("/twilio/status", methods=["POST"])

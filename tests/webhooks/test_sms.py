@@ -7,11 +7,11 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
-from app import jobs
+from app import create_app, jobs
 from app.extensions import db
 from app.models import Contact, Conversation, Message, TrackingNumber
 from app.services import inbound
-from tests.conftest import BASE_URL, CUSTOMER, NUM, at_once, sign, text_in
+from tests.conftest import BASE_URL, CUSTOMER, NUM, at_once, settings, sign, text_in
 
 OTHER = "+15005550198"
 
@@ -106,6 +106,21 @@ def test_text_to_an_unknown_number_is_answered_and_dropped(app, acme, client):
     assert r.status_code == 200
     assert r.mimetype == "text/xml"
     assert count(app, Message) == 0
+
+
+def test_the_inbound_text_webhook_takes_only_post(client):
+    r = client.get("/webhooks/twilio/sms")
+    assert (r.status_code, r.headers["Allow"]) == (405, "POST")
+
+
+def test_a_text_that_cannot_be_stored_is_not_answered_as_received(tmp_path, caplog):
+    # The database is out of reach: the provider is told 500, never that the text was kept.
+    missing = f"sqlite:///{tmp_path / 'no-such-dir' / 'sms.db'}"
+    client = create_app(settings(SQLALCHEMY_DATABASE_URI=missing)).test_client()
+    r = text_in(client, CUSTOMER, NUM, "Is anyone there?")
+    assert r.status_code == 500
+    assert b"<Response>" not in r.data
+    assert "unhandled error on POST /webhooks/twilio/sms" in caplog.text
 
 
 @pytest.mark.parametrize("body", ["", "Café ☕ 👍🏽 — ok?", "x" * 1600, "line one\nline two"])
