@@ -325,6 +325,8 @@ def main() -> None:
             f"{percentile(result.latencies, 0.99):.1f} | {result.failed} | "
             f"{'—' if result.stored is None else f'{result.stored[0]}, {result.stored[1]}'} |"
         )
+    app = statistics.median(results["SMS Conversations"].rates)
+    print(f"\nMedian throughputs: the app's is {app / statistics.median(floor):.2f} × the floor's.")
 
 
 if __name__ == "__main__":
