@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, Request, g, request
+from sqlalchemy import inspect
 
 request_log = logging.getLogger("app.requests")
 # Standard attributes of a LogRecord: everything else on a record came through `extra=`.
@@ -52,7 +53,6 @@ def configure(app: Flask) -> None:
         if started is None:
             return response
         response.headers.setdefault("X-Request-ID", g.request_id)
-        user = g.get("_login_user")  # only when the request already loaded one
         write(
             request,
             g.request_id,
@@ -60,9 +60,16 @@ def configure(app: Flask) -> None:
             started,
             path=logged_path(),
             endpoint=request.endpoint,
-            user_id=getattr(user, "id", None),
+            user_id=signed_in_id(),
         )
         return response
+
+
+def signed_in_id() -> int | None:
+    """The id of the user the request signed in, if it loaded one, read from the session's
+    identity map: after the request's commit, reading `user.id` would load the row again."""
+    state = inspect(g.get("_login_user"), raiseerr=False)  # None for no user or an anonymous one
+    return state.identity[0] if state is not None and state.identity else None
 
 
 def request_id_of(request: Request) -> str:

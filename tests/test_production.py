@@ -6,12 +6,15 @@ import logging
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from app import CSP, create_app
 from app.config import DEV_PUBLIC_BASE_URL, DEV_SECRET_KEY
+from app.extensions import db
 from app.logs import JsonFormatter
+from app.models import User
 from app.production import NotReadyForProduction
-from tests.conftest import BASE_URL, CUSTOMER, NUM, empty_redis, settings, sign
+from tests.conftest import BASE_URL, CUSTOMER, NUM, empty_redis, settings, sign, statements, text_in
 
 READY = {
     "APP_ENV": "production",
@@ -203,3 +206,31 @@ def test_beat_asks_each_minute_for_the_texts_notifications_and_replies_still_wai
         assert entry["options"]["expires"] == 60
     procfile = (Path(__file__).parent.parent / "Procfile").read_text()
     assert "beat: celery -A wsgi:celery beat" in procfile
+
+
+def test_a_signed_in_page_is_logged_with_its_user_and_reads_nothing_after_its_commit(
+    app, acme, client, api, browser, caplog
+):
+    # The thread page commits its read mark last; the log line's user id must not load the
+    # user again after that commit expired it.
+    text_in(client, CUSTOMER, NUM, "Hello")
+    (item,) = api("bob@acme.test").tab("active")
+    bob = browser("bob@acme.test")
+    caplog.set_level(logging.INFO, logger="app.requests")
+    with app.app_context():
+        engine = db.engine
+        bob_id = User.by_email("bob@acme.test").id
+    committed = []
+    with statements(app) as seen:
+
+        def commit(conn):
+            committed.append(len(seen))
+
+        event.listen(engine, "commit", commit)
+        try:
+            assert bob.get(f"/conversations/{item['id']}").status_code == 200
+        finally:
+            event.remove(engine, "commit", commit)
+    assert committed == [len(seen)], "the commit is the last statement of the page"
+    (line,) = request_lines(caplog)
+    assert (line["endpoint"], line["user_id"]) == ("portal.conversation", bob_id)
