@@ -1,6 +1,7 @@
 """Logging in and out; who is asking, by session cookie or by `Authorization: Bearer` token."""
 
 from flask import Blueprint, g, request
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import ApiToken, User
@@ -15,7 +16,12 @@ def init_login(login_manager) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # With its account: every page shows the account's name and works in its time zone.
+        user = (
+            db.session.get(User, int(user_id), options=[joinedload(User.account)])
+            if user_id.isdigit()
+            else None
+        )
         return user if user is not None and user.active else None  # deactivation ends sessions
 
     @login_manager.request_loader
