@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one names nothing
@@ -11,6 +11,13 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one names 
 def utcnow() -> datetime:
     """Now, in UTC, without tzinfo (how every timestamp column stores it)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of only the rows `where` (SQL) holds, on SQLite and PostgreSQL alike."""
+    return Index(
+        name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where)
+    )
 
 
 class CreatedMixin:

@@ -15,13 +15,12 @@ from sqlalchemy import (
     false,
     or_,
     select,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.account import User
-from app.models.base import CreatedMixin, utcnow
+from app.models.base import CreatedMixin, partial_index, utcnow
 from app.models.contact import Contact
 from app.models.number import SmsUser, TrackingNumber
 
@@ -61,13 +60,12 @@ class Conversation(CreatedMixin, db.Model):
         Index("ix_conversations_account_updated", "account_id", "updated_at"),
         Index("ix_conversations_number_created", "tracking_number_id", "created_at"),
         # At most one open conversation per pair, so two texts at once cannot open two.
-        Index(
+        partial_index(
             "uq_conversations_open_pair",
             "tracking_number_id",
             "contact_id",
+            where="status = 'open'",
             unique=True,
-            sqlite_where=text("status = 'open'"),
-            postgresql_where=text("status = 'open'"),
         ),
     )
 
@@ -174,31 +172,10 @@ class Message(CreatedMixin, db.Model):
         Index("ix_messages_conversation", "conversation_id", "id"),
         # The reports: a period's texts per number, and the few that failed.
         Index("ix_messages_number_created", "tracking_number_id", "created_at"),
-        Index(
-            "ix_messages_failed",
-            "tracking_number_id",
-            "created_at",
-            sqlite_where=text(FAILED_WHERE),
-            postgresql_where=text(FAILED_WHERE),
-        ),
-        Index(
-            "ix_messages_waiting",
-            "id",
-            sqlite_where=text(WAITING_WHERE),
-            postgresql_where=text(WAITING_WHERE),
-        ),
-        Index(
-            "ix_messages_unsent",
-            "created_at",
-            sqlite_where=text(UNSENT_WHERE),
-            postgresql_where=text(UNSENT_WHERE),
-        ),
-        Index(
-            "ix_messages_outbound_sid",
-            "provider_sid",
-            sqlite_where=text(OUTBOUND_WHERE),
-            postgresql_where=text(OUTBOUND_WHERE),
-        ),
+        partial_index("ix_messages_failed", "tracking_number_id", "created_at", where=FAILED_WHERE),
+        partial_index("ix_messages_waiting", "id", where=WAITING_WHERE),
+        partial_index("ix_messages_unsent", "created_at", where=UNSENT_WHERE),
+        partial_index("ix_messages_outbound_sid", "provider_sid", where=OUTBOUND_WHERE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

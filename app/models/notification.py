@@ -10,13 +10,12 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Text,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.account import User
-from app.models.base import CreatedMixin
+from app.models.base import CreatedMixin, partial_index
 from app.models.conversation import Conversation
 
 NOTIFICATION_WINDOW_MINUTES = 5
@@ -30,12 +29,7 @@ class Notification(CreatedMixin, db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_conversation", "conversation_id", "id"),
-        Index(
-            "ix_notifications_queued",
-            "created_at",
-            sqlite_where=text(QUEUED_WHERE),
-            postgresql_where=text(QUEUED_WHERE),
-        ),
+        partial_index("ix_notifications_queued", "created_at", where=QUEUED_WHERE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
