@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -69,6 +69,11 @@ class User(UserMixin, CreatedMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     notifications_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped to end every earlier session (logout, a new password, deactivation): the session
+    # cookie names the version it was made under.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped on deactivation: signed links made before it stay dead after a reactivation.
+    link_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     account: Mapped[Account] = relationship(back_populates="users")
 

@@ -196,6 +196,8 @@ class Message(CreatedMixin, db.Model):
     # (Twilio's OptOutType: STOP, START, HELP).
     opt_out_type: Mapped[str | None] = mapped_column(String(16))
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # How often its job was handed the text (filing an inbound one, sending an outbound one).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     conversation: Mapped[Conversation | None] = relationship()

@@ -41,6 +41,7 @@ class Notification(CreatedMixin, db.Model):
     status: Mapped[str] = mapped_column(String(8), default="queued")  # queued, sent, failed
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # its job's
 
     user: Mapped[User] = relationship()
     conversation: Mapped[Conversation] = relationship()
