@@ -35,6 +35,12 @@ def problems(config) -> list[str]:
                 "NOTIFY_FROM_NUMBER is missing: set the number SMS notifications to users are "
                 "sent from."
             )
+    if not config.get("REDIS_URL"):
+        found.append(
+            "REDIS_URL is missing: set the Redis that web processes and workers share. Without it "
+            "rate limits (logins, the widget) and jobs live in each process's memory, so each of "
+            "several processes lets through its own full count."
+        )
     base = config.get("PUBLIC_BASE_URL") or ""
     if base in ("", DEV_PUBLIC_BASE_URL) or not base.startswith(("https://", "http://")):
         found.append(

@@ -24,6 +24,7 @@ READY = {
     "TWILIO_AUTH_TOKEN": "secret-token",
     "PUBLIC_BASE_URL": "https://texts.example.com",
     "NOTIFY_FROM_NUMBER": "+15005550006",
+    "REDIS_URL": "redis://redis.internal:6379/0",  # never reached: nothing here counts or queues
 }
 
 
@@ -46,6 +47,8 @@ def test_production_starts_with_real_settings(database_uri):
         ({"PUBLIC_BASE_URL": DEV_PUBLIC_BASE_URL}, "PUBLIC_BASE_URL is missing"),
         ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL is missing"),
         ({"PUBLIC_BASE_URL": "http://texts.example.com"}, "PUBLIC_BASE_URL is not HTTPS"),
+        # Rate limits and jobs in process memory are per process: each would let a full count by.
+        ({"REDIS_URL": ""}, "REDIS_URL is missing"),
     ],
 )
 def test_production_refuses_a_developers_setting_and_names_it(database_uri, overrides, named):
