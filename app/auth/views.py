@@ -20,17 +20,24 @@ class LoginForm(FlaskForm):
 
 
 def safe_next(target: str | None) -> str:
-    """Only redirect to a path on this site after login."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-        ):
-            return target
+    """Only a plain path on this site after login; anything else goes to the portal's index."""
+    if target and _plain_path(target):
+        return target
     return url_for("portal.index")
+
+
+def _plain_path(target: str) -> bool:
+    # Printable ASCII only (CR/LF would split the Location header), and no backslash: browsers
+    # read "/\\evil.test" as "//evil.test", another site.
+    if not all("!" <= char <= "~" for char in target) or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and target.startswith("/")
+        and not target.startswith("//")
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
