@@ -9,7 +9,6 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from app.auth import bp
-from app.models import User
 from app.services import links, people
 from app.services.errors import DomainError
 
@@ -47,8 +46,8 @@ def login():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user is not None and user.active and user.check_password(form.password.data):
+        user = people.authenticate(form.email.data, form.password.data)
+        if user is not None:
             login_user(user)
             return redirect(safe_next(request.args.get("next")))
         flash("That e-mail and password do not match an active user.", "danger")

@@ -8,7 +8,7 @@ from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug import security
 
 from app.extensions import db
 from app.models.base import CreatedMixin
@@ -91,10 +91,12 @@ class User(UserMixin, CreatedMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"]
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = security.generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return bool(self.password_hash) and security.check_password_hash(
+            self.password_hash, password
+        )
 
     @classmethod
     def by_email(cls, email: str) -> "User | None":

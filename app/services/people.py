@@ -4,11 +4,14 @@ An invitation is a signed, expiring link to set a password; it stops working onc
 bound to the password the user had when it was made) or when the user is deactivated.
 """
 
+import functools
 import hashlib
+import secrets
 
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from werkzeug import security
 
 from app import mail, phones
 from app.extensions import db
@@ -49,6 +52,26 @@ def user_for_link(token: str) -> User:
     if user is None or not user.active or data.get("fp") != _fingerprint(user):
         raise Invalid("This link is no longer valid. Ask your admin for a new invitation.")
     return user
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """The hash of a password nobody has, made once per process for each hashing method."""
+    return security.generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None.
+
+    An unknown e-mail (or a user who cannot log in with a password) costs one hash check all the
+    same, so how long the answer takes does not tell which e-mails are users.
+    """
+    user = User.by_email(email or "")
+    if user is None or not user.active or not user.password_hash:
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        security.check_password_hash(_dummy_hash(method), password or "")
+        return None
+    return user if user.check_password(password or "") else None
 
 
 def set_password(user: User, password: str) -> None:

@@ -1,9 +1,43 @@
-"""Logging in: afterwards the browser goes only to a plain path of this site."""
+"""Logging in: an unknown e-mail costs the same work as a wrong password, and after login the
+browser goes only to a plain path of this site."""
 
 import pytest
+from werkzeug import security
 
+from app.models import User
 from tests.auth.conftest import log_in
 from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def hash_checks(monkeypatch):
+    """Every password hash check the app makes (hash, password), done by werkzeug as always."""
+    checks = []
+    check = security.check_password_hash
+
+    def recorded(pwhash: str, password: str) -> bool:
+        checks.append((pwhash, password))
+        return check(pwhash, password)
+
+    monkeypatch.setattr(security, "check_password_hash", recorded)
+    return checks
+
+
+@pytest.mark.parametrize(
+    "email", ["nobody@acme.test", "ivy@acme.test"], ids=["unknown", "no-password"]
+)
+def test_an_unknown_email_costs_one_hash_check_as_a_wrong_password_does(
+    app, acme, client, hash_checks, email
+):
+    assert log_in(client, "bob@acme.test", "wrong-guess").status_code == 401
+    assert log_in(client, email, "wrong-guess").status_code == 401
+    (bob_hash, bob_tried), (other_hash, other_tried) = hash_checks
+    with app.app_context():
+        assert bob_hash == User.by_email("bob@acme.test").password_hash
+    assert bob_tried == other_tried == "wrong-guess"
+    method = app.config["PASSWORD_HASH_METHOD"]
+    assert bob_hash.startswith(f"{method}$") and other_hash.startswith(f"{method}$")
+    assert other_hash != bob_hash
 
 
 @pytest.mark.parametrize(
