@@ -54,6 +54,8 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    # Counted where the jobs are queued: with Redis, every web process shares one count.
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     limiter.init_app(app)
     auth.init_login(login_manager)
     sms.init_app(app)

@@ -65,9 +65,14 @@ class Config:
     SIMULATOR_ACTIVATION_SECONDS = float(os.environ.get("SIMULATOR_ACTIVATION_SECONDS", "5"))
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     WIDGET_LIMIT_PER_IP = os.environ.get("WIDGET_LIMIT_PER_IP", "20 per hour")
     WIDGET_LIMIT_PER_PHONE = os.environ.get("WIDGET_LIMIT_PER_PHONE", "3 per hour")
+    # Failed logins only: a user who logs in often is never locked out, a guesser soon is.
+    LOGIN_LIMIT_PER_EMAIL = os.environ.get("LOGIN_LIMIT_PER_EMAIL", "10 per 15 minutes")
+    # Per address, loose enough for a whole office behind one NAT mistyping its passwords.
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "100 per 15 minutes")
+    # Refused set-password and notification links (tampered, expired, dead) per address.
+    LINK_LIMIT_PER_IP = os.environ.get("LINK_LIMIT_PER_IP", "30 per 15 minutes")
     JOB_MAX_TRIES = int(os.environ.get("JOB_MAX_TRIES", "5"))  # tries in all, for passing failures
     # Seconds before the first retry; each next wait doubles (2, 4, 8, 16 s).
     JOB_RETRY_BASE_SECONDS = float(os.environ.get("JOB_RETRY_BASE_SECONDS", "2"))

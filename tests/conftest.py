@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from app import create_app
 from app.config import TestConfig, database_url
-from app.extensions import db
+from app.extensions import db, limiter
 from app.services import directory
 
 ON_CI = bool(os.environ.get("CI"))
@@ -78,6 +78,18 @@ def _clean_database(request):
             else:
                 for table in tables:
                     conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Every test starts with no rate-limit counts (only when it uses the app). The one limiter
+    is bound to the suite's app again first: an app a test built (with Redis) took it over."""
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        limiter.init_app(app)
+        limiter.reset()
 
 
 @pytest.fixture(scope="session")
