@@ -116,6 +116,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """Log out here and on every other device: cookies copied before stop working."""
+    people.log_out(current_user._get_current_object())
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -98,6 +98,10 @@ class User(UserMixin, CreatedMixin, db.Model):
             self.password_hash, password
         )
 
+    def get_id(self) -> str:
+        """What a session cookie names: the user and the session version it was made under."""
+        return f"{self.id}:{self.session_version}"
+
     @classmethod
     def by_email(cls, email: str) -> "User | None":
         return db.session.scalar(select(cls).where(cls.email == email.strip().lower()))

@@ -1,4 +1,7 @@
-"""Signed links in notifications: one user, one conversation, expiring (SPEC §2.5)."""
+"""Signed links in notifications: one user, one conversation, expiring (SPEC §2.5).
+
+A link names the user's link version, which deactivation bumps: a link made before a
+deactivation stays dead after a reactivation."""
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -14,13 +17,13 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def make(user: User, conversation: Conversation) -> str:
     """The link to put in a notification for this user (built without a request, for jobs)."""
-    token = _serializer().dumps({"u": user.id, "c": conversation.id})
+    token = _serializer().dumps({"u": user.id, "c": conversation.id, "v": user.link_version})
     return f"{current_app.config['PUBLIC_BASE_URL']}/c/{token}"
 
 
 def read(token: str) -> tuple[User, int]:
     """The user and conversation id a link names; Invalid when tampered with, expired, or the
-    user is deactivated."""
+    user is deactivated or was since the link was made."""
     try:
         data = _serializer().loads(token, max_age=current_app.config["NOTIFICATION_LINK_MAX_AGE"])
     except SignatureExpired as e:
@@ -28,6 +31,12 @@ def read(token: str) -> tuple[User, int]:
     except BadSignature as e:
         raise Invalid("This link is not valid.") from e
     user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
-    if user is None or not user.active or not isinstance(data.get("c"), int):
+    if (
+        user is None
+        or not user.active
+        or not isinstance(data.get("c"), int)
+        # Links made before this version was signed carry none: they were made under version 0.
+        or data.get("v", 0) != user.link_version
+    ):
         raise Invalid("This link no longer works.")
     return user, data["c"]

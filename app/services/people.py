@@ -1,7 +1,11 @@
 """The people of an account: invitations, roles, deactivation (issue: admins manage users).
 
 An invitation is a signed, expiring link to set a password; it stops working once used (it is
-bound to the password the user had when it was made) or when the user is deactivated.
+bound to the password the user had when it was made) or when the user is deactivated, and stays
+dead after a reactivation (it names the user's link version).
+
+A session names the user's session version (User.get_id): logging out, a new password and
+deactivation bump it, which ends every earlier session of that user, on every device.
 """
 
 import functools
@@ -35,7 +39,7 @@ def _fingerprint(user: User) -> str:
 
 def password_link(user: User) -> str:
     """A signed link that lets the user set their password (valid for INVITE_MAX_AGE)."""
-    token = _serializer().dumps({"user": user.id, "fp": _fingerprint(user)})
+    token = _serializer().dumps({"user": user.id, "fp": _fingerprint(user), "v": user.link_version})
     # Built from PUBLIC_BASE_URL (which carries any path prefix), so jobs can make links too.
     return f"{current_app.config['PUBLIC_BASE_URL']}/set-password/{token}"
 
@@ -49,7 +53,13 @@ def user_for_link(token: str) -> User:
     except BadSignature as e:
         raise Invalid("This link is not valid.") from e
     user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
-    if user is None or not user.active or data.get("fp") != _fingerprint(user):
+    if (
+        user is None
+        or not user.active
+        or data.get("fp") != _fingerprint(user)
+        # Links made before this version was signed carry none: they were made under version 0.
+        or data.get("v", 0) != user.link_version
+    ):
         raise Invalid("This link is no longer valid. Ask your admin for a new invitation.")
     return user
 
@@ -74,13 +84,25 @@ def authenticate(email: str, password: str) -> User | None:
     return user if user.check_password(password or "") else None
 
 
+def _end_sessions(user: User) -> None:
+    # An UPDATE of the column, not read-then-write: a bump made at the same moment is not lost.
+    user.session_version = User.session_version + 1
+
+
+def log_out(user: User) -> None:
+    """End every session of the user, on every device (the caller then clears its own)."""
+    _end_sessions(user)
+    db.session.commit()
+
+
 def set_password(user: User, password: str) -> None:
-    """Set the user's password (which kills their earlier set-password links)."""
+    """Set the user's password; it ends their earlier sessions and set-password links."""
     if len(password or "") < MIN_PASSWORD:
         raise Invalid(
             "The password is too short.", {"password": [f"At least {MIN_PASSWORD} characters."]}
         )
     user.set_password(password)
+    _end_sessions(user)
     db.session.commit()
 
 
@@ -162,6 +184,9 @@ def _left_without_sms_users(user: User) -> list[TrackingNumber]:
 def set_active(admin: User, user: User, active: bool) -> None:
     """Deactivate (sessions, API tokens and links stop working at once) or reactivate a user.
 
+    Deactivation ends the user's sessions and signed links for good: reactivation revives
+    neither, so a cookie or link copied before stays dead.
+
     Refused for the last active admin, and for the only active SMS user of a number with SMS on:
     its texts would reach nobody (SPEC §2.2: at least one while SMS is on).
     """
@@ -177,4 +202,7 @@ def set_active(admin: User, user: User, active: bool) -> None:
             f"of {their} texts. Choose another SMS user there, or turn SMS off, first."
         )
     user.active = active
+    if not active:
+        _end_sessions(user)
+        user.link_version = User.link_version + 1
     db.session.commit()
