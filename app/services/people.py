@@ -163,6 +163,7 @@ def set_role(admin: User, user: User, role: str) -> None:
     user.role = role
     if role == "identified":
         user.password_hash = None  # identified-only users reach the portal only by their links
+        _end_sessions(user)  # the sessions made with that password end with it
     db.session.commit()
 
 

@@ -6,7 +6,7 @@ import pytest
 from app.extensions import db
 from app.models import Conversation, User
 from app.services import links
-from tests.auth.conftest import copy_of, invitation_link, log_in
+from tests.auth.conftest import copy_of, invitation_link, log_in, user_id
 from tests.conftest import CUSTOMER, NUM, csrf_token, text_in
 
 
@@ -91,6 +91,15 @@ def ivy_link(app, acme, client) -> str:
         ivy = User.by_email("ivy@acme.test")
         conversation = db.session.scalar(db.select(Conversation))
         return links.make(ivy, conversation).removeprefix("http://localhost")
+
+
+def test_a_demotion_to_identified_only_ends_the_sessions_made_with_the_password(app, acme, browser):
+    bob, admin = browser("bob@acme.test"), browser("admin@acme.test")
+    copied = copy_of(app, bob)
+    bob_id = user_id(app, "bob@acme.test")
+    assert "is now identified" in admin.post(f"/admin/people/{bob_id}/role", role="identified").text
+    assert_ended(bob.client)
+    assert_ended(copied)
 
 
 def test_links_made_before_a_deactivation_stay_dead_after_the_reactivation(
