@@ -1,9 +1,10 @@
 """Admin views: carrier registration (SPEC §2.1) and the numbers CSV that goes with it."""
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin import admin_required, bp
+from app.csvfile import csv_response
 from app.services import registration
 from app.services.errors import Invalid
 
@@ -99,10 +100,4 @@ def registration_status(registration_id: int):
 def numbers_csv():
     """The account's numbers as CSV, split into DID/Local and Toll-Free."""
     account = current_user.account
-    return Response(
-        registration.numbers_csv(account),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f"attachment; filename={registration.csv_filename(account)}"
-        },
-    )
+    return csv_response(registration.numbers_rows(account), registration.csv_filename(account))

@@ -6,10 +6,11 @@ so these views need a login, not the admin role (the services apply the visibili
 
 from zoneinfo import available_timezones
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.admin import admin_required, bp
+from app.csvfile import csv_response
 from app.services import reports
 from app.services.errors import Invalid
 
@@ -74,13 +75,9 @@ def reports_csv():
     """One table of the report (days, agents, failures, summary) as a CSV download."""
     report = build(selection())
     table = request.args.get("table", "days")
-    body = reports.csv_for(report, table)
+    rows = reports.csv_for(report, table)
     name = f"sms-report-{table}-{report.start.isoformat()}-{report.end.isoformat()}.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_response(rows, name)
 
 
 @bp.post("/reports/timezone")

@@ -1,16 +1,15 @@
 """Admin views: tracking numbers, Customization → SMS, and the consent ledger."""
 
-import csv
-import io
 from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import phones
 from app.admin import admin_required, bp
+from app.csvfile import csv_response
 from app.extensions import db
 from app.models import SmsUser, TrackingNumber, User, Widget
 from app.models.account import ROLES
@@ -348,29 +347,21 @@ def consent_csv():
     number_id = request.args.get("number", type=int)
     start, end = date_arg("start"), date_arg("end")
     rows = consent.ledger(current_user.account_id, number_id, start, end)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["time (UTC)", "contact", "tracking number", "label", "state", "source", "by", "text"]
-    )
-    for event, contact, number in rows:
-        writer.writerow(
-            [
-                event.created_at.isoformat(sep=" ", timespec="seconds"),
-                contact.phone,
-                number.number,
-                number.label,
-                event.state,
-                CONSENT_SOURCES.get(event.source, event.source),
-                event.user.email if event.user else "",
-                event.body or "",
-            ]
-        )
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=consent-ledger.csv"},
-    )
+    header = ["time (UTC)", "contact", "tracking number", "label", "state", "source", "by", "text"]
+    lines = [
+        [
+            event.created_at.isoformat(sep=" ", timespec="seconds"),
+            contact.phone,
+            number.number,
+            number.label,
+            event.state,
+            CONSENT_SOURCES.get(event.source, event.source),
+            event.user.email if event.user else "",
+            event.body or "",
+        ]
+        for event, contact, number in rows
+    ]
+    return csv_response([header, *lines], "consent-ledger.csv")
 
 
 def widget_form() -> dict:

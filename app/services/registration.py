@@ -4,8 +4,6 @@ One form serves both kinds: an A2P 10DLC brand + campaign (local numbers) and a 
 verification, which asks the same questions plus the monthly volume and how people opt in.
 """
 
-import csv
-import io
 import re
 import smtplib
 from collections.abc import Mapping
@@ -15,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select
 
-from app import mail, phones
+from app import csvfile, mail, phones
 from app.extensions import db
 from app.models import Account, CarrierRegistration, TrackingNumber, User
 from app.models.base import utcnow
@@ -525,25 +523,18 @@ def numbers_by_group(account: Account) -> dict[str, list[TrackingNumber]]:
     return groups
 
 
-def spreadsheet_safe(value: str) -> str:
-    """A CSV cell a spreadsheet will show as text, never run as a formula."""
-    # Labels are typed by users and the telecom team opens the file in a spreadsheet, which would
-    # run a label starting with = + - @ as a formula.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+def numbers_rows(account: Account) -> list[list[str]]:
+    """The account's numbers as CSV rows: group (DID/Local, Toll-Free), number, label, SMS state."""
+    rows = [["group", "number", "label", "sms_state"]]
+    for type_, numbers in numbers_by_group(account).items():
+        for number in numbers:
+            rows.append([GROUPS.get(type_, type_), number.number, number.label, number.sms_state])
+    return rows
 
 
 def numbers_csv(account: Account) -> bytes:
-    """The account's numbers as CSV: group (DID/Local, Toll-Free), number, label, SMS state."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["group", "number", "label", "sms_state"])
-    for type_, numbers in numbers_by_group(account).items():
-        for number in numbers:
-            group = GROUPS.get(type_, type_)
-            writer.writerow(
-                [group, number.number, spreadsheet_safe(number.label), number.sms_state]
-            )
-    return out.getvalue().encode()
+    """The account's numbers as a CSV file, as the download gives it."""
+    return csvfile.text(numbers_rows(account)).encode()
 
 
 def csv_filename(account: Account) -> str:

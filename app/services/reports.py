@@ -8,9 +8,7 @@ it; a reopened contact starts a new conversation, so each cycle counts once) to 
 and first reply it stores, and are fetched grouped by value — never message rows.
 """
 
-import csv
 import functools
-import io
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -372,16 +370,11 @@ def _cell(value) -> str:
     return str(value)
 
 
-def csv_for(rep: Report, table: str) -> str:
-    """One table of the report as CSV. Two header lines name the period and the time zone that
-    days are counted in; then the column names and the rows. Durations are in seconds."""
+def csv_for(rep: Report, table: str) -> list[list]:
+    """The rows of one table of the report's CSV. Two header lines name the period and the time
+    zone that days are counted in; then the column names and the rows. Durations are in seconds."""
     if table not in TABLES:
         raise Invalid("Unknown table.", {"table": [f"One of {', '.join(TABLES)}."]})
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["# period", rep.start.isoformat(), rep.end.isoformat()])
-    writer.writerow(["# time zone", rep.timezone])
-    writer.writerow(TABLES[table])
     if table == "days":
         rows = [[d["date"].isoformat()] + [d[f] for f in DAY_FIELDS] for d in rep.days]
     elif table == "agents":
@@ -393,6 +386,9 @@ def csv_for(rep: Report, table: str) -> str:
         rows = [[f["status"], f["error_code"], f["reason"], f["count"]] for f in rep.failures]
     else:
         rows = _summary_rows(rep)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
+    return [
+        ["# period", rep.start.isoformat(), rep.end.isoformat()],
+        ["# time zone", rep.timezone],
+        list(TABLES[table]),
+        *([_cell(v) for v in row] for row in rows),
+    ]
