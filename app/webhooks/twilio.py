@@ -125,14 +125,26 @@ class InboundTexts:
         return jobs.then_run(self.app, [data], pending) if pending else [data]
 
 
+def missing(form, *fields: tuple[str, ...]) -> str | None:
+    """The first required field the form lacks, by its names (any one of them will do)."""
+    for names in fields:
+        if not any(form.get(name) for name in names):
+            return "/".join(names)
+    return None
+
+
 def sms(request: Request) -> str:
     """An inbound text: stored before we answer, so nothing Twilio was told we got is lost. The
     answer is empty TwiML: auto-replies go out through the tracked outbound path."""
     check_signature(request)
     form = request.form
+    # Twilio always sends these; a signed request without one comes from a broken proxy, and a
+    # text without its SID could not be told apart from the provider's retry of it.
+    if name := missing(form, ("To",), ("From",), ("MessageSid", "SmsSid")):
+        abort(400, f"The inbound text has no {name}: nothing was stored.")
     inbound.accept(
-        to=form.get("To", ""),
-        sender=form.get("From", ""),
+        to=form["To"],
+        sender=form["From"],
         body=form.get("Body", ""),
         sid=form.get("MessageSid") or form.get("SmsSid"),
         opt_out_type=form.get("OptOutType"),
@@ -146,7 +158,7 @@ def sms(request: Request) -> str:
 def status():
     """A delivery status callback: moves the text's status forward, never back."""
     form = request.form
-    outbound.apply_status(
-        form.get("MessageSid", ""), form.get("MessageStatus", ""), form.get("ErrorCode") or None
-    )
+    if name := missing(form, ("MessageSid",), ("MessageStatus",)):
+        return f"The status callback has no {name}.", 400, {"Content-Type": "text/plain"}
+    outbound.apply_status(form["MessageSid"], form["MessageStatus"], form.get("ErrorCode") or None)
     return "", 204

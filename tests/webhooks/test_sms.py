@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app import create_app, jobs
 from app.extensions import db
-from app.models import Contact, Conversation, Message, TrackingNumber
+from app.models import Contact, Conversation, EarlyStatus, Message, TrackingNumber
 from app.services import inbound
 from tests.conftest import BASE_URL, CUSTOMER, NUM, at_once, settings, sign, text_in
 
@@ -146,6 +146,58 @@ def test_status_callback_moves_a_text_forward_only(app, acme, client, api, conve
     assert [m["status"] for m in messages if m["direction"] == "outbound"] == ["delivered"]
     r = client.post(path, data={"MessageSid": sid, "MessageStatus": "failed"})
     assert r.status_code == 403
+
+
+def signed_post(client, path: str, params: dict):
+    return client.post(
+        path, data=params, headers={"X-Twilio-Signature": sign(BASE_URL + path, params)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("left_out", "named"),
+    [
+        (("To",), "To"),
+        (("From",), "From"),
+        (("MessageSid", "SmsSid"), "MessageSid/SmsSid"),
+    ],
+)
+@pytest.mark.parametrize("how", ["absent", "empty"])
+def test_a_signed_text_without_a_required_field_gets_400_naming_it_and_nothing_is_stored(
+    app, acme, client, left_out, named, how
+):
+    sid = "SM" + "7" * 32
+    params = {"MessageSid": sid, "SmsSid": sid, "From": CUSTOMER, "To": NUM, "Body": "Hello"}
+    for field in left_out:
+        if how == "absent":
+            del params[field]
+        else:
+            params[field] = ""
+    r = signed_post(client, "/webhooks/twilio/sms", params)
+    assert r.status_code == 400
+    assert r.mimetype == "text/plain"
+    assert f"has no {named}" in r.text
+    assert count(app, Message) == 0
+    assert count(app, Contact) == 0
+
+
+def test_a_text_with_only_the_older_sms_sid_is_stored(app, acme, client):
+    params = {"SmsSid": "SM" + "8" * 32, "From": CUSTOMER, "To": NUM, "Body": "old style"}
+    assert signed_post(client, "/webhooks/twilio/sms", params).status_code == 200
+    assert count(app, Message, Message.provider_sid == "SM" + "8" * 32) == 1
+
+
+@pytest.mark.parametrize("left_out", ["MessageSid", "MessageStatus"])
+def test_a_signed_status_callback_without_sid_or_status_gets_400_naming_it(
+    app, acme, client, left_out
+):
+    params = {"MessageSid": "SM" + "6" * 32, "MessageStatus": "delivered"}
+    del params[left_out]
+    r = signed_post(client, "/webhooks/twilio/status", params)
+    assert r.status_code == 400
+    assert r.mimetype == "text/plain"
+    assert r.text == f"The status callback has no {left_out}."
+    assert count(app, EarlyStatus) == 0
 
 
 def test_hmac_sha256_signed_webhooks_are_accepted_with_the_shared_key(
