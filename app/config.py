@@ -1,6 +1,7 @@
 """Configuration read from the environment (and a `.env` file), as SPEC §3 lists it."""
 
 import os
+import secrets
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -37,6 +38,28 @@ def listed(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
+def webhook_token(path: Path) -> str:
+    """This installation's own webhook token: read from `path`, or made there (mode 0600) once.
+
+    Every process of the installation reads the same file; one that starts while another writes
+    it finds the other's token, never half of it, nor one that replaces it."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(draft, path)  # atomic; fails when another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    token = path.read_text().strip()
+    if not token:
+        raise RuntimeError(f"{path} is empty: delete it and start again to make a new token.")
+    return token
+
+
 class Config:
     """Settings of a running app; every value can be overridden by create_app(config)."""
 
@@ -55,6 +78,9 @@ class Config:
     TWILIO_ADVANCED_OPT_OUT = flag("TWILIO_ADVANCED_OPT_OUT")
     # The shared key of HMAC-SHA256-signed webhooks (X-Twilio-Webhooks-Signature-Settings).
     TWILIO_WEBHOOK_SIGNING_KEY = os.environ.get("TWILIO_WEBHOOK_SIGNING_KEY", "")
+    # With the simulated carrier and no TWILIO_AUTH_TOKEN, webhooks are still signed: with a
+    # random token made once for this installation and kept in this file.
+    WEBHOOK_TOKEN_FILE = INSTANCE / "webhook-token"
     # How many reverse proxies stand in front (X-Forwarded-For/Proto/Host are trusted that deep).
     PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
     NOTIFY_FROM_NUMBER = os.environ.get("NOTIFY_FROM_NUMBER", "")

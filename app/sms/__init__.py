@@ -5,9 +5,12 @@ is `provider()`; SMS_PROVIDER picks the implementation.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from flask import current_app
+
+from app.config import webhook_token
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ def init_app(app) -> None:
     elif name == "simulator":
         from app.sms.simulator import SimulatedCarrier
 
+        if not app.config["TWILIO_AUTH_TOKEN"]:
+            # No webhook signed with an empty key is taken, on a developer's machine too.
+            app.config["TWILIO_AUTH_TOKEN"] = webhook_token(Path(app.config["WEBHOOK_TOKEN_FILE"]))
         app.extensions["sms"] = SimulatedCarrier(
             unsubscribed=frozenset(app.config["SIMULATOR_UNSUBSCRIBED"]),
             refuse=frozenset(app.config["SIMULATOR_REFUSE"]),

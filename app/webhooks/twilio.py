@@ -35,7 +35,7 @@ def signed_url(request: Request) -> str:
 
 
 def check_signature(request: Request) -> None:
-    """403 for a request without a valid X-Twilio-Signature."""
+    """403 for a request without a valid X-Twilio-Signature (never valid with an empty key)."""
     signature = request.headers.get("X-Twilio-Signature", "")
     settings = request.headers.get(SIGNATURE_SETTINGS_HEADER, "")
     # Newer webhooks name their algorithm (HMAC-SHA256) and are signed with a shared key.
@@ -44,7 +44,7 @@ def check_signature(request: Request) -> None:
     )
     validator = RequestValidator(secret)
     algorithm = get_signature_algorithm(settings)
-    if not signature or not validator.validate(
+    if not (secret and signature) or not validator.validate(
         signed_url(request), request.form, signature, algorithm
     ):
         abort(403, "The request's signature is missing or wrong.")

@@ -1,13 +1,17 @@
 """The inbound webhook: signatures, exactly-once storage, inactive and unknown numbers."""
 
 import functools
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
 
 from app import create_app, jobs
+from app.config import webhook_token
 from app.extensions import db
 from app.models import Contact, Conversation, EarlyStatus, Message, TrackingNumber
 from app.services import inbound
@@ -197,6 +201,72 @@ def test_a_signed_status_callback_without_sid_or_status_gets_400_naming_it(
     assert r.status_code == 400
     assert r.mimetype == "text/plain"
     assert r.text == f"The status callback has no {left_out}."
+    assert count(app, EarlyStatus) == 0
+
+
+def test_with_no_auth_token_the_simulator_checks_webhooks_with_a_token_of_its_own(
+    app, acme, tmp_path
+):
+    token_file = tmp_path / "instance" / "webhook-token"
+    config = settings(
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        SMS_PROVIDER="simulator",
+        TWILIO_AUTH_TOKEN="",
+        WEBHOOK_TOKEN_FILE=token_file,
+    )
+    client = create_app(config).test_client()
+    path = "/webhooks/twilio/sms"
+    params = {"MessageSid": "SM" + "4" * 32, "From": CUSTOMER, "To": NUM, "Body": "forged?"}
+    forged = RequestValidator("").compute_signature(BASE_URL + path, params)
+    r = client.post(path, data=params, headers={"X-Twilio-Signature": forged})
+    assert r.status_code == 403
+    assert count(app, Message) == 0
+    assert token_file.stat().st_mode & 0o777 == 0o600, "readable by the app's user only"
+    token = token_file.read_text().strip()
+    assert len(token) >= 32
+    signed = RequestValidator(token).compute_signature(BASE_URL + path, params)
+    r = client.post(path, data=params, headers={"X-Twilio-Signature": signed})
+    assert r.status_code == 200
+    assert count(app, Message, Message.body == "forged?") == 1
+    # Another process of the same installation checks with the same token.
+    again = create_app(config).test_client()
+    params["MessageSid"] = "SM" + "3" * 32
+    signed = RequestValidator(token).compute_signature(BASE_URL + path, params)
+    assert again.post(path, data=params, headers={"X-Twilio-Signature": signed}).status_code == 200
+
+
+def test_processes_starting_together_make_one_webhook_token(tmp_path):
+    path = tmp_path / "instance" / "webhook-token"
+    together = threading.Barrier(8)
+
+    def start() -> str:
+        together.wait()
+        return webhook_token(path)
+
+    with ThreadPoolExecutor(8) as pool:
+        tokens = set(pool.map(lambda _: start(), range(8)))
+    assert tokens == {path.read_text().strip()}
+    assert [p.name for p in path.parent.iterdir()] == ["webhook-token"]
+
+
+def test_with_twilio_and_no_auth_token_a_webhook_signed_with_an_empty_key_is_refused(app, acme):
+    client = create_app(
+        settings(
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            SMS_PROVIDER="twilio",
+            TWILIO_ACCOUNT_SID="AC" + "1" * 32,
+            TWILIO_AUTH_TOKEN="",
+        )
+    ).test_client()
+    path = "/webhooks/twilio/sms"
+    params = {"MessageSid": "SM" + "4" * 32, "From": CUSTOMER, "To": NUM, "Body": "forged?"}
+    forged = RequestValidator("").compute_signature(BASE_URL + path, params)
+    assert client.post(path, data=params, headers={"X-Twilio-Signature": forged}).status_code == 403
+    status = {"MessageSid": "SM" + "4" * 32, "MessageStatus": "delivered"}
+    forged = RequestValidator("").compute_signature(BASE_URL + "/webhooks/twilio/status", status)
+    r = client.post("/webhooks/twilio/status", data=status, headers={"X-Twilio-Signature": forged})
+    assert r.status_code == 403
+    assert count(app, Message) == 0
     assert count(app, EarlyStatus) == 0
 
 
