@@ -4,7 +4,8 @@ The SDK is never patched: `RewritingClient` (a `TwilioHttpClient`) sends every r
 instead of `https://*.twilio.com`, and passes the host it was meant for in `X-Original-Host`. The
 fake serves the parts of the API the app uses — Messages (create, list), IncomingPhoneNumbers
 (list, fetch, update), a Messaging Service (fetch) and its PhoneNumbers (list, create, delete) —
-records every request, and can be told to fail, stall or refuse connections.
+and MMS media (redirected to a media store, as Twilio does), records every request, and can be
+told to fail, stall or refuse connections.
 """
 
 import base64
@@ -20,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pytest
+from requests.adapters import HTTPAdapter
 from twilio.http.http_client import TwilioHttpClient
 
 from app.sms.twilio import TwilioProvider
@@ -32,6 +34,7 @@ SERVICE = "MG" + "2" * 32
 ORIGINAL_HOST = "X-Original-Host"
 API_HOST = "api.twilio.com"
 MESSAGING_HOST = "messaging.twilio.com"
+MEDIA_HOST = "media.twiliocdn.com"  # where Twilio redirects a media URL to
 
 _sids = itertools.count(1)
 
@@ -89,7 +92,8 @@ class FakeTwilio:
     services: dict[str, dict] = field(default_factory=dict)  # MG sid → Messaging Service
     service_numbers: dict[tuple[str, str], dict] = field(default_factory=dict)  # (MG, PN) → row
     failures: dict[str, Failure] = field(default_factory=dict)
-    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # path → (type, content)
+    media: dict[str, str] = field(default_factory=dict)  # media path → where it redirects to
+    stored: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # store path → file
 
     def __post_init__(self):
         self.lock = threading.Lock()
@@ -145,13 +149,17 @@ class FakeTwilio:
         self.reserved_sid = new_sid("SM")
         return self.reserved_sid
 
-    def add_media(self, content_type: str, data: bytes) -> str:
-        """Serve a picture or file as an MMS's media (behind the account's credentials, as
-        Twilio's may be); returns its URL."""
+    def add_media(self, content_type: str, data: bytes, location: str | None = None) -> str:
+        """Serve a picture or file as an MMS's media, as Twilio does: its URL on api.twilio.com
+        (behind the account's credentials) redirects to the media store (`location`, by default
+        a path of media.twiliocdn.com that serves the file to anyone). Returns the URL the
+        webhook names it by."""
         message, media = new_sid("MM"), new_sid("ME")
         path = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{message}/Media/{media}"
-        self.media[path] = (content_type, data)
-        return self.url + path
+        store = f"/{self.account_sid}/{media}"
+        self.media[path] = location or f"https://{MEDIA_HOST}{store}?Expires=1&Signature=x"
+        self.stored[store] = (content_type, data)
+        return f"https://{API_HOST}{path}"
 
     def add_number(self, number: str, sms_url: str = "") -> str:
         """Put a phone number in the account; returns its PN sid."""
@@ -220,13 +228,31 @@ class FakeTwilio:
         return self.calls("POST", r"/Messages\.json$")
 
 
+class RewritingAdapter(HTTPAdapter):
+    """A transport for `https://` that sends each request to `base_url` instead (scheme and host
+    replaced), naming the host it was meant for in X-Original-Host."""
+
+    def __init__(self, base_url: str):
+        super().__init__()
+        self.base_url = base_url
+
+    def send(self, request, **kwargs):
+        """Rewrite the URL, then send it as HTTPAdapter does."""
+        original, base = urlsplit(request.url), urlsplit(self.base_url)
+        request.url = urlunsplit((base.scheme, base.netloc, original.path, original.query, ""))
+        request.headers[ORIGINAL_HOST] = original.netloc
+        return super().send(request, **kwargs)
+
+
 class RewritingClient(TwilioHttpClient):
     """The SDK's own HTTP client, sending every request to `base_url` (scheme and host replaced)
-    and naming the Twilio host it was meant for in X-Original-Host."""
+    and naming the Twilio host it was meant for in X-Original-Host; what the app sends over the
+    client's session itself (MMS media) goes there the same way."""
 
     def __init__(self, base_url: str, **kwargs):
         super().__init__(**kwargs)
         self.base_url = base_url
+        self.session.mount("https://", RewritingAdapter(base_url))
 
     def request(self, method, url, params=None, data=None, headers=None, **kwargs):
         """Rewrite the URL, then send it as TwilioHttpClient does."""
@@ -292,10 +318,12 @@ class _Handler(BaseHTTPRequestHandler):
         host = self.headers.get(ORIGINAL_HOST, "")
         with fake.lock:
             fake.requests.append(Recorded(self.command, url.path, host, query, form, user))
+        if self.command == "GET" and host == MEDIA_HOST and url.path in fake.stored:
+            return self._send_bytes(*fake.stored[url.path])
         if (user, password) != (fake.account_sid, fake.auth_token):
             return self._send(*_error(401, 20003, "Authenticate"))
-        if self.command == "GET" and url.path in fake.media:
-            return self._send_bytes(*fake.media[url.path])
+        if self.command == "GET" and host == API_HOST and url.path in fake.media:
+            return self._redirect(fake.media[url.path])
         self._send(*self._route(host, url.path, query, form))
 
     def _send_bytes(self, content_type: str, data: bytes):
@@ -304,6 +332,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _redirect(self, location: str):
+        self.send_response(307)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _basic_auth(self) -> tuple[str | None, str | None]:
         header = self.headers.get("Authorization", "")

@@ -1,9 +1,9 @@
 """Portal pages: parse the form, call a service, redirect back to the thread with what happened."""
 
+import re
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-import requests
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -14,7 +14,7 @@ from app.models.contact import CONSENT_SOURCES
 from app.portal import bp
 from app.services import claims, consent, inbox, notify, outbound, reports
 from app.services.errors import Conflict, DomainError, NotFound
-from app.sms import provider
+from app.sms import MediaRefused, MediaUnavailable, provider
 
 TAB_TITLES = {"active": "Active", "team": "Team", "closed": "Closed"}
 AUTO_REPLIES = {
@@ -268,21 +268,35 @@ def profile():
     return render_template("portal/profile.html", numbers=notify.subscriptions(current_user))
 
 
+# Shown in the page only as a picture, a sound or a video; an SVG is a document that runs scripts.
+INLINE_MEDIA = re.compile(r"(image|audio|video)/[a-z0-9][a-z0-9.+-]*")
+
+
+def inline_type(content_type: str) -> str | None:
+    """The stored content type when a browser may show it in the page, else None (a download)."""
+    kind = content_type.split(";")[0].strip().lower()
+    return kind if INLINE_MEDIA.fullmatch(kind) and kind != "image/svg+xml" else None
+
+
 @bp.route("/media/<id:media_id>")
 @login_required
 def media(media_id: int):
-    """An MMS picture or file, fetched from the provider for a user who may see its conversation."""
+    """An MMS picture or file, fetched from the provider for a user who may see its conversation:
+    a picture, sound or video with its stored type, anything else as a download, never a page."""
     item = db.session.get(MessageMedia, media_id)
     if item is None or item.message.conversation_id is None:
         abort(404)
     inbox.get(current_user, item.message.conversation_id)  # NotFound for anyone else
     try:
-        content, content_type = provider().fetch_media(item.url)
-    except requests.RequestException:
-        abort(502, "The picture could not be fetched from the carrier just now.")
-    disposition = "inline" if item.is_image else f'attachment; filename="media-{item.id}"'
+        content = provider().fetch_media(item.url)
+    except MediaRefused:
+        abort(404, "This file is not kept by the carrier; it cannot be shown.")
+    except MediaUnavailable:
+        abort(502, "The file could not be fetched from the carrier just now.")
+    kind = inline_type(item.content_type)
+    disposition = "inline" if kind else f'attachment; filename="media-{item.id}"'
     return Response(
         content,
-        mimetype=content_type,
+        mimetype=kind or "application/octet-stream",
         headers={"Content-Disposition": disposition, "Cache-Control": "private, max-age=3600"},
     )

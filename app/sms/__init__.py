@@ -7,7 +7,6 @@ is `provider()`; SMS_PROVIDER picks the implementation.
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
 from flask import current_app
 
 from app.config import webhook_token
@@ -43,6 +42,14 @@ class ActivationError(Exception):
     """The carrier could not (de)activate SMS on a number; the message is for the admin."""
 
 
+class MediaUnavailable(Exception):
+    """An MMS's picture or file could not be had from the carrier; the message says why."""
+
+
+class MediaRefused(MediaUnavailable):
+    """The URL is not one of the carrier's own media: it is never fetched."""
+
+
 class Provider:
     """The operations every SMS provider implements."""
 
@@ -62,11 +69,10 @@ class Provider:
         """Stop routing the number's inbound texts to this app."""
         raise NotImplementedError
 
-    def fetch_media(self, url: str) -> tuple[bytes, str]:
-        """The content and content type of an inbound MMS's picture or file."""
-        response = requests.get(url, timeout=15)
-        response.raise_for_status()
-        return response.content, response.headers.get("Content-Type", "application/octet-stream")
+    def fetch_media(self, url: str) -> bytes:
+        """The content of an inbound MMS's picture or file, from the carrier's own media host
+        only: a URL the request named is never fetched (MediaRefused), nor one elsewhere."""
+        raise MediaRefused("This carrier keeps no pictures or files.")
 
     def find(self, sender: str, to: str, body: str, since) -> list[SendResult]:
         """The texts with this body the carrier took from `sender` to `to` since then, oldest

@@ -6,7 +6,9 @@ after which Twilio may have taken the text — that one is not retried blindly (
 text is looked up later so that nothing is sent twice.
 """
 
+import re
 from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -14,7 +16,15 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from app.sms import ActivationError, Provider, SendError, SendResult, UnknownOutcome
+from app.sms import (
+    ActivationError,
+    MediaRefused,
+    MediaUnavailable,
+    Provider,
+    SendError,
+    SendResult,
+    UnknownOutcome,
+)
 
 NOT_TEXTABLE = {"21211", "21614", "21635"}
 UNSUBSCRIBED = "21610"
@@ -33,6 +43,16 @@ ERROR_REASONS = {
     "30032": "Blocked: the sending toll-free number is not verified for texting yet.",
     "30034": "Blocked: the sending number is not registered for A2P 10DLC.",
 }
+
+
+API_HOST = "api.twilio.com"
+# Where Twilio keeps an inbound MMS's media: its webhook names them so (MediaUrl0 …).
+MEDIA_PATH = re.compile(
+    r"/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages/[A-Z]{2}[0-9a-fA-F]{32}"
+    r"/Media/ME[0-9a-fA-F]{32}"
+)
+MAX_MEDIA_BYTES = 5 * 1024 * 1024  # Twilio takes at most 5 MB of media with one MMS
+MAX_MEDIA_REDIRECTS = 3  # Twilio answers with one, to its media store
 
 
 def naive_utc(moment: datetime) -> datetime:
@@ -72,6 +92,7 @@ class TwilioProvider(Provider):
         messaging_service_sid: str = "",
         http_client: TwilioHttpClient | None = None,
         timeout: float = 15,
+        max_media_bytes: int = MAX_MEDIA_BYTES,
     ):
         self.client = Client(
             account_sid,
@@ -81,6 +102,9 @@ class TwilioProvider(Provider):
             environment={"TWILIO_REGION": "", "TWILIO_EDGE": ""},
         )
         self.credentials = (account_sid, auth_token)
+        self.account_sid = account_sid
+        self.timeout = timeout
+        self.max_media_bytes = max_media_bytes
         self.webhook_url = webhook_url
         self.status_callback = status_callback
         self.messaging_service_sid = messaging_service_sid
@@ -108,11 +132,59 @@ class TwilioProvider(Provider):
             ) from e
         return SendResult(sid=message.sid, status=message.status or "queued")
 
-    def fetch_media(self, url: str) -> tuple[bytes, str]:
-        """An MMS's media, fetched with our credentials (the browser never sees them)."""
-        response = requests.get(url, auth=self.credentials, timeout=15)
-        response.raise_for_status()
-        return response.content, response.headers.get("Content-Type", "application/octet-stream")
+    def is_account_media(self, url: str) -> bool:
+        """Whether the URL is a medium of this Twilio account: https://api.twilio.com, the
+        account's own path, nothing else (no port, no user, no query, no `..`)."""
+        parts = urlsplit(url)
+        match = MEDIA_PATH.fullmatch(parts.path)
+        return (
+            parts.scheme == "https"
+            and parts.netloc == API_HOST
+            and not (parts.query or parts.fragment)
+            and match is not None
+            and match[1] == self.account_sid
+        )
+
+    def fetch_media(self, url: str) -> bytes:
+        """An MMS's media, fetched with our credentials (the browser never sees them) from this
+        account's media at api.twilio.com only, following Twilio's redirects to its media store
+        over HTTPS only, without the credentials, and no bigger than `max_media_bytes`."""
+        if not self.is_account_media(url):
+            raise MediaRefused("This file is not kept by this Twilio account: it is never fetched.")
+        # The SDK's own session: its connection pool, and whatever transport it was given.
+        session = getattr(self.client.http_client, "session", None) or requests.Session()
+        try:
+            for _ in range(MAX_MEDIA_REDIRECTS + 1):
+                auth = self.credentials if self.is_account_media(url) else None
+                with session.get(
+                    url, auth=auth, allow_redirects=False, stream=True, timeout=self.timeout
+                ) as response:
+                    if response.is_redirect:
+                        url = urljoin(url, response.headers["Location"])
+                        if urlsplit(url).scheme != "https":
+                            raise MediaUnavailable(
+                                "Twilio sent the file elsewhere than over HTTPS."
+                            )
+                        continue
+                    if response.status_code != 200:
+                        raise MediaUnavailable(f"Twilio answered {response.status_code}.")
+                    return self._read(response)
+        except requests.exceptions.RequestException as e:
+            raise MediaUnavailable(f"Twilio could not be reached: {e}") from e
+        raise MediaUnavailable("Twilio redirected the file too many times.")
+
+    def _read(self, response: requests.Response) -> bytes:
+        """The body of a media answer, refused past `max_media_bytes` (read no further)."""
+        too_big = MediaUnavailable(f"The file is larger than {self.max_media_bytes} bytes.")
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > self.max_media_bytes:
+            raise too_big
+        content = bytearray()
+        for chunk in response.iter_content(64 * 1024):
+            content += chunk
+            if len(content) > self.max_media_bytes:
+                raise too_big
+        return bytes(content)
 
     def find(self, sender: str, to: str, body: str, since: datetime) -> list[SendResult]:
         """The texts with this body Twilio took for `to` since then, oldest first (after a
