@@ -80,7 +80,7 @@ def thread_context(selected) -> dict:
     return {
         "selected": selected,
         "timeline": timeline,
-        "history": inbox.history(selected),
+        "history": inbox.history(selected, current_user),
         "users": inbox.account_users(current_user, thread.people),
         # Held while the page is drawn: the session finds each sender among them.
         "people": thread.people,

@@ -187,11 +187,12 @@ def thread(conversation: Conversation) -> Thread:
     return Thread(list(messages), list(events), people)
 
 
-def history(conversation: Conversation) -> list[tuple[Conversation, list[Message]]]:
-    """The contact's earlier conversations on the same number, newest first, with their texts."""
+def history(conversation: Conversation, user: User) -> list[tuple[Conversation, list[Message]]]:
+    """The contact's earlier conversations on the same number that the user may open, newest
+    first, with their texts."""
     earlier = list(
         db.session.scalars(
-            select(Conversation)
+            Conversation.visible_to(user)
             .where(
                 Conversation.contact_id == conversation.contact_id,
                 Conversation.tracking_number_id == conversation.tracking_number_id,
