@@ -107,11 +107,28 @@ SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
 )
+# Production is served over HTTPS only (app/production.py): browsers are told never to try HTTP.
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+def security_headers(app: Flask) -> tuple[tuple[str, str], ...]:
+    """The headers every answer of this app carries; HSTS in production."""
+    if app.config["APP_ENV"] == "production":
+        return (*SECURITY_HEADERS, HSTS)
+    return SECURITY_HEADERS
 
 
 def register_headers(app: Flask) -> None:
+    from flask_login import current_user
+
+    headers = security_headers(app)
+
     @app.after_request
-    def security_headers(response):
-        for name, value in SECURITY_HEADERS:
+    def add_headers(response):
+        for name, value in headers:
             response.headers.setdefault(name, value)
+        # What a signed-in user is shown is theirs: kept by no browser, proxy or shared cache,
+        # unless the view chose otherwise (a picture may be kept privately).
+        if "Cache-Control" not in response.headers and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -1,6 +1,6 @@
 """Errors as callers expect them: `{"error": {"code", "message"}}` for the API, pages otherwise."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -50,8 +50,15 @@ def init_errors(app: Flask) -> None:
     def http_error(e: HTTPException):
         status = e.code or 500
         if wants_json():
-            return error_response(status, HTTP_CODES.get(status, "error"), e.description)
-        return render_template("error.html", status=status, message=e.description), status
+            body = error_response(status, HTTP_CODES.get(status, "error"), e.description)
+        else:
+            body = render_template("error.html", status=status, message=e.description), status
+        response = make_response(body)
+        # The error's own headers: Allow on a 405, Retry-After when it names one.
+        for name, value in e.get_headers():
+            if name != "Content-Type":
+                response.headers.setdefault(name, value)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):

@@ -13,7 +13,7 @@ from twilio.request_validator import (
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app import SECURITY_HEADERS, jobs, logs
+from app import jobs, logs, security_headers
 from app.services import inbound, outbound
 from app.webhooks import bp
 
@@ -89,6 +89,7 @@ class InboundTexts:
     def __init__(self, app: Flask, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
+        self.headers = security_headers(app)
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != SMS_PATH:
@@ -118,7 +119,7 @@ class InboundTexts:
                 ("Content-Type", f"{kind}; charset=utf-8"),
                 ("Content-Length", str(len(data))),
                 ("X-Request-ID", request_id),
-                *SECURITY_HEADERS,
+                *self.headers,
                 *headers,
             ],
         )

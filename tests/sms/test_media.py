@@ -53,6 +53,7 @@ def test_a_picture_is_fetched_with_our_credentials_and_its_store_without_them(
     r = browser("bob@acme.test").client.get(f"/media/{media_id}")
     assert (r.status_code, r.mimetype, r.data) == (200, "image/png", PNG)
     assert r.headers["Content-Disposition"] == "inline"
+    assert r.headers["Cache-Control"] == "private, max-age=3600", "kept by the user's browser only"
     assert [(req.host, req.user) for req in twilio.calls("GET", "")] == [
         (API_HOST, twilio.account_sid),
         (MEDIA_HOST, None),
