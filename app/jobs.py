@@ -3,15 +3,19 @@
 Jobs are enqueued only after the caller's commit, take ids, and are idempotent. With REDIS_URL set
 they go to Celery workers; without it they run in this process right after the response is sent
 (so a webhook never waits for them). A job that fails for a reason that may pass (SMTP down, the
-provider's 5xx) is retried with exponential backoff; when the retries run out, its `give_up`
-records a visible failure: nothing is lost silently. Work whose job could not be enqueued after
-its commit (Redis out of reach) is found again by the beat's sweep (services/stalled.py).
+provider's 5xx: `Transient`) is retried with exponential backoff; when the retries run out, its
+`give_up` records a visible failure. Any other exception (a bug, an answer of a shape nobody
+expected) would fail the same way each time: it is logged under an error id (the Celery task's id,
+or a fresh one in process) and the job gives up at once, its reason naming that id. Nothing is
+lost silently. Work whose job could not be enqueued after its commit (Redis out of reach) is found
+again by the beat's sweep (services/stalled.py).
 """
 
 import functools
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
@@ -30,6 +34,20 @@ STALLED_AFTER_SECONDS = 120  # beyond the retries a row's own job may still be m
 
 class Transient(Exception):
     """A failure that may pass: the job is tried again later."""
+
+
+class Unexpected(Exception):
+    """What a give-up is told of a failure nobody foresaw: logged under `error_id`, not tried
+    again."""
+
+    def __init__(self, error_id: str):
+        super().__init__(f"error logged as {error_id}")
+        self.error_id = error_id
+
+
+def new_error_id() -> str:
+    """A short id naming one logged error, for a user to quote."""
+    return uuid.uuid4().hex[:12]
 
 
 def backoff(attempt: int) -> float:
@@ -93,14 +111,29 @@ class Job:
             else:
                 self.failed(args, e)
         except Exception:
-            db.session.rollback()
-            log.exception("job %s%r failed", self.name, args)
+            self.broke(args, new_error_id())
 
     def failed(self, args, error: Exception) -> None:
-        """The retries ran out: record it where people will see it."""
+        """The retries ran out (`error` a Transient), or the job broke (`error` Unexpected):
+        record it where people will see it."""
         log.error("job %s%r gave up: %s", self.name, args, error)
-        if self.give_up:
-            self.give_up(*args, str(error))
+        if self.give_up is None:
+            return
+        try:
+            self.give_up(*args, error)
+        except Exception:
+            # The row stays waiting, and the beat's sweep hands its work out again (counted).
+            db.session.rollback()
+            log.exception("job %s%r could not record that it gave up", self.name, args)
+
+    def broke(self, args, error_id: str) -> None:
+        """An exception nobody foresaw, being handled: logged under `error_id`, then given up at
+        once, since trying again would only fail the same way."""
+        db.session.rollback()
+        log.exception(
+            "job %s%r failed on an unexpected error, logged as %s", self.name, args, error_id
+        )
+        self.failed(args, Unexpected(error_id))
 
     def _later(self, app: Flask, args, seconds: float, attempt: int) -> None:
         def run():
@@ -136,7 +169,8 @@ def then_run(app: Flask, body: Iterable[bytes], pending: list) -> Iterator[bytes
 
 
 def job(give_up=None):
-    """Decorator: make a function a Job (with an optional give-up handler taking args + error)."""
+    """Decorator: make a function a Job, with an optional give-up handler taking its args and
+    the error (a `Transient` whose retries ran out, or `Unexpected`)."""
     return lambda fn: Job(fn, give_up)
 
 
@@ -166,6 +200,9 @@ def _task_body(item: Job):
                 item.failed(args, e)
                 return
             raise task.retry(exc=e, countdown=backoff(task.request.retries)) from e
+        except Exception:
+            # Not retried (Celery would only retry what `task.retry` asks for): given up at once.
+            item.broke(args, task.request.id)
 
     body.__name__ = item.fn.__name__
     return body
@@ -222,7 +259,7 @@ def celery_init_app(app: Flask) -> Celery:
     return celery
 
 
-def _delivery_failed(message_id: int, error: str) -> None:
+def _delivery_failed(message_id: int, error: Exception) -> None:
     from app.services import outbound
 
     outbound.delivery_failed(message_id, error)
@@ -244,7 +281,7 @@ def file_waiting_texts() -> None:
     inbound.file_waiting()
 
 
-def _lookup_failed(message_id: int, error: str) -> None:
+def _lookup_failed(message_id: int, error: Exception) -> None:
     from app.services import outbound
 
     outbound.lookup_failed(message_id, error)
@@ -258,7 +295,13 @@ def reconcile_message(message_id: int) -> None:
     outbound.reconcile(message_id)
 
 
-@job()
+def _activation_failed(number_id: int, error: Exception) -> None:
+    from app.services import activation
+
+    activation.failed(number_id, error)
+
+
+@job(give_up=_activation_failed)
 def activate_number(number_id: int) -> None:
     """Ask the SMS provider to turn SMS on or off for a number in a pending state."""
     from app.services import activation
@@ -278,7 +321,7 @@ def send_stalled() -> None:
     stalled.enqueue_again(utcnow() - timedelta(seconds=STALLED_AFTER_SECONDS + 2 * retries))
 
 
-def _notification_failed(notification_id: int, error: str) -> None:
+def _notification_failed(notification_id: int, error: Exception) -> None:
     from app.services import notify
 
     notify.failed(notification_id, error)

@@ -78,6 +78,7 @@ class Failure:
     stall: float = 0.0  # seconds to wait before answering (the message is created first)
     after_headers: bool = False  # stall after sending the status line and headers
     times: int | None = None  # fail only this many times, then work (None: always)
+    garbled: bool = False  # answer 200 with a page that is not JSON (nothing is created)
 
 
 @dataclass
@@ -137,6 +138,11 @@ class FakeTwilio:
         """Answer message creates to `to` with this Twilio error (nothing is created), every time
         or only the first `times` times."""
         self.failures[to] = Failure(code, status, message or f"Fake error {code}", times=times)
+
+    def garble(self, to: str) -> None:
+        """Answer message creates to `to` as a proxy in the way may: 200 with an HTML page instead
+        of Twilio's JSON, which the SDK cannot read (nothing is created)."""
+        self.failures[to] = Failure(garbled=True)
 
     def stall(self, to: str, seconds: float = 2.0, after_headers: bool = False) -> None:
         """Create messages to `to`, then wait `seconds` before answering (past the client's
@@ -346,8 +352,9 @@ class _Handler(BaseHTTPRequestHandler):
         user, _, password = base64.b64decode(header[6:]).decode().partition(":")
         return user, password
 
-    def _send(self, status: int, body: dict | None, stall: float = 0, after_headers=False):
-        data = json.dumps(body).encode() if body is not None else b""
+    def _send(self, status: int, body: dict | str | None, stall: float = 0, after_headers=False):
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        data = b"" if body is None else data
         if not after_headers:
             time.sleep(stall)
         try:
@@ -407,6 +414,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "number or short code for your account.",
             )
         failure = fake.failures.get(to)
+        if failure and failure.garbled:
+            return 200, "<html><body><h1>502 Bad Gateway</h1></body></html>"
         if failure and not failure.stall:
             if failure.times is not None:
                 failure.times -= 1

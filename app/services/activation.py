@@ -3,15 +3,11 @@
 A toggle only enters the pending state; the provider's answer, in a job, moves it on or back.
 """
 
-import logging
-
 from app import jobs
 from app.extensions import db
 from app.models import TrackingNumber
 from app.services.errors import Conflict, Invalid
 from app.sms import ActivationError, provider
-
-log = logging.getLogger(__name__)
 
 
 def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
@@ -40,31 +36,39 @@ def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
 
 
 def complete(number_id: int) -> None:
-    """Ask the provider to carry out a pending change; success moves on, failure moves back."""
+    """Ask the provider to carry out a pending change; success moves on, a refusal moves back.
+    Any other failure is the job's to handle (`failed`, given up at once)."""
     number = db.session.get(TrackingNumber, number_id, with_for_update=True)  # one run at a time
     if number is None or not number.sms_state.startswith("pending"):
         return
     turning_on = number.sms_state == "pending_activation"
-    error = None
     try:
         if turning_on:
             provider().activate(number.number)
         else:
             provider().deactivate(number.number)
     except ActivationError as e:
-        error = str(e)
-    except Exception:
-        # Anything else (an answer nobody expected, a bug) must not leave the number pending for
-        # ever, where every toggle is refused: it moves back too, with a message the admin can use.
-        log.exception("turning SMS %s for %s failed", "on" if turning_on else "off", number.number)
-        db.session.rollback()
-        error = (
-            f"Turning SMS {'on' if turning_on else 'off'} failed on an unexpected error (logged "
-            "for whoever runs this installation). Try again in a moment."
-        )
-    if error is None:
-        number.sms_state = "active" if turning_on else "off"
+        _move(number, succeeded=False, error=str(e))
     else:
-        number.sms_state = "off" if turning_on else "active"
-        number.sms_error = error
+        _move(number, succeeded=True)
+
+
+def failed(number_id: int, error: Exception) -> None:
+    """The change failed on an error nobody expected: the number moves back, with a message the
+    admin can use, and is not left pending for ever, where every toggle is refused."""
+    number = db.session.get(TrackingNumber, number_id, with_for_update=True)
+    if number is None or not number.sms_state.startswith("pending"):
+        return
+    turning = "on" if number.sms_state == "pending_activation" else "off"
+    reason = (
+        f"Turning SMS {turning} failed on an unexpected error ({error}). Try again in a moment."
+    )
+    _move(number, succeeded=False, error=reason)
+
+
+def _move(number: TrackingNumber, succeeded: bool, error: str | None = None) -> None:
+    """End the pending change: on, or back with the error."""
+    turning_on = number.sms_state == "pending_activation"
+    number.sms_state = "active" if turning_on == succeeded else "off"
+    number.sms_error = error
     db.session.commit()

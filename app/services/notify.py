@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from app import jobs, mail, phones, segments
 from app.extensions import db
-from app.jobs import Transient
+from app.jobs import Transient, Unexpected
 from app.models import Conversation, Message, Notification, NotificationPace, SmsUser, User
 from app.models.base import utcnow
 from app.models.notification import NOTIFICATION_WINDOW_MINUTES
@@ -251,11 +251,13 @@ def send(notification_id: int) -> None:
     db.session.commit()
 
 
-def failed(notification_id: int, error: str) -> None:
-    """The retries ran out: the notification shows as failed, with why."""
-    note = db.session.get(Notification, notification_id)
+def failed(notification_id: int, error: Exception) -> None:
+    """The retries ran out, or the send failed on an error nobody expected (`Unexpected`, whose
+    id the reason names): the notification shows as failed, with why."""
+    note = db.session.get(Notification, notification_id, with_for_update=True)
     if note is not None and note.status == "queued":
-        note.status, note.error = "failed", error
+        reason = f"could not be sent ({error})" if isinstance(error, Unexpected) else str(error)
+        note.status, note.error = "failed", reason
         db.session.commit()
 
 

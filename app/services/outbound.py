@@ -6,12 +6,13 @@ Consent is checked when a text is created and again when the job sends it.
 import logging
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import jobs
 from app.extensions import db
-from app.jobs import Transient
+from app.jobs import Transient, Unexpected
 from app.models import Conversation, EarlyStatus, Message, User
 from app.models.base import utcnow
 from app.models.conversation import OUTBOUND_WHERE
@@ -88,12 +89,17 @@ def reply(conversation: Conversation, user: User, body, claim: bool = False) -> 
     return message
 
 
-def delivery_failed(message_id: int, error: str) -> None:
-    """A text's delivery kept failing for a passing reason until the retries ran out."""
-    message = db.session.get(Message, message_id)
+def delivery_failed(message_id: int, error: Exception) -> None:
+    """A text's delivery gave up: it kept failing for a passing reason until the retries ran out,
+    or failed on an error nobody expected (`Unexpected`, whose id the reason names)."""
+    message = db.session.get(Message, message_id, with_for_update=True)
     if message is not None and message.status == "queued":
         message.status = "failed"
-        message.error_message = f"Could not be sent, tried several times: {error}"
+        if isinstance(error, Unexpected):
+            message.error_message = f"could not be sent ({error})"
+        else:
+            tries = current_app.config["JOB_MAX_TRIES"]
+            message.error_message = f"could not be sent, tried {tries} times: {error}"
         message.conversation.updated_at = utcnow()
         db.session.commit()
 
@@ -241,10 +247,11 @@ def _stored_sids(sids: list[str]) -> set[str]:
     )
 
 
-def lookup_failed(message_id: int, error: str) -> None:
-    """A timed-out text could not be looked up until the retries ran out: it is shown failed,
-    saying it may have reached the contact all the same."""
-    message = db.session.get(Message, message_id)
+def lookup_failed(message_id: int, error: Exception) -> None:
+    """A timed-out text could not be looked up until the retries ran out, or its lookup failed on
+    an error nobody expected: it is shown failed, saying it may have reached the contact all the
+    same."""
+    message = db.session.get(Message, message_id, with_for_update=True)
     if message is not None and message.status == "unknown":
         message.status = "failed"
         message.error_message = (
