@@ -119,3 +119,46 @@ def test_the_sweep_finishes_a_numbers_sms_change_and_settles_a_timed_out_text(
         )
     assert committed(app, "Hi!")[0] == "delivered"
     assert sent(app)[len(before) :] == [(CUSTOMER, "Hi!")]  # not found at the carrier: sent once
+
+
+def attempts(app, body: str) -> tuple[int, list[int]]:
+    """How often the sweep handed out the reply's work, and its notifications'."""
+    with app.app_context():
+        message = db.session.scalar(select(Message).where(Message.body == body))
+        notes = db.session.scalars(
+            select(Notification.attempts).where(Notification.message_id == message.id)
+        ).all()
+        return message.attempts, list(notes)
+
+
+def test_the_sweep_hands_lost_work_out_at_most_job_max_tries_times_then_shows_it_failed(
+    app, acme, api, conversation_id, broker_down, web_broker_down, browser, caplog
+):
+    users = {u["email"]: u["id"] for u in api("admin@acme.test").get("/users").json["items"]}
+    bob = api("bob@acme.test")
+    assert bob.post(f"/conversations/{conversation_id}/claim").status_code == 200
+    r = bob.post(f"/conversations/{conversation_id}/participants", json={"user_id": users[DAN]})
+    assert r.status_code == 200, r.json
+    reply_with_broker_down(broker_down("bob@acme.test"), conversation_id, "On my way")
+    age(app, "On my way", minutes=10)
+    tries = app.config["JOB_MAX_TRIES"]
+    before = sent(app)
+
+    for sweeps in range(1, tries + 1):
+        with web_broker_down.app_context():  # the broker is lost again each time
+            jobs.send_stalled()
+        assert attempts(app, "On my way") == (sweeps, [sweeps])
+        assert committed(app, "On my way") == ("queued", ["queued"])
+    with web_broker_down.app_context():
+        jobs.send_stalled()
+        jobs.send_stalled()
+
+    assert committed(app, "On my way") == ("failed", ["failed"])
+    assert attempts(app, "On my way") == (tries, [tries])
+    assert sent(app) == before
+    enqueued = [r.getMessage() for r in caplog.records if "enqueued again" in r.getMessage()]
+    assert len(enqueued) == 2 * tries, enqueued  # the reply's and the notification's
+    reason = f"could not be sent: tried {tries + 1} times, the work was lost each time"
+    page = browser("bob@acme.test").get(f"/conversations/{conversation_id}").text
+    assert f"failed: {reason}" in page
+    assert f"E-mail notification to Dan Tester failed: {reason}" in page
