@@ -3,7 +3,7 @@
 import logging
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, insert, literal, select, text
+from sqlalchemy import Connection, bindparam, case, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +27,7 @@ def receive(to: str, sender: str, body: str, sid: str | None) -> Message | None:
         message_id = _stored_before(to, sender, sid)
         if message_id is None:
             return None
-    take_in(message_id)
+    file_one(message_id)
     return db.session.get(Message, message_id)
 
 
@@ -65,7 +65,7 @@ def accept(
         # One filing job takes every text stored in its window: most texts enqueue nothing.
         jobs.file_waiting_texts.soon(current_app.config["INBOUND_FILING_WINDOW"])
     else:
-        take_in(message_id)
+        file_one(message_id)
     return True
 
 
@@ -166,7 +166,7 @@ def _stored_before(to: str, sender: str, sid: str | None) -> int | None:
 def file_waiting() -> None:
     """File every stored text still waiting for it, oldest first, each in a transaction of its
     own. Workers filing side by side share the work: a text one of them holds is skipped by the
-    others. A text that fails is logged and left waiting for the next run."""
+    others. A text that fails is logged, counted, and left for a later run; it holds up no other."""
     after = 0
     while True:
         message_id = db.session.scalar(
@@ -180,17 +180,48 @@ def file_waiting() -> None:
             db.session.rollback()
             return
         after = message_id
-        try:
-            take_in(message_id)
-        except Exception:
-            db.session.rollback()
-            log.exception("inbound text %s could not be filed; it waits for the next run", after)
+        file_one(message_id)
+
+
+def file_one(message_id: int) -> None:
+    """File one stored text (`take_in`); one that fails is logged under an error id and counted
+    on its `attempts`, and a later filing run tries it again, until JOB_MAX_TRIES failures mark
+    it `failed` with the reason: it is never retried for ever."""
+    try:
+        take_in(message_id)
+    except Exception:
+        db.session.rollback()
+        _filing_failed(message_id)
+
+
+def _filing_failed(message_id: int) -> None:
+    error_id = jobs.new_error_id()
+    log.exception("inbound text %s could not be filed, logged as %s", message_id, error_id)
+    last = Message.attempts + 1 >= current_app.config["JOB_MAX_TRIES"]
+    reason = f"could not be filed in a conversation (error logged as {error_id})"
+    attempts = db.session.scalar(
+        update(Message)
+        .where(Message.id == message_id, text(WAITING_WHERE))
+        .values(
+            attempts=Message.attempts + 1,
+            status=case((last, "failed"), else_=Message.status),
+            error_message=case((last, reason), else_=Message.error_message),
+        )
+        .returning(Message.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    tries_left = attempts is not None and attempts < current_app.config["JOB_MAX_TRIES"]
+    if tries_left and not current_app.config["REDIS_URL"]:
+        # Without workers no beat asks for the next filing: this does.
+        jobs.file_waiting_texts.delay(countdown=jobs.backoff(attempts - 1))
 
 
 def take_in(message_id: int) -> None:
     """The rest of a stored text's work: its contact, consent, conversation, the replies consent
     calls for and the notifications. Done once, however often it is asked."""
-    for attempt in range(3):
+    clashes = 0
+    while True:
         # Locked, so a filing that runs twice (a worker died after finishing it) waits, then
         # sees the text filed.
         message = db.session.scalar(
@@ -210,7 +241,8 @@ def take_in(message_id: int) -> None:
             return
         except IntegrityError as e:
             db.session.rollback()  # a text of the same contact opened the conversation first
-            if attempt == 2:
+            clashes += 1
+            if clashes == 3:
                 raise jobs.Transient("the conversation kept changing while filing") from e
 
 
