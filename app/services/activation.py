@@ -1,11 +1,16 @@
 """The SMS state machine of a tracking number (SPEC §2.1): off → pending → active → pending → off.
 
 A toggle only enters the pending state; the provider's answer, in a job, moves it on or back.
+Texts that come while the change is pending wait (with Twilio the webhook points here before the
+provider's success is recorded): filed once the number is active, ignored when it ends off.
 """
+
+from sqlalchemy import select, text, update
 
 from app import jobs
 from app.extensions import db
-from app.models import TrackingNumber
+from app.models import Message, TrackingNumber
+from app.models.conversation import WAITING_WHERE
 from app.services.errors import Conflict, Invalid
 from app.sms import ActivationError, provider
 
@@ -67,8 +72,23 @@ def failed(number_id: int, error: Exception) -> None:
 
 
 def _move(number: TrackingNumber, succeeded: bool, error: str | None = None) -> None:
-    """End the pending change: on, or back with the error."""
+    """End the pending change (on, or back) and settle the texts that waited for it: filed on an
+    active number, ignored on one that is off."""
     turning_on = number.sms_state == "pending_activation"
     number.sms_state = "active" if turning_on == succeeded else "off"
     number.sms_error = error
+    waiting = (text(WAITING_WHERE), Message.tracking_number_id == number.id)
+    to_file = False
+    if number.sms_state == "off":
+        # Kept for audit, as any text to a number that is off.
+        db.session.execute(
+            update(Message)
+            .where(*waiting)
+            .values(status="ignored")
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        to_file = db.session.scalar(select(Message.id).where(*waiting).limit(1)) is not None
     db.session.commit()
+    if to_file:
+        jobs.file_waiting_texts.delay()

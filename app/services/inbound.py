@@ -163,6 +163,13 @@ def _stored_before(to: str, sender: str, sid: str | None) -> int | None:
     return message_id
 
 
+# A text waiting for its number's pending SMS change is left to the end of that change.
+FILING_WHERE = (
+    f"{WAITING_WHERE} AND tracking_number_id NOT IN "
+    "(SELECT id FROM tracking_numbers WHERE sms_state LIKE 'pending%')"
+)
+
+
 def file_waiting() -> None:
     """File every stored text still waiting for it, oldest first, each in a transaction of its
     own. Workers filing side by side share the work: a text one of them holds is skipped by the
@@ -171,7 +178,7 @@ def file_waiting() -> None:
     while True:
         message_id = db.session.scalar(
             select(Message.id)
-            .where(text(WAITING_WHERE), Message.id > after)
+            .where(text(FILING_WHERE), Message.id > after)
             .order_by(Message.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -219,7 +226,8 @@ def _filing_failed(message_id: int) -> None:
 
 def take_in(message_id: int) -> None:
     """The rest of a stored text's work: its contact, consent, conversation, the replies consent
-    calls for and the notifications. Done once, however often it is asked."""
+    calls for and the notifications. Done once, however often it is asked. A text to a number
+    whose SMS change is pending waits for its end (`activation`)."""
     clashes = 0
     while True:
         # Locked, so a filing that runs twice (a worker died after finishing it) waits, then
@@ -231,6 +239,17 @@ def take_in(message_id: int) -> None:
             db.session.rollback()
             return
         number = message.tracking_number
+        if number.sms_state.startswith("pending"):
+            number_id = number.id
+            db.session.rollback()
+            # The change may have ended while this text was held, its own filing passing it by.
+            state = db.session.scalar(
+                select(TrackingNumber.sms_state).where(TrackingNumber.id == number_id)
+            )
+            db.session.rollback()
+            if state.startswith("pending"):
+                return
+            continue
         if not number.sms_active:
             # Kept for audit: a number whose SMS is not active opens no conversation.
             message.status = "ignored"
