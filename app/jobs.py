@@ -8,7 +8,7 @@ provider's 5xx: `Transient`) is retried with exponential backoff; when the retri
 expected) would fail the same way each time: it is logged under an error id (the Celery task's id,
 or a fresh one in process) and the job gives up at once, its reason naming that id. Nothing is
 lost silently. Work whose job could not be enqueued after its commit (Redis out of reach) is found
-again by the beat's sweep (services/stalled.py).
+again by the beat's sweep (services/stalled.py), which hands it out JOB_MAX_TRIES times at most.
 """
 
 import functools
@@ -84,6 +84,11 @@ class Job:
             pending.append((self, args))
         else:
             self.run_in_process(args, attempt=0)
+
+    def now(self, *args) -> None:
+        """Run the job here and now, whatever REDIS_URL says, its failures handled as a job's
+        (for the command line, which cannot wait for a worker that may not be running yet)."""
+        self.run_in_process(args, attempt=0)
 
     def soon(self, seconds: float) -> None:
         """Enqueue the job, which takes no arguments, to run `seconds` from now, unless this

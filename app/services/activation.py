@@ -17,7 +17,8 @@ from app.sms import ActivationError, provider
 
 def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
     """Turn SMS on or off: enter the pending state and ask the provider in a job (which waits as
-    long as the provider takes, unless `at_once`: the command line cannot wait for it)."""
+    long as the provider takes), or, `at_once`, here and now: the command line cannot wait for a
+    worker that may not be running yet."""
     if number.sms_state.startswith("pending"):
         raise Conflict(
             "SMS is already being turned on or off for this number; wait for it to finish."
@@ -37,7 +38,11 @@ def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
         number.sms_state = "pending_deactivation"
     number.sms_error = None
     db.session.commit()
-    jobs.activate_number.delay(number.id, countdown=0 if at_once else provider().activation_delay)
+    if at_once:
+        jobs.activate_number.now(number.id)
+        db.session.refresh(number)
+    else:
+        jobs.activate_number.delay(number.id, countdown=provider().activation_delay)
 
 
 def complete(number_id: int) -> None:
