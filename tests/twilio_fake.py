@@ -37,6 +37,7 @@ MESSAGING_HOST = "messaging.twilio.com"
 MEDIA_HOST = "media.twiliocdn.com"  # where Twilio redirects a media URL to
 
 _sids = itertools.count(1)
+GARBLED = "<html><body><h1>502 Bad Gateway</h1></body></html>"  # a proxy's page, not Twilio's
 
 
 def new_sid(prefix: str) -> str:
@@ -140,8 +141,9 @@ class FakeTwilio:
         self.failures[to] = Failure(code, status, message or f"Fake error {code}", times=times)
 
     def garble(self, to: str) -> None:
-        """Answer message creates to `to` as a proxy in the way may: 200 with an HTML page instead
-        of Twilio's JSON, which the SDK cannot read (nothing is created)."""
+        """Answer message creates to `to`, and lists of the messages to it, as a proxy in the way
+        may: 200 with an HTML page instead of Twilio's JSON, which the SDK cannot read (nothing is
+        created)."""
         self.failures[to] = Failure(garbled=True)
 
     def stall(self, to: str, seconds: float = 2.0, after_headers: bool = False) -> None:
@@ -415,7 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         failure = fake.failures.get(to)
         if failure and failure.garbled:
-            return 200, "<html><body><h1>502 Bad Gateway</h1></body></html>"
+            return 200, GARBLED
         if failure and not failure.stall:
             if failure.times is not None:
                 failure.times -= 1
@@ -461,6 +463,9 @@ class _Handler(BaseHTTPRequestHandler):
         return 201, body
 
     def _list_messages(self, query, form):
+        failure = self.fake.failures.get(query.get("To", ""))
+        if failure and failure.garbled:
+            return 200, GARBLED
         found = list(reversed(self.fake.messages))  # newest first, as Twilio lists them
         if "To" in query:
             found = [m for m in found if m["to"] == query["To"]]

@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 
+from app import jobs
 from app.extensions import db
 from app.models import Account, Contact
 from tests.conftest import CUSTOMER, NUM, text_in
@@ -67,3 +68,34 @@ def test_a_notification_whose_email_cannot_be_built_ends_failed_naming_its_logge
     page = browser(CAT).get(f"/conversations/{item['id']}").text
     bob_error = found[(BOB, "email")][1]
     assert f"E-mail notification to Bob Tester failed: {bob_error}" in page
+
+
+def test_a_timed_out_reply_whose_lookup_is_answered_garbled_ends_failed_naming_its_logged_error(
+    app,
+    acme,
+    client,
+    api,
+    caplog,
+    twilio,  # noqa: F811
+):
+    assert text_in(client, CUSTOMER, NUM, "Is anyone there?").status_code == 200
+    twilio.stall(CUSTOMER, seconds=2)  # Twilio takes the reply, but answers too late
+    bob = api(BOB)
+    (item,) = bob.tab("active")
+    path = f"/conversations/{item['id']}"
+    r = bob.post(f"{path}/messages", json={"body": "On my way", "claim": True})
+    assert r.status_code == 201
+    (reply,) = [m for m in bob.get(path).json["messages"] if m["body"] == "On my way"]
+    assert reply["status"] == "unknown"
+    twilio.garble(CUSTOMER)  # and the lookup of it gets a proxy's page
+
+    with app.app_context():
+        jobs.reconcile_message.delay(r.json["id"])  # as it runs 30 s after the timeout
+
+    (reply,) = [m for m in bob.get(path).json["messages"] if m["body"] == "On my way"]
+    assert reply["status"] == "failed"
+    assert "it may or may not have reached the contact" in reply["error_message"]
+    logged = re.search(r"\(error logged as ([0-9a-f]{12})\)", reply["error_message"])
+    assert logged, reply["error_message"]
+    assert f"logged as {logged.group(1)}" in caplog.text
+    assert len(twilio.calls("GET", r"/Messages\.json$")) == 1, "asked again"
