@@ -14,6 +14,8 @@ from app.models.conversation import WAITING_WHERE
 from app.services.errors import Conflict, Invalid
 from app.sms import ActivationError, provider
 
+KEEPS_KEY = {"key_share": True}  # a row lock that lets rows referring to the row be written
+
 
 def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
     """Turn SMS on or off: enter the pending state and ask the provider in a job (which waits as
@@ -48,7 +50,9 @@ def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
 def complete(number_id: int) -> None:
     """Ask the provider to carry out a pending change; success moves on, a refusal moves back.
     Any other failure is the job's to handle (`failed`, given up at once)."""
-    number = db.session.get(TrackingNumber, number_id, with_for_update=True)  # one run at a time
+    # One run at a time. FOR NO KEY UPDATE: a plain FOR UPDATE would also hold up, for as long as
+    # the provider takes, every text stored for the number (PostgreSQL's key check of the insert).
+    number = db.session.get(TrackingNumber, number_id, with_for_update=KEEPS_KEY)
     if number is None or not number.sms_state.startswith("pending"):
         return
     turning_on = number.sms_state == "pending_activation"
@@ -66,7 +70,7 @@ def complete(number_id: int) -> None:
 def failed(number_id: int, error: Exception) -> None:
     """The change failed on an error nobody expected: the number moves back, with a message the
     admin can use, and is not left pending for ever, where every toggle is refused."""
-    number = db.session.get(TrackingNumber, number_id, with_for_update=True)
+    number = db.session.get(TrackingNumber, number_id, with_for_update=KEEPS_KEY)
     if number is None or not number.sms_state.startswith("pending"):
         return
     turning = "on" if number.sms_state == "pending_activation" else "off"

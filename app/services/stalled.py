@@ -40,18 +40,19 @@ def enqueue_again(before: datetime) -> None:
     since = before - LOOKBACK
     most = current_app.config["JOB_MAX_TRIES"]
     # Written as the partial indexes are, so the database finds them. A row locked is in a job's
-    # hands right now: it is not lost.
+    # hands right now: it is not lost. FOR NO KEY UPDATE, so that what refers to the rows picked
+    # (a notification about a text) can still be written meanwhile.
     messages = db.session.execute(
         select(Message.id, Message.status, Message.attempts)
         .where(text(UNSENT_WHERE), Message.created_at.between(since, before))
         .order_by(Message.id)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     ).all()
     notes = db.session.execute(
         select(Notification.id, Notification.attempts)
         .where(text(WAITING_NOTIFICATIONS), Notification.created_at.between(since, before))
         .order_by(Notification.id)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     ).all()
     numbers = db.session.scalars(
         select(TrackingNumber.id).where(TrackingNumber.sms_state.like("pending%"))
