@@ -119,8 +119,6 @@ def security_headers(app: Flask) -> tuple[tuple[str, str], ...]:
 
 
 def register_headers(app: Flask) -> None:
-    from flask_login import current_user
-
     headers = security_headers(app)
 
     @app.after_request
@@ -129,6 +127,6 @@ def register_headers(app: Flask) -> None:
             response.headers.setdefault(name, value)
         # What a signed-in user is shown is theirs: kept by no browser, proxy or shared cache,
         # unless the view chose otherwise (a picture may be kept privately).
-        if "Cache-Control" not in response.headers and current_user.is_authenticated:
+        if "Cache-Control" not in response.headers and logs.signed_in_id() is not None:
             response.headers["Cache-Control"] = "no-store"
         return response
