@@ -91,6 +91,9 @@ class Config:
     SIMULATOR_ACTIVATION_SECONDS = float(os.environ.get("SIMULATOR_ACTIVATION_SECONDS", "5"))
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Redis out of reach must not take logins and the widget down with it: the limits are then
+    # skipped, and each skip logged.
+    RATELIMIT_SWALLOW_ERRORS = True
     WIDGET_LIMIT_PER_IP = os.environ.get("WIDGET_LIMIT_PER_IP", "20 per hour")
     WIDGET_LIMIT_PER_PHONE = os.environ.get("WIDGET_LIMIT_PER_PHONE", "3 per hour")
     # Failed logins only: a user who logs in often is never locked out, a guesser soon is.

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Conversation, User
 from app.services import links, people
 from tests.auth.conftest import log_in
-from tests.conftest import CUSTOMER, NUM, empty_redis, settings, text_in
+from tests.conftest import CUSTOMER, NUM, empty_redis, free_port, settings, text_in
 
 REDIS_URL = "redis://127.0.0.1:6379/9"  # a database of its own, flushed before and after
 WINDOW = 15 * 60
@@ -106,3 +106,14 @@ def test_refused_links_from_one_address_are_cut_short_on_both_link_pages(
     elsewhere = app.test_client()
     elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert elsewhere.get(set_link).status_code == 200, "another address opens its link"
+
+
+def test_logins_go_on_while_redis_is_out_of_reach(app, acme):
+    down = create_app(
+        settings(
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        )
+    )
+    assert log_in(down.test_client(), "bob@acme.test", "wrong-guess").status_code == 401
+    assert log_in(down.test_client(), "bob@acme.test").status_code == 302
