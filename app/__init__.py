@@ -6,6 +6,7 @@ from werkzeug.routing import IntegerConverter
 
 from app import logs, production
 from app.config import INSTANCE, Config
+from app.inputs import JSONProvider
 from app.models.base import MAX_ID
 
 
@@ -21,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.webhooks.twilio import InboundTexts
 
     app = Flask(__name__, instance_path=str(INSTANCE))
+    app.json = JSONProvider(app)  # request bodies are read with a nesting limit
     app.config.from_object(Config)
     if config:
         app.config.from_mapping(config)

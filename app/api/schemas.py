@@ -1,8 +1,8 @@
 """The JSON API's shapes (SPEC §3): what it accepts and what it answers."""
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from app.models.base import MAX_ID
+from app.inputs import Id, Strict, StrictBoolean
 from app.services.inbox import TABS
 from app.services.outbound import MAX_BODY
 
@@ -110,20 +110,6 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema)
 
 
-class StrictBoolean(fields.Boolean):
-    """true or false, nothing else (1, "yes" and "true" are refused)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
 class TabQuerySchema(Strict):
     tab = fields.String(load_default="active", validate=validate.OneOf(TABS))
     cursor = fields.String(load_default=None)
@@ -135,4 +121,4 @@ class ReplySchema(Strict):
 
 
 class UserIdSchema(Strict):
-    user_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    user_id = Id(required=True)

@@ -2,7 +2,6 @@
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
-from marshmallow import ValidationError
 
 from app.api import bp
 from app.api.openapi import spec
@@ -17,27 +16,8 @@ from app.api.schemas import (
     UserListSchema,
 )
 from app.extensions import db
+from app.inputs import json_object, load
 from app.services import claims, inbox, outbound
-from app.services.errors import Invalid
-
-
-def load(schema, data) -> dict:
-    """Input checked by a schema, or Invalid with the fields at fault."""
-    try:
-        return schema.load(data)
-    except ValidationError as e:
-        fields = e.messages if isinstance(e.messages, dict) else {"_schema": e.messages}
-        raise Invalid("The request has invalid fields.", fields) from e
-
-
-def json_body() -> dict:
-    """The request's JSON object (an empty object when there is no body)."""
-    if not request.get_data():
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise Invalid("The body must be a JSON object.", {"_schema": ["Send a JSON object."]})
-    return data
 
 
 def conversation_out(conversation, status: int = 200):
@@ -88,7 +68,7 @@ def release(conversation_id: int):
 @bp.post("/conversations/<id:conversation_id>/reassign")
 def reassign(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
-    args = load(UserIdSchema(), json_body())
+    args = load(UserIdSchema(), json_object())
     target = claims.account_user(current_user, args["user_id"])
     return conversation_out(claims.reassign(conversation, current_user, target))
 
@@ -96,7 +76,7 @@ def reassign(conversation_id: int):
 @bp.post("/conversations/<id:conversation_id>/messages")
 def send(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
-    args = load(ReplySchema(), json_body())
+    args = load(ReplySchema(), json_object())
     message = outbound.reply(conversation, current_user, args["body"], claim=args["claim"])
     return jsonify(MessageSchema().dump(message)), 201
 
@@ -104,7 +84,7 @@ def send(conversation_id: int):
 @bp.post("/conversations/<id:conversation_id>/participants")
 def add_participant(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
-    args = load(UserIdSchema(), json_body())
+    args = load(UserIdSchema(), json_object())
     target = claims.account_user(current_user, args["user_id"])
     return conversation_out(claims.add_participant(conversation, current_user, target))
 

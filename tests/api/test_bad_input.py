@@ -123,6 +123,41 @@ def test_body_that_is_not_a_json_object_is_refused(api, conversation_id, action,
     assert seen_by_admin(api, conversation_id) == before
 
 
+DEEP = [
+    pytest.param("[" * 100_000 + "]" * 100_000, id="array-nested-100000-deep"),
+    pytest.param('{"body": ' * 5000 + '"On my way"' + "}" * 5000, id="object-nested-5000-deep"),
+    pytest.param('{"body": ' * 33 + '"On my way"' + "}" * 33, id="object-nested-33-deep"),
+    pytest.param('{"user_id": ' + "[" * 40 + "1" + "]" * 40 + "}", id="user-id-nested-40-deep"),
+]
+
+
+@pytest.mark.parametrize("body", DEEP)
+@pytest.mark.parametrize("action", ["messages", "reassign", "participants"])
+def test_deeply_nested_json_is_422_naming_schema(api, conversation_id, action, body):
+    before = seen_by_admin(api, conversation_id)
+    r = api(ADMIN).post(
+        f"/conversations/{conversation_id}/{action}", data=body, content_type="application/json"
+    )
+    assert_error(r, 422, "invalid", "_schema")
+    assert "nests deeper than 32 levels" in r.json["error"]["message"]
+    assert seen_by_admin(api, conversation_id) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"body": NaN}', '{"body": "On my way", "claim": Infinity}', '{"user_id": 1e999}'],
+    ids=["nan", "infinity", "beyond-a-float"],
+)
+@pytest.mark.parametrize("action", ["messages", "reassign", "participants"])
+def test_numbers_json_does_not_have_are_refused(api, conversation_id, action, body):
+    before = seen_by_admin(api, conversation_id)
+    r = api(ADMIN).post(
+        f"/conversations/{conversation_id}/{action}", data=body, content_type="application/json"
+    )
+    assert_error(r, 422, "invalid", "_schema")
+    assert seen_by_admin(api, conversation_id) == before
+
+
 # -- user ids -----------------------------------------------------------------------------------
 
 BAD_USER_IDS = [
