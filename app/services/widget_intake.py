@@ -7,10 +7,22 @@ checked, rates limited (in the blueprint), input bounded, and a honeypot catches
 from urllib.parse import urlsplit
 
 from flask import current_app
+from marshmallow import ValidationError, fields, validate, validates
 from sqlalchemy import select
 
 from app import jobs, phones
 from app.extensions import db
+from app.inputs import (
+    CONTROL,
+    Choice,
+    Form,
+    Id,
+    StrictBoolean,
+    Text,
+    check,
+    length_of,
+    one_line,
+)
 from app.models import Account, Message, TrackingNumber, Widget
 from app.models.widget import MOBILE_BEHAVIOURS, POSITIONS
 from app.services import consent, inbound, notify, outbound
@@ -23,9 +35,15 @@ DEFAULT_CONSENT = (
 )
 CONFIRMATION = "Thanks! {company} got your message and will text you back here shortly."
 LIMITS = {"name": 80, "message": 1000, "page_url": 2048}
+MAX_ORIGINS = 50
+MAX_URL = 2048
 
 
 def by_key(key: str) -> Widget | None:
+    """The widget of a public key; None for a key no widget can have (too long, control
+    characters), without asking the database."""
+    if len(key) > length_of(Widget.key) or CONTROL.search(key):
+        return None
     return db.session.scalar(select(Widget).where(Widget.key == key))
 
 
@@ -38,12 +56,12 @@ def origin(url: str) -> str | None:
     """`scheme://host[:port]` of a URL, lower-case; None when it is not an http(s) URL."""
     try:
         parts = urlsplit((url or "").strip())
+        port = parts.port  # ValueError beyond 65535 or when not a number: no usable origin
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or CONTROL.search(url):
         return None
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+    return f"{parts.scheme}://{parts.hostname.lower()}{f':{port}' if port else ''}"
 
 
 def allows(widget: Widget, page_origin: str | None) -> bool:
@@ -66,55 +84,60 @@ def settings(widget: Widget) -> dict:
     }
 
 
+class SettingsSchema(Form):
+    """A widget's settings as the admin page or the CLI gives them."""
+
+    tracking_number_id = Id(
+        strict=False, required=True, error_messages={"required": "Choose one of the numbers."}
+    )
+    allowed_origins = fields.List(
+        Text(max_length=MAX_URL, min_length=0),
+        load_default=list,
+        validate=validate.Length(max=MAX_ORIGINS, error="At most {max} websites."),
+    )
+    name = Text(max_length=length_of(Widget.name), collapse=True)
+    button_text = Text(max_length=length_of(Widget.button_text), collapse=True)
+    greeting = Text(max_length=length_of(Widget.greeting), collapse=True)
+    color = Text(
+        max_length=length_of(Widget.color),
+        validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="A colour like #0d6efd."),
+    )
+    position = Choice(POSITIONS, required=True)
+    mobile_behaviour = Choice(MOBILE_BEHAVIOURS, required=True)
+    consent_text = Text(max_length=600, min_length=0, collapse=True, load_default="")
+
+    @validates("consent_text")
+    def says_how_to_stop(self, value: str, data_key: str) -> None:
+        """A consent text of its own (empty: the default) is long enough and says how to stop."""
+        if value and len(value) < 40:
+            raise ValidationError("Between 40 and 600 characters (or empty for the default).")
+        if value and "stop" not in value.lower():
+            raise ValidationError("Say how to stop (e.g. “Reply STOP to opt out”).")
+
+
 def _clean_settings(account: Account, data: dict) -> dict:
-    errors: dict[str, list[str]] = {}
-    cleaned: dict = {}
-    number = db.session.get(TrackingNumber, data.get("tracking_number_id") or 0)
-    if number is None or number.account_id != account.id or number.archived_at:
-        errors["tracking_number_id"] = ["Choose one of this account's numbers."]
-    else:
-        cleaned["tracking_number"] = number
+    cleaned, errors = check(SettingsSchema(), data)
+    if "tracking_number_id" not in errors:
+        number = db.session.get(TrackingNumber, cleaned.pop("tracking_number_id"))
+        if number is None or number.account_id != account.id or number.archived_at:
+            errors["tracking_number_id"] = ["Choose one of this account's numbers."]
+        else:
+            cleaned["tracking_number"] = number
     origins = []
-    for raw in data.get("allowed_origins") or []:
-        if not raw.strip():
+    for raw in cleaned.get("allowed_origins", []):
+        if not raw:
             continue
         found = origin(raw)
         if found is None:
             errors.setdefault("allowed_origins", []).append(f"{raw!r} is not a website address.")
         elif found not in origins:
             origins.append(found)
-    if not origins:
-        errors.setdefault("allowed_origins", []).append(
-            "Name at least one website, e.g. https://example.com."
-        )
+    if not origins and "allowed_origins" not in errors:
+        errors["allowed_origins"] = ["Name at least one website, e.g. https://example.com."]
     cleaned["allowed_origins"] = origins
-    for field, limit in (("name", 120), ("button_text", 40), ("greeting", 200)):
-        value = " ".join(str(data.get(field) or "").split())
-        if not value or len(value) > limit:
-            errors[field] = [f"Between 1 and {limit} characters."]
-        cleaned[field] = value
-    color = str(data.get("color") or "")
-    if (
-        len(color) != 7
-        or color[0] != "#"
-        or any(c not in "0123456789abcdefABCDEF" for c in color[1:])
-    ):
-        errors["color"] = ["A colour like #0d6efd."]
-    cleaned["color"] = color
-    if data.get("position") not in POSITIONS:
-        errors["position"] = [f"One of {', '.join(POSITIONS)}."]
-    cleaned["position"] = data.get("position")
-    if data.get("mobile_behaviour") not in MOBILE_BEHAVIOURS:
-        errors["mobile_behaviour"] = [f"One of {', '.join(MOBILE_BEHAVIOURS)}."]
-    cleaned["mobile_behaviour"] = data.get("mobile_behaviour")
-    text = " ".join(str(data.get("consent_text") or "").split())
-    if text and not (40 <= len(text) <= 600):
-        errors["consent_text"] = ["Between 40 and 600 characters (or empty for the default)."]
-    elif text and "stop" not in text.lower():
-        errors["consent_text"] = ["Say how to stop (e.g. “Reply STOP to opt out”)."]
-    cleaned["consent_text"] = text or None
     if errors:
         raise Invalid("The widget was not saved.", errors)
+    cleaned["consent_text"] = cleaned["consent_text"] or None
     return cleaned
 
 
@@ -145,39 +168,38 @@ def defaults(number: TrackingNumber, origins: list[str]) -> dict:
     }
 
 
-def _text(data: dict, field: str) -> str:
-    """A field of the form: text; anything else (a list, a number…) counts as missing."""
-    value = data.get(field)
-    return value if isinstance(value, str) else ""
+class SubmissionSchema(Form):
+    """A visitor's form, as the widget posts it (other fields, the honeypot among them, are not
+    the schema's business)."""
+
+    name = Text(max_length=LIMITS["name"], collapse=True, blank="Tell us your name.")
+    phone = Text(max_length=64, blank="Enter a mobile number we can text.")
+    message = Text(max_length=LIMITS["message"], single_line=False, blank="Write your message.")
+    consent = StrictBoolean(
+        required=True,
+        validate=validate.Equal(True),
+        error_messages={
+            key: "Tick the box to agree to receive texts."
+            for key in ("required", "null", "invalid", "validator_failed")
+        },
+    )
+    # The page the form was on, as the widget saw it: kept as evidence, cut to a sane length.
+    page_url = fields.String(load_default="", validate=one_line)
 
 
 def _check_submission(data: dict) -> tuple[str, str, str, str]:
-    errors: dict[str, list[str]] = {}
-    name = " ".join(_text(data, "name").split())
-    message = _text(data, "message").strip().replace("\x00", "")
-    page_url = _text(data, "page_url")
-    if not name:
-        errors["name"] = ["Tell us your name."]
-    elif len(name) > LIMITS["name"]:
-        errors["name"] = [f"At most {LIMITS['name']} characters."]
-    try:
-        # The simulated carrier also takes the demo's fictional numbers (see phones.textable).
-        simulated = current_app.config["SMS_PROVIDER"] == "simulator"
-        phone = phones.textable(_text(data, "phone"), fictional=simulated)
-    except ValueError:
-        phone = ""
-        errors["phone"] = ["Enter a mobile number we can text, e.g. (555) 010-0199."]
-    if not message:
-        errors["message"] = ["Write your message."]
-    elif len(message) > LIMITS["message"]:
-        errors["message"] = [f"At most {LIMITS['message']} characters."]
-    if data.get("consent") is not True:
-        errors["consent"] = ["Tick the box to agree to receive texts."]
-    if len(page_url) > LIMITS["page_url"]:
-        page_url = page_url[: LIMITS["page_url"]]
+    values, errors = check(SubmissionSchema(), data)
+    if "phone" not in errors:
+        try:
+            # The simulated carrier also takes the demo's fictional numbers (see phones.textable).
+            simulated = current_app.config["SMS_PROVIDER"] == "simulator"
+            values["phone"] = phones.textable(values["phone"], fictional=simulated)
+        except ValueError:
+            errors["phone"] = ["Enter a mobile number we can text, e.g. (555) 010-0199."]
     if errors:
         raise Invalid("Please check the form.", errors)
-    return name, phone, message, page_url
+    page_url = values["page_url"][: LIMITS["page_url"]]
+    return values["name"], values["phone"], values["message"], page_url
 
 
 def submit(widget: Widget, data: dict, ip: str, user_agent: str) -> Message | None:
@@ -200,7 +222,7 @@ def submit(widget: Widget, data: dict, ip: str, user_agent: str) -> Message | No
     evidence = (
         f"{consent_text(widget)}\n"
         f"[widget form · name: {name} · page: {page_url or 'unknown'} · IP: {ip} · "
-        f"browser: {user_agent[:300]}]"
+        f"browser: {CONTROL.sub('', user_agent)[:300]}]"
     )
     answer = consent.from_widget(contact, number, message, evidence)
     text = (

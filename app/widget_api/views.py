@@ -8,8 +8,9 @@ from flask_limiter.util import get_remote_address
 from app import phones
 from app.errors import error_response
 from app.extensions import limiter
+from app.inputs import json_object
 from app.services import widget_intake
-from app.services.errors import Invalid, NotFound
+from app.services.errors import NotFound
 from app.widget_api import bp
 
 SCRIPT = Path(__file__).resolve().parents[2] / "widget" / "widget.js"
@@ -37,7 +38,10 @@ def refused():
 
 def phone_key() -> str:
     """Rate-limit key: the visitor's phone as the form gave it (normalised when possible)."""
-    raw = str((request.get_json(silent=True) or {}).get("phone") or "")
+    # Read before the view checks the body: whatever it is (not JSON, an array), no error here.
+    data = request.get_json(silent=True)
+    raw = data.get("phone") if isinstance(data, dict) else ""
+    raw = raw if isinstance(raw, str) else ""
     try:
         return "phone:" + phones.normalize(raw)
     except ValueError:
@@ -96,13 +100,13 @@ def submit(key: str):
     page_origin = widget_intake.origin(request.headers.get("Origin", ""))
     if not widget_intake.allows(widget, page_origin):
         return refused()
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise Invalid("Send the form as a JSON object.", {"_schema": ["Send a JSON object."]})
+    data = json_object()
     message = widget_intake.submit(
         widget, data, request.remote_addr or "", request.headers.get("User-Agent", "")
     )
-    phone = message.from_number if message else str(data.get("phone") or "")
+    # A bot that filled the honeypot is told it worked, its own phone (if text) given back.
+    phone = message.from_number if message else data.get("phone")
+    phone = phone if isinstance(phone, str) else ""
     body = {"ok": True, "phone": phone, "phone_display": phones.pretty(phone) if message else phone}
     return cors(jsonify(body), page_origin), 201
 

@@ -3,37 +3,12 @@
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import Consent, ConsentEvent, Conversation, Message, OutboxItem
 from tests.conftest import NUM, seen_by_admin, sent_to, text_in
 
 SITE = "https://www.acme-plumbing.test"
 VISITOR = "+15550100177"  # fictional (area code 555): the simulated carrier takes it
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits(app):
-    with app.app_context():
-        limiter.reset()
-    yield
-
-
-@pytest.fixture
-def key(app, acme):
-    r = app.test_cli_runner().invoke(
-        args=[
-            "create-widget",
-            "--account",
-            "Acme Plumbing",
-            "--number",
-            NUM,
-            "--origin",
-            SITE + "/",
-        ]
-    )
-    assert r.exit_code == 0, r.output
-    assert 'data-widget-key="' in r.output
-    return r.output.strip().splitlines()[-1]
 
 
 def form(**changes) -> dict:
