@@ -6,26 +6,25 @@ so these views need a login, not the admin role (the services apply the visibili
 
 from zoneinfo import available_timezones
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.admin import admin_required, bp
 from app.csvfile import csv_response
+from app.inputs import parse_id
 from app.services import reports
 from app.services.errors import Invalid
 
 
 def selection() -> dict:
     """The report's filters from the query string: period preset or custom dates, and number."""
-    number = request.args.get("number", "").strip()
-    if number and not number.isdigit():
-        abort(404)
+    number = parse_id(request.args.get("number"), "number")
     preset = request.args.get("period", "30")
     return {
         "period": preset if preset in reports.PRESETS else "custom",
         "start": request.args.get("start", ""),
         "end": request.args.get("end", ""),
-        "number": int(number) if number else None,
+        "number": number,
     }
 
 

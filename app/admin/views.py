@@ -1,6 +1,5 @@
 """Admin views: tracking numbers, Customization → SMS, and the consent ledger."""
 
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -11,6 +10,7 @@ from app import phones
 from app.admin import admin_required, bp
 from app.csvfile import csv_response
 from app.extensions import db
+from app.inputs import Day, Form, Id, load
 from app.models import SmsUser, TrackingNumber, User, Widget
 from app.models.account import ROLES
 from app.models.contact import CONSENT_SOURCES
@@ -322,15 +322,12 @@ def sms_customization():
     )
 
 
-def date_arg(name: str) -> date | None:
-    """A YYYY-MM-DD query argument as a date (None when absent); Invalid when it is not one."""
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as e:
-        raise Invalid(f"{name} is not a date (YYYY-MM-DD).", {name: ["Use YYYY-MM-DD."]}) from e
+class LedgerQuery(Form):
+    """What of the consent ledger to download: one number (or all), from and to a day (UTC)."""
+
+    number = Id(strict=False, load_default=None)
+    start = Day(load_default=None)
+    end = Day(load_default=None)
 
 
 @bp.route("/consent")
@@ -344,9 +341,8 @@ def consent_ledger():
 @admin_required
 def consent_csv():
     """The account's consent ledger as CSV, optionally for one number and a date range (UTC)."""
-    number_id = request.args.get("number", type=int)
-    start, end = date_arg("start"), date_arg("end")
-    rows = consent.ledger(current_user.account_id, number_id, start, end)
+    query = load(LedgerQuery(), request.args, "Check what to download.")
+    rows = consent.ledger(current_user.account_id, query["number"], query["start"], query["end"])
     header = ["time (UTC)", "contact", "tracking number", "label", "state", "source", "by", "text"]
     lines = [
         [

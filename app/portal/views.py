@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from app import phones
 from app.extensions import db
+from app.inputs import parse_id
 from app.models import MessageMedia
 from app.models.contact import CONSENT_SOURCES
 from app.portal import bp
@@ -144,7 +145,7 @@ def changes():
         return "", 204
     tab = current_tab()
     answer = {"since": now, "list": render_template("portal/_list.html", **list_context(tab))}
-    selected_id = request.args.get("selected", type=int)
+    selected_id = parse_id(request.args.get("selected"), "selected")
     if selected_id:
         try:
             selected = inbox.get(current_user, selected_id)
@@ -177,7 +178,9 @@ def act(conversation_id: int, action, done: str, leaves: bool = False):
 
 
 def chosen_user():
-    return claims.account_user(current_user, request.form.get("user_id", type=int))
+    """The user the form names by `user_id`: one of the account's active users, or Invalid."""
+    user_id = parse_id(request.form.get("user_id"), "user_id")
+    return claims.account_user(current_user, user_id)
 
 
 @bp.post("/conversations/<id:conversation_id>/claim")

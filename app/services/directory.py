@@ -1,13 +1,14 @@
 """Accounts, users, tracking numbers and SMS users: creating them with their rules checked."""
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from marshmallow import fields
 from sqlalchemy import func, select
 
 from app import phones
 from app.extensions import db
+from app.inputs import Choice, Email, Form, Text, check, length_of, load
 from app.models import (
     Account,
     ApiToken,
@@ -24,14 +25,40 @@ from app.models.number import MAX_SMS_USERS, NUMBER_TYPES
 from app.services import activation
 from app.services.errors import Conflict, Invalid
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_PHONE_INPUT = 64  # as typed, with spaces and punctuation; stored as E.164
+MAX_PASSWORD = 256
+
+
+class AccountSchema(Form):
+    name = Text(max_length=length_of(Account.name))
+
+
+class UserSchema(Form):
+    """A new user's fields (the rules that need the database are new_user's)."""
+
+    email = Email(max_length=length_of(User.email), blank="Not an e-mail address.")
+    first_name = Text(max_length=length_of(User.first_name))
+    last_name = Text(max_length=length_of(User.last_name))
+    role = Choice(ROLES, required=True)
+    password = fields.String(load_default=None, allow_none=True)
+    phone = Text(max_length=MAX_PHONE_INPUT, min_length=0, load_default="")
+
+
+class NumberSchema(Form):
+    """A new tracking number's fields."""
+
+    number = Text(max_length=MAX_PHONE_INPUT, blank="Not a phone number.")
+    label = Text(max_length=length_of(TrackingNumber.label))
+    type = Choice(NUMBER_TYPES, required=True)
+
+
+class LabelSchema(Form):
+    label = Text(max_length=length_of(TrackingNumber.label))
 
 
 def create_account(name: str) -> Account:
     """A new account with a unique name, saved."""
-    name = (name or "").strip()
-    if not name:
-        raise Invalid("An account needs a name.", {"name": ["Required."]})
+    name = load(AccountSchema(), {"name": name}, "The account could not be created.")["name"]
     if Account.by_name(name):
         raise Conflict(f"An account named {name!r} exists already.")
     account = Account(name=name)
@@ -51,22 +78,19 @@ def new_user(
 ) -> User:
     """A user of the account, added to the session (not committed); identified-only users have
     no password."""
-    errors: dict[str, list[str]] = {}
-    email = (email or "").strip().lower()
-    if not EMAIL.match(email):
-        errors["email"] = ["Not an e-mail address."]
-    elif User.by_email(email):
+    given = {"email": email, "first_name": first_name, "last_name": last_name, "role": role}
+    values, errors = check(UserSchema(), {**given, "password": password, "phone": phone or ""})
+    if "email" not in errors and User.by_email(values["email"]):
         errors["email"] = ["A user with this e-mail exists already."]
-    if not (first_name or "").strip():
-        errors["first_name"] = ["Required."]
-    if not (last_name or "").strip():
-        errors["last_name"] = ["Required."]
-    if role not in ROLES:
-        errors["role"] = [f"One of {', '.join(ROLES)}."]
-    if role == "identified" and password:
+    if "password" in errors:
+        pass
+    elif role == "identified" and password:
         errors["password"] = ["Identified-only users have no password."]
-    if password is not None and role != "identified" and len(password) < 8:
+    elif password is not None and role != "identified" and len(password) < 8:
         errors["password"] = ["At least 8 characters."]
+    elif password is not None and len(password) > MAX_PASSWORD:
+        errors["password"] = [f"At most {MAX_PASSWORD} characters."]
+    phone = values.get("phone")
     if phone:
         try:
             phone = phones.normalize(phone)
@@ -77,9 +101,9 @@ def new_user(
     user = User(
         account=account,
         account_id=account.id,
-        email=email,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
+        email=values["email"],
+        first_name=values["first_name"],
+        last_name=values["last_name"],
         role=role,
         phone=phone or None,
         active=True,
@@ -126,18 +150,15 @@ def create_number(
 
     Everything is checked before anything is written.
     """
-    errors: dict[str, list[str]] = {}
-    try:
-        number = phones.normalize(number)
-    except ValueError:
-        errors["number"] = ["Not a phone number."]
-    else:
-        if TrackingNumber.by_number(number):
-            errors["number"] = ["This number is already a tracking number."]
-    if not (label or "").strip():
-        errors["label"] = ["Required."]
-    if type_ not in NUMBER_TYPES:
-        errors["type"] = [f"One of {', '.join(NUMBER_TYPES)}."]
+    values, errors = check(NumberSchema(), {"number": number, "label": label, "type": type_})
+    if "number" not in errors:
+        try:
+            number = phones.normalize(values["number"])
+        except ValueError:
+            errors["number"] = ["Not a phone number."]
+        else:
+            if TrackingNumber.by_number(number):
+                errors["number"] = ["This number is already a tracking number."]
     if any(user.account_id != account.id or not user.active for user in sms_users):
         errors["sms_users"] = ["Only active users of this account."]
     elif len({user.id for user in sms_users}) > MAX_SMS_USERS:
@@ -147,7 +168,7 @@ def create_number(
     if errors:
         raise Invalid("The number could not be added.", errors)
     tracking_number = TrackingNumber(
-        account=account, number=number, label=label.strip(), type=type_
+        account=account, number=number, label=values["label"], type=type_
     )
     db.session.add(tracking_number)
     for user in {user.id: user for user in sms_users}.values():
@@ -249,11 +270,7 @@ def add_new_sms_user(
 
 def rename_number(number: TrackingNumber, label: str) -> None:
     """Change a number's label."""
-    if not (label or "").strip():
-        raise Invalid("A number needs a label.", {"label": ["Required."]})
-    if len(label.strip()) > 120:
-        raise Invalid("The label is too long.", {"label": ["At most 120 characters."]})
-    number.label = label.strip()
+    number.label = load(LabelSchema(), {"label": label}, "The label was not changed.")["label"]
     db.session.commit()
 
 

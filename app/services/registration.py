@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from app import csvfile, mail, phones
 from app.extensions import db
+from app.inputs import EMAIL
 from app.models import Account, CarrierRegistration, TrackingNumber, User
 from app.models.base import utcnow
 from app.models.registration import REGISTRATION_KINDS, REGISTRATION_STATUSES
-from app.services.directory import EMAIL
 from app.services.errors import DomainError, Invalid, NotFound
 
 KIND_LABELS = {

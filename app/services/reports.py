@@ -15,9 +15,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from marshmallow import ValidationError, validates_schema
 from sqlalchemy import BigInteger, Select, cast, extract, func, literal_column, select, text
 
 from app.extensions import db
+from app.inputs import Day, Form, load
 from app.models import Account, User
 from app.models.contact import Consent, ConsentEvent
 from app.models.conversation import FAILED_WHERE, Conversation, Message
@@ -49,6 +51,21 @@ def set_timezone(account: Account, name: str) -> Account:
     return account
 
 
+class PeriodSchema(Form):
+    """A custom period: two days in the calendar's sane range, in order, at most MAX_DAYS."""
+
+    start = Day(required=True)
+    end = Day(required=True)
+
+    @validates_schema
+    def in_order(self, data: dict, **kwargs) -> None:
+        """The end is not before the start, and the period is not too long to report."""
+        if data["start"] > data["end"]:
+            raise ValidationError("The end must not be before the start.", "end")
+        if (data["end"] - data["start"]).days >= MAX_DAYS:
+            raise ValidationError(f"A report covers at most {MAX_DAYS} days.", "end")
+
+
 def period(preset_or_dates, tz: ZoneInfo, today: date | None = None) -> tuple[date, date]:
     """The first and last local day (both included) of a preset ("7", "30", "90": the last N
     days, today included) or of a (start, end) pair of ISO dates; Invalid when they make none."""
@@ -58,20 +75,8 @@ def period(preset_or_dates, tz: ZoneInfo, today: date | None = None) -> tuple[da
             raise Invalid("Unknown period.", {"period": ["Choose 7, 30 or 90 days, or dates."]})
         return today - timedelta(days=PRESETS[preset_or_dates] - 1), today
     start, end = preset_or_dates
-    errors = {}
-    parsed = {}
-    for name, value in (("start", start), ("end", end)):
-        try:
-            parsed[name] = value if isinstance(value, date) else date.fromisoformat(value or "")
-        except ValueError:
-            errors[name] = ["Enter a date as YYYY-MM-DD."]
-    if not errors and parsed["start"] > parsed["end"]:
-        errors["end"] = ["The end must not be before the start."]
-    if not errors and (parsed["end"] - parsed["start"]).days >= MAX_DAYS:
-        errors["end"] = [f"A report covers at most {MAX_DAYS} days."]
-    if errors:
-        raise Invalid("Check the dates of the period.", errors)
-    return parsed["start"], parsed["end"]
+    dates = load(PeriodSchema(), {"start": start, "end": end}, "Check the dates of the period.")
+    return dates["start"], dates["end"]
 
 
 def median(values: list[float]) -> float | None:
