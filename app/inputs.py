@@ -84,6 +84,15 @@ class Id(fields.Integer):
         raise self.make_error("invalid", input=value)
 
 
+class Length(validate.Length):
+    """marshmallow's Length, whose message can also say how many characters were `given`."""
+
+    def _format_error(self, value, message: str) -> str:
+        return (self.error or message).format(
+            input=value, given=len(value), min=self.min, max=self.max, equal=self.equal
+        )
+
+
 class Text(fields.String):
     """Text trimmed of surrounding space, at most `max_length` characters (a column's length:
     `length_of(…)`), at least `min_length` (1: required; `blank` says so). `single_line` refuses
@@ -109,10 +118,10 @@ class Text(fields.String):
         self.single_line, self.collapse = single_line, collapse
         if min_length and "load_default" not in kwargs:
             kwargs.setdefault("required", True)  # a blank form box counts as not given
-        short = blank if min_length == 1 else "At least {min:,} characters."
+        short = blank if min_length == 1 else "At least {min:,} characters ({given:,} given)."
         kwargs["validate"] = [
-            validate.Length(min=min_length, error=short),
-            validate.Length(max=max_length, error="At most {max:,} characters."),
+            Length(min=min_length, error=short),
+            Length(max=max_length, error="At most {max:,} characters ({given:,} given)."),
             *_as_list(kwargs.get("validate")),
         ]
         kwargs["error_messages"] = {

@@ -10,7 +10,7 @@ from app import phones
 from app.admin import admin_required, bp
 from app.csvfile import csv_response
 from app.extensions import db
-from app.inputs import Day, Form, Id, load
+from app.inputs import Day, Form, Id, load, parse_id
 from app.models import SmsUser, TrackingNumber, User, Widget
 from app.models.account import ROLES
 from app.models.contact import CONSENT_SOURCES
@@ -64,8 +64,9 @@ def numbers():
     if request.method == "POST":
         form = request.form
         users = {u.id: u for u in account_users()}
-        chosen = [users[i] for i in request.form.getlist("sms_user", type=int) if i in users]
         try:
+            ids = [parse_id(value, "sms_users") for value in form.getlist("sms_user")]
+            chosen = [users[i] for i in ids if i in users]
             number = directory.create_number(
                 current_user.account,
                 form.get("number", ""),
@@ -178,16 +179,17 @@ def sms_users(number_id: int):
             return redirect(url_for("admin.sms_users", number_id=number.id))
     elif request.method == "POST":
         by_id = {u.id: u for u in users}
-        choices = [
-            directory.SmsUserChoice(
-                by_id[i],
-                email=request.form.get(f"email_{i}") == "on",
-                sms=request.form.get(f"sms_{i}") == "on",
-            )
-            for i in request.form.getlist("user", type=int)
-            if i in by_id
-        ]
         try:
+            ids = [parse_id(value, "sms_users") for value in request.form.getlist("user")]
+            choices = [
+                directory.SmsUserChoice(
+                    by_id[i],
+                    email=request.form.get(f"email_{i}") == "on",
+                    sms=request.form.get(f"sms_{i}") == "on",
+                )
+                for i in ids
+                if i in by_id
+            ]
             directory.set_sms_users(number, choices)
         except Invalid as e:
             errors, status = e.fields, 422
@@ -363,7 +365,7 @@ def consent_csv():
 def widget_form() -> dict:
     form = request.form
     return {
-        "tracking_number_id": form.get("tracking_number_id", type=int),
+        "tracking_number_id": form.get("tracking_number_id"),
         "allowed_origins": form.get("allowed_origins", "").split(),
         **{
             field: form.get(field, "")

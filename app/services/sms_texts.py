@@ -3,6 +3,7 @@
 import re
 
 from app.extensions import db
+from app.inputs import Form, Text, load
 from app.models import Account
 from app.models.account import DEFAULT_SMS_TEXTS
 from app.services.errors import Invalid
@@ -45,17 +46,21 @@ def warnings(account: Account, texts: dict[str, str]) -> dict[str, list[str]]:
     return found
 
 
+TextsSchema = Form.from_dict(
+    {
+        kind: Text(
+            max_length=MAX_LENGTH, collapse=True, blank="Write a text, or restore the default."
+        )
+        for kind in KINDS
+    },
+    name="TextsSchema",
+)
+
+
 def update(account: Account, texts: dict[str, str]) -> dict[str, list[str]]:
-    """Save the texts; Invalid when one is empty or too long. Returns the warnings."""
-    cleaned = {kind: " ".join((texts.get(kind) or "").split()) for kind in KINDS}
-    errors = {}
-    for kind, text in cleaned.items():
-        if not text:
-            errors[kind] = ["Write a text, or restore the default."]
-        elif len(text) > MAX_LENGTH:
-            errors[kind] = [f"At most {MAX_LENGTH} characters ({len(text)} given)."]
-    if errors:
-        raise Invalid("Some texts need a change.", errors)
+    """Save the texts; Invalid when one is empty, too long or has characters no text can carry.
+    Returns the warnings."""
+    cleaned = load(TextsSchema(), texts, "Some texts need a change.")
     for kind, text in cleaned.items():
         setattr(account, f"{kind}_text", None if text == DEFAULT_SMS_TEXTS[kind] else text)
     db.session.commit()

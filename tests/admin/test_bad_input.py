@@ -108,7 +108,7 @@ def test_a_report_of_a_number_that_is_no_id_is_refused(acme, browser, path, valu
 # -- over-long and multi-line text --------------------------------------------------------------
 
 BAD_LABELS = [
-    pytest.param("L" * 121, "At most 120 characters.", id="121-characters"),
+    pytest.param("L" * 121, "At most 120 characters (121 given).", id="121-characters"),
     pytest.param("Main\r\nBcc: all@evil.test", "No line breaks", id="crlf"),
     pytest.param("Main\nline", "No line breaks", id="lf"),
     pytest.param("Main\x00line", "No line breaks", id="nul"),
@@ -210,7 +210,7 @@ def test_the_cli_refuses_over_long_user_fields(app, acme, change, field):
 def test_the_cli_refuses_an_over_long_account_name(app, acme):
     r = app.test_cli_runner().invoke(args=["create-account", "A" * 121])
     assert r.exit_code != 0
-    assert "name" in r.output and "At most 120 characters." in r.output
+    assert "name" in r.output and "At most 120 characters (121 given)." in r.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Account)) == 2
 
@@ -236,3 +236,40 @@ def test_a_widget_for_a_number_that_is_no_id_is_422_naming_it(app, acme, browser
     assert flagged(r.text, "tracking_number_id")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Widget)) == 0
+
+
+@pytest.mark.parametrize("value", [HUGE, "abc", "²", "0"])
+def test_sms_users_picked_by_something_that_is_no_id_are_422(app, acme, browser, value):
+    admin = browser(ADMIN)
+    r = admin.post("/admin/numbers", number=NEW, label="Spring ads", sms_user=value)
+    assert r.status_code == 422, r.text
+    assert "Not a valid id" in r.text
+    assert NEW not in numbers(app)
+    r = admin.post(f"/admin/numbers/{number_id(app)}/sms-users", user=value)
+    assert r.status_code == 422, r.text
+    assert "Not a valid id" in r.text
+
+
+SMS_TEXTS = {
+    "opt_in": "Welcome to {company}! Reply STOP to cancel.",
+    "opt_out": "You are unsubscribed. Reply START to come back.",
+    "opt_in_again": "Welcome back to {company}!",
+    "help": "{company}: call us at (555) 010-0100. Reply STOP to cancel.",
+}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("Welcome\x00 to {company}", "No line breaks or control characters."),
+        ("x" * 321, "At most 320 characters (321 given)."),
+    ],
+    ids=["nul", "321-characters"],
+)
+def test_sms_texts_that_cannot_be_sent_are_422_naming_the_text(app, acme, browser, text, message):
+    admin = browser(ADMIN)
+    r = admin.post("/admin/customization/sms", **{**SMS_TEXTS, "opt_in": text})
+    assert r.status_code == 422, r.text
+    assert message in r.text
+    with app.app_context():
+        assert db.session.scalar(select(Account.opt_in_text)) is None, "nothing was saved"
