@@ -84,3 +84,13 @@ def test_fields_of_the_wrong_shape_are_422_naming_them(app, client, key, changes
     assert r.status_code == 422, r.text
     assert field in r.json["error"]["fields"]
     assert count(app, Message) == 0 and count(app, OutboxItem) == 0
+
+
+@pytest.mark.parametrize(
+    "key", ["w_%00", "w_\r\n", "w_" + "x" * 100], ids=["nul", "crlf", "longer-than-any-key"]
+)
+def test_a_key_no_widget_can_have_is_404(client, key):
+    headers = {"Origin": SITE}
+    assert client.get(f"/api/widget/v1/{key}/config", headers=headers).status_code == 404
+    r = client.post(f"/api/widget/v1/{key}/submissions", json=form(), headers=headers)
+    assert r.status_code == 404
