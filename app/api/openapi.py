@@ -6,20 +6,39 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from app.api import schemas
+from app.models.base import MAX_ID
 
 
 def _json(schema: str) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
 
+ERRORS = {
+    400: "Bad request: a cookie session's change without its CSRF token",
+    401: "Not logged in: no session and no valid Bearer token",
+    403: "Not allowed to you (`code` says why)",
+    404: "No such conversation or user, or not one you may see",
+    409: "Refused by the conversation's state (`code` says which)",
+    422: "Invalid input: `fields` names each field at fault (`_schema` for the body as a whole)",
+}
+
+
 def _answers(ok: int, schema: str | None, *errors: int) -> dict:
+    """The answers of one operation: `ok` with its schema, and each error it can give, in the
+    error body's shape."""
     answers = {str(ok): {"description": "OK", **(_json(schema) if schema else {})}}
-    for status in (401, 404, *errors):
-        answers[str(status)] = {"description": "Error", **_json("Error")}
+    for status in sorted({401, *errors}):
+        answers[str(status)] = {"description": ERRORS[status], **_json("Error")}
     return answers
 
 
-ID = {"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+def _id(name: str) -> dict:
+    """A path id, bounded as the `<id:…>` converter bounds it (beyond: 404)."""
+    bounded = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return {"name": name, "in": "path", "required": True, "schema": bounded}
+
+
+ID = _id("conversation_id")
 
 
 @functools.cache
@@ -69,7 +88,7 @@ def spec() -> dict:
             "get": {
                 **conversation,
                 "summary": "A conversation with its messages and events",
-                "responses": _answers(200, "ConversationDetail"),
+                "responses": _answers(200, "ConversationDetail", 404),
             }
         },
     )
@@ -80,11 +99,12 @@ def spec() -> dict:
         "close": ("Close (claimer, participant or admin)", None, (403, 409)),
         "participants": ("Add a participant (claimer or admin)", "UserId", (403, 409, 422)),
     }
+    changes = (400, 404)  # every change: CSRF for cookie sessions, and the conversation
     for action, (summary, body, errors) in actions.items():
         operation = {
             **conversation,
             "summary": summary,
-            "responses": _answers(200, "Conversation", *errors),
+            "responses": _answers(200, "Conversation", *changes, *errors),
         }
         if body:
             operation["requestBody"] = {"required": True, **_json(body)}
@@ -96,7 +116,7 @@ def spec() -> dict:
                 **conversation,
                 "summary": "Send a text (optionally claiming first)",
                 "requestBody": {"required": True, **_json("Reply")},
-                "responses": _answers(201, "Message", 403, 409, 422),
+                "responses": _answers(201, "Message", *changes, 403, 409, 422),
             }
         },
     )
@@ -105,16 +125,8 @@ def spec() -> dict:
         operations={
             "delete": {
                 "summary": "Remove a participant",
-                "parameters": [
-                    ID,
-                    {
-                        "name": "user_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer"},
-                    },
-                ],
-                "responses": _answers(200, "Conversation", 403, 409),
+                "parameters": [ID, _id("user_id")],
+                "responses": _answers(200, "Conversation", *changes, 403, 409),
             }
         },
     )

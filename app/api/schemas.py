@@ -99,15 +99,15 @@ class UserListSchema(Schema):
 
 
 class ErrorBodySchema(Schema):
-    code = fields.String()
-    message = fields.String()
+    code = fields.String(required=True)
+    message = fields.String(required=True)
     fields_ = fields.Dict(
         data_key="fields", keys=fields.String(), values=fields.List(fields.String())
     )
 
 
 class ErrorSchema(Schema):
-    error = fields.Nested(ErrorBodySchema)
+    error = fields.Nested(ErrorBodySchema, required=True)
 
 
 class TabQuerySchema(Strict):
