@@ -4,18 +4,21 @@ One form serves both kinds: an A2P 10DLC brand + campaign (local numbers) and a 
 verification, which asks the same questions plus the monthly volume and how people opt in.
 """
 
+import functools
 import re
 import smtplib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import marshmallow
 from flask import current_app
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app import csvfile, mail, phones
 from app.extensions import db
-from app.inputs import EMAIL
+from app.inputs import EMAIL, Choice, Form, Length, Text, check, field_errors, load
 from app.models import Account, CarrierRegistration, TrackingNumber, User
 from app.models.base import utcnow
 from app.models.registration import REGISTRATION_KINDS, REGISTRATION_STATUSES
@@ -296,51 +299,71 @@ FORMATS = {
 }
 
 
-def length_problem(value: str, low: int, high: int, full: bool) -> str | None:
-    """What is wrong with the length of an answer (the minimum only when `full`), or None."""
-    if len(value) > high:
-        return f"At most {high:,} characters ({len(value):,} given)."
-    if full and len(value) < low:
-        return f"At least {low:,} characters ({len(value):,} given)."
-    return None
+def rule(test, message: str):
+    """A marshmallow validator: ValidationError(message) unless test(value)."""
+
+    def check(value: str) -> None:
+        if not test(value):
+            raise ValidationError(message)
+
+    return check
 
 
-def field_problem(f: Field, value: str, full: bool) -> str | None:
-    """What is wrong with one answer; a draft (`full` false) is only held to its bounds."""
-    if not value:
-        if full and f.required:
-            return "Choose one." if f.choices else "Required."
-        return None
+def answer_field(f: Field, full: bool):
+    """The schema field of one question. A draft (`full` false) is held to its bounds only:
+    lengths, the options, characters that can be stored."""
+    required = full and f.required
     if f.choices is not None:
-        return None if value in f.choices else "Choose one of the options."
-    problem = length_problem(value, f.min_length, f.max_length, full)
-    if problem or not full:
-        return problem
-    if f.widget in FORMATS and not FORMATS[f.widget][0](value):
-        return FORMATS[f.widget][1]
-    if f.pattern and not f.pattern.match(value):
-        return f.pattern_message
-    return None
+        messages = {"required": "Choose one.", "null": "Choose one."}
+        chosen = marshmallow.validate.OneOf(list(f.choices), error="Choose one of the options.")
+        return marshmallow.fields.String(
+            required=required, validate=chosen, error_messages=messages
+        )
+    rules = []
+    if full and f.min_length > 1:
+        rules.append(
+            Length(min=f.min_length, error="At least {min:,} characters ({given:,} given).")
+        )
+    if full and f.widget in FORMATS:
+        rules.append(rule(*FORMATS[f.widget]))
+    if full and f.pattern:
+        rules.append(rule(f.pattern.match, f.pattern_message))
+    return Text(
+        max_length=f.max_length,
+        min_length=1 if required else 0,
+        single_line=f.widget != "textarea",
+        validate=rules,
+        **({} if required else {"load_default": ""}),
+    )
+
+
+@functools.cache
+def answers_schema(kind: str, full: bool) -> type[Form]:
+    """The schema of a registration's answers of this kind (samples are checked box by box)."""
+    questions = {f.name: answer_field(f, full) for f in fields_for(kind) if f.widget != "samples"}
+    return Form.from_dict(questions, name=f"Answers_{kind}_{'full' if full else 'draft'}")
+
+
+def sample_field(full: bool) -> Text:
+    """One sample message's box."""
+    low = SAMPLE_MIN_LENGTH if full else 0
+    return Text(max_length=SAMPLE_MAX_LENGTH, min_length=low, single_line=False)
 
 
 def problems(kind: str, data: dict, full: bool) -> dict[str, list[str]]:
     """Every field at fault in cleaned data, with what is wrong with it."""
-    errors: dict[str, list[str]] = {}
-    for f in fields_for(kind):
-        if f.widget != "samples":
-            problem = field_problem(f, data[f.name], full)
-            if problem:
-                errors[f.name] = [problem]
-            continue
-        samples = data[f.name]
-        if len(samples) > SAMPLES_MAX or (full and len(samples) < SAMPLES_MIN):
-            errors["samples"] = [
-                f"Give {SAMPLES_MIN} to {SAMPLES_MAX} sample messages ({len(samples)} given)."
-            ]
-        for i, sample in enumerate(samples[:SAMPLES_MAX], start=1):
-            problem = length_problem(sample, SAMPLE_MIN_LENGTH, SAMPLE_MAX_LENGTH, full)
-            if problem:
-                errors[f"sample_{i}"] = [problem]
+    _, errors = check(answers_schema(kind, full)(), data)
+    samples = data["samples"]
+    if len(samples) > SAMPLES_MAX or (full and len(samples) < SAMPLES_MIN):
+        errors["samples"] = [
+            f"Give {SAMPLES_MIN} to {SAMPLES_MAX} sample messages ({len(samples)} given)."
+        ]
+    box = sample_field(full)
+    for i, sample in enumerate(samples[:SAMPLES_MAX], start=1):
+        try:
+            box.deserialize(sample)
+        except ValidationError as e:
+            errors[f"sample_{i}"] = field_errors({"box": e.messages})["box"]
     ein_digits = re.sub(r"\D", "", data["ein"])
     if full and "ein" not in errors and data["address_country"] == "US" and len(ein_digits) != 9:
         errors["ein"] = ["A US EIN has 9 digits (12-3456789)."]
@@ -490,21 +513,30 @@ def submit(account: Account, user: User, kind: str, data: Mapping) -> CarrierReg
     return row
 
 
+class StatusSchema(Form):
+    """Where the carriers are with a registration; a rejection says why."""
+
+    status = Choice(REGISTRATION_STATUSES, required=True)
+    note = Text(max_length=NOTE_MAX_LENGTH, min_length=0, single_line=False, load_default="")
+
+    @marshmallow.validates_schema
+    def rejection_says_why(self, data: dict, **kwargs) -> None:
+        """A rejection needs its reason, so the next submission can fix it."""
+        if data["status"] == "rejected" and not data["note"]:
+            raise ValidationError(
+                "Say why it was rejected, so the next submission can fix it.", "note"
+            )
+
+
 def set_status(
     account: Account, registration_id: int, status: str, note: str | None
 ) -> CarrierRegistration:
     """Record where the carriers are with a registration; a rejection needs its reason."""
     row = get(account, registration_id)
-    note = text(note)
-    errors: dict[str, list[str]] = {}
-    if status not in REGISTRATION_STATUSES:
-        errors["status"] = [f"One of {', '.join(REGISTRATION_STATUSES)}."]
-    if len(note) > NOTE_MAX_LENGTH:
-        errors["note"] = [f"At most {NOTE_MAX_LENGTH:,} characters ({len(note):,} given)."]
-    elif status == "rejected" and not note:
-        errors["note"] = ["Say why it was rejected, so the next submission can fix it."]
-    if errors:
-        raise Invalid("The status was not changed.", errors)
+    answer = load(
+        StatusSchema(), {"status": status, "note": text(note)}, "The status was not changed."
+    )
+    status, note = answer["status"], answer["note"]
     row.status, row.status_note = status, note or None
     db.session.commit()
     return row

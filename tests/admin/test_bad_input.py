@@ -273,3 +273,49 @@ def test_sms_texts_that_cannot_be_sent_are_422_naming_the_text(app, acme, browse
     assert message in r.text
     with app.app_context():
         assert db.session.scalar(select(Account.opt_in_text)) is None, "nothing was saved"
+
+
+# -- carrier registration -----------------------------------------------------------------------
+
+
+def registration_rows(app) -> list[tuple]:
+    from app.models import CarrierRegistration
+
+    with app.app_context():
+        rows = db.session.scalars(select(CarrierRegistration).order_by(CarrierRegistration.id))
+        return [(r.status, r.status_note, dict(r.data)) for r in rows]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        pytest.param("legal_name", "Acme\r\nBcc: all@evil.test", id="name-crlf"),
+        pytest.param("legal_name", "Acme\x00 LLC", id="name-nul"),
+        pytest.param("description", "Texts \x00 about visits", id="description-nul"),
+        pytest.param("address_city", "C" * 101, id="city-101"),
+    ],
+)
+def test_a_draft_with_answers_that_cannot_be_stored_is_422_naming_them(
+    app, acme, browser, field, value
+):
+    r = browser(ADMIN).post("/admin/registration?kind=10dlc", action="draft", **{field: value})
+    assert r.status_code == 422, r.text
+    assert flagged(r.text, field)
+    assert registration_rows(app) == []
+
+
+@pytest.mark.parametrize(
+    "note", ["Refused \x00 by TCR", "n" * 2001], ids=["nul", "2001-characters"]
+)
+def test_a_status_note_that_cannot_be_stored_is_422_naming_it(app, acme, browser, note):
+    admin = browser(ADMIN)
+    assert admin.post("/admin/registration?kind=10dlc", action="draft").status_code == 200
+    ((status, _, _),) = registration_rows(app)
+    from app.models import CarrierRegistration
+
+    with app.app_context():
+        row_id = db.session.scalar(select(CarrierRegistration.id))
+    r = admin.post(f"/admin/registration/{row_id}/status", status="rejected", note=note)
+    assert r.status_code == 422, r.text
+    assert flagged(r.text, "note")
+    assert registration_rows(app)[0][:2] == (status, None)
