@@ -51,6 +51,7 @@ class Form(Schema):
 
     @pre_load
     def drop_blanks(self, data, **kwargs):
+        """An empty box of a form is a field not given (then its default, or "Required.")."""
         if not isinstance(data, Mapping):
             return data
         return {name: value for name, value in data.items() if value != ""}
