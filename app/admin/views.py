@@ -1,6 +1,5 @@
 """Admin views: tracking numbers, Customization → SMS, and the consent ledger."""
 
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
