@@ -45,7 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import auth, jobs, sms
+    from app import auth, sms, tasks
     from app.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -61,7 +61,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     auth.init_login(login_manager)
     sms.init_app(app)
-    jobs.init_jobs(app)
+    tasks.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

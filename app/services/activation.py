@@ -7,10 +7,10 @@ provider's success is recorded): filed once the number is active, ignored when i
 
 from sqlalchemy import select, text, update
 
-from app import jobs
 from app.extensions import db
 from app.models import Message, TrackingNumber
 from app.models.conversation import WAITING_WHERE
+from app.queue import after_commit
 from app.services.errors import Conflict, Invalid
 from app.sms import ActivationError, provider
 
@@ -39,12 +39,13 @@ def request(number: TrackingNumber, on: bool, at_once: bool = False) -> None:
             return
         number.sms_state = "pending_deactivation"
     number.sms_error = None
+    if at_once:
+        after_commit("activate_number", number.id, here=True)
+    else:
+        after_commit("activate_number", number.id, countdown=provider().activation_delay)
     db.session.commit()
     if at_once:
-        jobs.activate_number.now(number.id)
         db.session.refresh(number)
-    else:
-        jobs.activate_number.delay(number.id, countdown=provider().activation_delay)
 
 
 def complete(number_id: int) -> None:
@@ -87,7 +88,6 @@ def _move(number: TrackingNumber, succeeded: bool, error: str | None = None) -> 
     number.sms_state = "active" if turning_on == succeeded else "off"
     number.sms_error = error
     waiting = (text(WAITING_WHERE), Message.tracking_number_id == number.id)
-    to_file = False
     if number.sms_state == "off":
         # Kept for audit, as any text to a number that is off.
         db.session.execute(
@@ -96,8 +96,6 @@ def _move(number: TrackingNumber, succeeded: bool, error: str | None = None) -> 
             .values(status="ignored")
             .execution_options(synchronize_session=False)
         )
-    else:
-        to_file = db.session.scalar(select(Message.id).where(*waiting).limit(1)) is not None
+    elif db.session.scalar(select(Message.id).where(*waiting).limit(1)) is not None:
+        after_commit("file_waiting_texts")
     db.session.commit()
-    if to_file:
-        jobs.file_waiting_texts.delay()

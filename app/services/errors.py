@@ -1,4 +1,7 @@
-"""Domain errors: each carries the API error code and HTTP status it is answered with."""
+"""Domain errors, each with the API error code and HTTP status it is answered with; and the two
+failures a job reports (one that may pass, one nobody foresaw)."""
+
+import uuid
 
 
 class DomainError(Exception):
@@ -49,3 +52,22 @@ class Invalid(DomainError):
     """Bad input: `fields` maps each field at fault to what is wrong with it."""
 
     status, code = 422, "invalid"
+
+
+class Transient(Exception):
+    """A failure that may pass (the mail server down, the provider's 5xx): the job that met it
+    is tried again later."""
+
+
+class Unexpected(Exception):
+    """What a job's give-up is told of a failure nobody foresaw: logged under `error_id`, not
+    tried again."""
+
+    def __init__(self, error_id: str):
+        super().__init__(f"error logged as {error_id}")
+        self.error_id = error_id
+
+
+def new_error_id() -> str:
+    """A short id naming one logged error, for a user to quote."""
+    return uuid.uuid4().hex[:12]

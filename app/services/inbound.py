@@ -8,12 +8,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from app import jobs, phones
+from app import phones
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageMedia, TrackingNumber
 from app.models.base import utcnow
 from app.models.conversation import WAITING_WHERE
+from app.queue import after_commit, backoff, soon
 from app.services import consent, events, notify, outbound
+from app.services.errors import Transient, new_error_id
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,7 @@ def accept(
             return False
     if current_app.config["REDIS_URL"]:
         # One filing job takes every text stored in its window: most texts enqueue nothing.
-        jobs.file_waiting_texts.soon(current_app.config["INBOUND_FILING_WINDOW"])
+        soon("file_waiting_texts", current_app.config["INBOUND_FILING_WINDOW"])
     else:
         file_one(message_id)
     return True
@@ -202,7 +204,7 @@ def file_one(message_id: int) -> None:
 
 
 def _filing_failed(message_id: int) -> None:
-    error_id = jobs.new_error_id()
+    error_id = new_error_id()
     log.exception("inbound text %s could not be filed, logged as %s", message_id, error_id)
     last = Message.attempts + 1 >= current_app.config["JOB_MAX_TRIES"]
     reason = f"could not be filed in a conversation (error logged as {error_id})"
@@ -217,11 +219,11 @@ def _filing_failed(message_id: int) -> None:
         .returning(Message.attempts)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     tries_left = attempts is not None and attempts < current_app.config["JOB_MAX_TRIES"]
     if tries_left and not current_app.config["REDIS_URL"]:
         # Without workers no beat asks for the next filing: this does.
-        jobs.file_waiting_texts.delay(countdown=jobs.backoff(attempts - 1))
+        after_commit("file_waiting_texts", countdown=backoff(attempts - 1))
+    db.session.commit()
 
 
 def take_in(message_id: int) -> None:
@@ -262,7 +264,7 @@ def take_in(message_id: int) -> None:
             db.session.rollback()  # a text of the same contact opened the conversation first
             clashes += 1
             if clashes == 3:
-                raise jobs.Transient("the conversation kept changing while filing") from e
+                raise Transient("the conversation kept changing while filing") from e
 
 
 def _act(number: TrackingNumber, message: Message) -> None:
@@ -275,18 +277,11 @@ def _act(number: TrackingNumber, message: Message) -> None:
     attach(message, conversation)
     if outcome.event:
         events.record(conversation, outcome.event, None)
-    replies = [
+    for kind in outcome.replies:
         outbound.queue(conversation, number.account.sms_text(kind), purpose=kind)
-        for kind in outcome.replies
-    ]
     # Queued with the filing, so a text is filed and its people told of it together, once.
-    note_ids = notify.queue(message)
-    # Read before the commit expires them: after, each would cost a query.
-    reply_ids = [reply.id for reply in replies]
+    notify.queue(message)
     db.session.commit()
-    for reply_id in reply_ids:
-        jobs.deliver_message.delay(reply_id)
-    notify.send_soon(note_ids)
 
 
 def new_text(number: TrackingNumber, sender: str, body: str, sid: str | None = None) -> Message:

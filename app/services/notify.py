@@ -15,13 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app import jobs, mail, phones, segments
+from app import mail, phones, segments
 from app.extensions import db
-from app.jobs import Transient, Unexpected
 from app.models import Conversation, Message, Notification, NotificationPace, SmsUser, User
 from app.models.base import utcnow
 from app.models.notification import NOTIFICATION_WINDOW_MINUTES
+from app.queue import after_commit
 from app.services import links
+from app.services.errors import Transient, Unexpected
 from app.sms import SendError, provider
 
 SIMULATED_NOTIFY_NUMBER = "+15005550000"
@@ -94,15 +95,9 @@ def _take_turn(user: User, conversation: Conversation) -> int | None:
     return None
 
 
-def send_soon(note_ids: list[int]) -> None:
-    """Enqueue the sending of notifications `queue` made (after the commit that stored them)."""
-    for note_id in note_ids:
-        jobs.send_notification.delay(note_id)
-
-
-def queue(message: Message) -> list[int]:
-    """Add the notifications a new text (inbound, or an agent's) calls for to the session; their
-    ids. The caller commits them with the change that made the text, then calls `send_soon`."""
+def queue(message: Message) -> list[Notification]:
+    """Add the notifications a new text (inbound, or an agent's) calls for to the session, each
+    sent once the caller commits them with the change that made the text."""
     db.session.flush()  # the text's author is read below
     conversation = message.conversation
     if conversation is None or not conversation.is_open:
@@ -126,7 +121,9 @@ def queue(message: Message) -> list[int]:
                 db.session.add(note)
                 queued.append(note)
     db.session.flush()
-    return [note.id for note in queued]
+    for note in queued:
+        after_commit("send_notification", note.id)
+    return queued
 
 
 def _content(note: Notification) -> dict:

@@ -10,14 +10,22 @@ from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from app import jobs
 from app.extensions import db
-from app.jobs import Transient, Unexpected
 from app.models import Conversation, EarlyStatus, Message, User
 from app.models.base import utcnow
 from app.models.conversation import OUTBOUND_WHERE
+from app.queue import after_commit
 from app.services import claims, consent, notify
-from app.services.errors import Closed, DomainError, Invalid, NotClaimed, NotClaimer, OptedOut
+from app.services.errors import (
+    Closed,
+    DomainError,
+    Invalid,
+    NotClaimed,
+    NotClaimer,
+    OptedOut,
+    Transient,
+    Unexpected,
+)
 from app.sms import SendError, UnknownOutcome, provider
 from app.sms.twilio import reason as twilio_reason
 
@@ -82,10 +90,8 @@ def reply(conversation: Conversation, user: User, body, claim: bool = False) -> 
         db.session.refresh(conversation)
         raise NotClaimer(claims.claimed_message(conversation))
     message = queue(conversation, body, sent_by=user)
-    note_ids = notify.queue(message)  # the claimer and participants, not the author
+    notify.queue(message)  # the claimer and participants, not the author
     db.session.commit()
-    jobs.deliver_message.delay(message.id)
-    notify.send_soon(note_ids)
     return message
 
 
@@ -112,16 +118,16 @@ def opt_out_contact(conversation: Conversation, user: User) -> bool:
     if not consent.opt_out(conversation, user):
         return False
     account = conversation.tracking_number.account
-    message = queue(conversation, account.sms_text("opt_out"), purpose="opt_out")
+    queue(conversation, account.sms_text("opt_out"), purpose="opt_out")
     db.session.commit()
-    jobs.deliver_message.delay(message.id)
     return True
 
 
 def queue(
     conversation: Conversation, body: str, sent_by: User | None = None, purpose: str | None = None
 ) -> Message:
-    """Add a queued outbound text to the session (the caller commits, then enqueues delivery).
+    """Add a queued outbound text to the session, its delivery asked for once the caller
+    commits.
 
     Nothing is queued for an opted-out pair but the opt-out confirmation itself.
     """
@@ -153,6 +159,8 @@ def queue(
         conversation.first_replied_by_id = func.coalesce(
             Conversation.first_replied_by_id, sent_by.id if sent_by else None
         )
+    db.session.flush()  # its id, for its delivery
+    after_commit("deliver_message", message.id)
     return message
 
 
@@ -182,8 +190,8 @@ def deliver(message_id: int) -> None:
             # The provider may have taken it: look it up later instead of sending it twice.
             message.status, message.error_message = "unknown", e.message
             conversation.updated_at = utcnow()
+            after_commit("reconcile_message", message.id, countdown=RECONCILE_AFTER_SECONDS)
             db.session.commit()
-            jobs.reconcile_message.delay(message.id, countdown=RECONCILE_AFTER_SECONDS)
             return
         message.status = "failed"
         message.error_code = e.code
@@ -232,8 +240,8 @@ def reconcile(message_id: int) -> None:
             raise Transient("the text found was settled for another text") from e
         return
     message.status, message.error_message = "queued", None
+    after_commit("deliver_message", message.id)
     db.session.commit()
-    jobs.deliver_message.delay(message.id)
 
 
 def _stored_sids(sids: list[str]) -> set[str]:

@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, text, update
 
-from app import jobs
 from app.extensions import db
 from app.models import Conversation, EarlyStatus, Message, Notification, TrackingNumber
 from app.models.base import utcnow
 from app.models.conversation import UNSENT_WHERE
 from app.models.notification import QUEUED_WHERE as WAITING_NOTIFICATIONS
+from app.queue import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +71,15 @@ def enqueue_again(before: datetime) -> None:
     db.session.execute(
         delete(EarlyStatus).where(EarlyStatus.created_at < utcnow() - EARLY_STATUS_KEPT)
     )
-    db.session.commit()
     work = [
-        *((jobs.deliver_message if s == "queued" else jobs.reconcile_message, i) for i, s in again),
-        *((jobs.send_notification, i) for i, attempts in notes if attempts < most),
-        *((jobs.activate_number, i) for i in numbers),
+        *(("deliver_message" if s == "queued" else "reconcile_message", i) for i, s in again),
+        *(("send_notification", i) for i, attempts in notes if attempts < most),
+        *(("activate_number", i) for i in numbers),
     ]
-    for job, row_id in work:
-        log.warning("job %s(%s) still to run: enqueued again", job.name, row_id)
-        job.delay(row_id)
+    for name, row_id in work:
+        log.warning("job %s(%s) still to run: enqueued again", name, row_id)
+        after_commit(name, row_id)
+    db.session.commit()
 
 
 def _count(ids: list[int], model) -> None:

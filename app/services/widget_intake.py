@@ -10,7 +10,7 @@ from flask import current_app
 from marshmallow import ValidationError, fields, validate, validates
 from sqlalchemy import select
 
-from app import jobs, phones
+from app import phones
 from app.extensions import db
 from app.inputs import (
     CONTROL,
@@ -230,9 +230,7 @@ def submit(widget: Widget, data: dict, ip: str, user_agent: str) -> Message | No
         if answer == "opt_in"
         else CONFIRMATION.replace("{company}", number.account.name)
     )
-    reply = outbound.queue(conversation, text, purpose=answer)
-    note_ids = notify.queue(message)
+    outbound.queue(conversation, text, purpose=answer)
+    notify.queue(message)
     db.session.commit()
-    jobs.deliver_message.delay(reply.id)
-    notify.send_soon(note_ids)
     return message

@@ -13,7 +13,7 @@ from twilio.request_validator import (
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app import jobs, logs, security_headers
+from app import logs, queue, security_headers
 from app.services import inbound, outbound
 from app.webhooks import bp
 
@@ -123,7 +123,7 @@ class InboundTexts:
                 *headers,
             ],
         )
-        return jobs.then_run(self.app, [data], pending) if pending else [data]
+        return queue.then_run(self.app, [data], pending) if pending else [data]
 
 
 def missing(form, *fields: tuple[str, ...]) -> str | None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import jobs
+from app import tasks
 from app.extensions import db
 from app.models import Message, Notification, NotificationPace, OutboxItem, TrackingNumber
 from tests.conftest import CUSTOMER, NUM, Api, text_in
@@ -55,7 +55,7 @@ def age(app, body: str, minutes: int) -> None:
 
 def sweep(app) -> None:
     with app.app_context():
-        jobs.send_stalled()
+        tasks.send_stalled()
 
 
 def test_the_sweep_sends_a_stalled_reply_and_its_notification_once_and_leaves_fresh_ones(
@@ -90,7 +90,7 @@ def test_a_text_that_came_while_the_broker_was_down_is_answered_and_filed_by_the
     assert r.status_code == 200  # kept: Twilio is not asked to send it again
     assert api("bob@acme.test").tab("active") == []
     with app.app_context():
-        jobs.file_waiting_texts()  # what the beat asks a worker for each minute
+        tasks.file_waiting_texts()  # what the beat asks a worker for each minute
     (item,) = api("bob@acme.test").tab("active")
     assert item["last_message_preview"] == "Is the shop open?"
 
@@ -146,12 +146,12 @@ def test_the_sweep_hands_lost_work_out_at_most_job_max_tries_times_then_shows_it
 
     for sweeps in range(1, tries + 1):
         with web_broker_down.app_context():  # the broker is lost again each time
-            jobs.send_stalled()
+            tasks.send_stalled()
         assert attempts(app, "On my way") == (sweeps, [sweeps])
         assert committed(app, "On my way") == ("queued", ["queued"])
     with web_broker_down.app_context():
-        jobs.send_stalled()
-        jobs.send_stalled()
+        tasks.send_stalled()
+        tasks.send_stalled()
 
     assert committed(app, "On my way") == ("failed", ["failed"])
     assert attempts(app, "On my way") == (tries, [tries])

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from app import jobs
+from app import tasks
 from app.extensions import db
 from app.models import Account, Contact
 from tests.conftest import CUSTOMER, NUM, text_in
@@ -90,7 +90,7 @@ def test_a_timed_out_reply_whose_lookup_is_answered_garbled_ends_failed_naming_i
     twilio.garble(CUSTOMER)  # and the lookup of it gets a proxy's page
 
     with app.app_context():
-        jobs.reconcile_message.delay(r.json["id"])  # as it runs 30 s after the timeout
+        tasks.reconcile_message.delay(r.json["id"])  # as it runs 30 s after the timeout
 
     (reply,) = [m for m in bob.get(path).json["messages"] if m["body"] == "On my way"]
     assert reply["status"] == "failed"

@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from app import jobs
+from app import tasks
 from app.extensions import db
 from app.models import Message, TrackingNumber
 from app.sms.simulator import SimulatedCarrier
@@ -81,7 +81,7 @@ def test_a_text_that_comes_while_sms_is_being_turned_on_or_off_waits_for_the_out
     assert text_in(client, CUSTOMER, number, "Is the shop open today?").status_code == 200
     assert inbound(app, "Is the shop open today?") == ("received", None)
     with app.app_context():
-        jobs.file_waiting_texts()  # what the beat asks for each minute: the text still waits
+        tasks.file_waiting_texts()  # what the beat asks for each minute: the text still waits
     assert inbound(app, "Is the shop open today?") == ("received", None)
     assert sent_to(app, CUSTOMER) == []
 

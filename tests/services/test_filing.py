@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from app import jobs
+from app import tasks
 from app.extensions import db
 from app.models import Message
 from tests.conftest import CUSTOMER, NUM, text_in
@@ -93,13 +93,13 @@ def test_the_filing_job_counts_each_failure_and_files_the_texts_after_it(
 
     for run in range(1, tries):
         with web_broker_down.app_context():
-            jobs.file_waiting_texts()
+            tasks.file_waiting_texts()
         assert state(app, "Hello?")[:2] == ("received", run)
         (item,) = api(BOB).tab("active")
         assert item["last_message_preview"] == "Hi, my sink is leaking"
     with web_broker_down.app_context():
-        jobs.file_waiting_texts()
-        jobs.file_waiting_texts()
+        tasks.file_waiting_texts()
+        tasks.file_waiting_texts()
 
     status, attempts, reason, _ = state(app, "Hello?")
     assert (status, attempts) == ("failed", tries)

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from app import jobs
+from app import tasks
 from app.extensions import db
 from app.models import Consent, ConsentEvent, Message
 from tests.conftest import CUSTOMER, NUM, sent_to, text_in
@@ -37,7 +37,7 @@ def test_a_reply_queued_before_stop_arrives_is_blocked_when_the_job_runs(
     assert r.json["status"] == "queued"
     text_in(client, CUSTOMER, NUM, "STOP")
     with app.app_context():
-        jobs.deliver_message(r.json["id"])  # the worker gets to it after the opt-out
+        tasks.deliver_message(r.json["id"])  # the worker gets to it after the opt-out
     detail = bob.get(f"/conversations/{conversation_id}").json
     reply = next(m for m in detail["messages"] if m["body"] == "Sale this week!")
     assert reply["status"] == "blocked"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app import create_app, jobs
+from app import create_app, tasks
 from app.extensions import db
 from app.models import EarlyStatus, MessageMedia
 from app.models.base import utcnow
@@ -145,7 +145,7 @@ def test_callbacks_for_texts_never_stored_are_let_go_after_a_day(app, acme, clie
     assert callback(client, "SM" + "b" * 32, "sent").status_code == 204
 
     with app.app_context():
-        jobs.send_stalled()
+        tasks.send_stalled()
         kept = db.session.scalars(select(EarlyStatus.provider_sid)).all()
         assert kept == ["SM" + "b" * 32]
         db.session.remove()

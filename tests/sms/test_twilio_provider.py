@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import jobs
+from app import tasks
 from app.extensions import db
 from app.models import Message
 from app.services import outbound
@@ -458,7 +458,7 @@ def test_a_timed_out_reply_that_cannot_be_looked_up_ends_failed_saying_so(
     twilio.refuse()  # Twilio cannot be asked from now on
 
     with app.app_context():
-        jobs.reconcile_message.delay(message["id"])  # as it runs 30 s after the timeout
+        tasks.reconcile_message.delay(message["id"])  # as it runs 30 s after the timeout
 
     def given_up():
         return texts(api, conversation_id, "On my way")[0]["status"] == "failed"

@@ -4,7 +4,7 @@ has its answer are pinned, so a change that adds a query to every text is seen i
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app, jobs
+from app import create_app, tasks
 from app.extensions import db
 from app.models import Consent, Conversation, Message
 from tests.conftest import (
@@ -75,7 +75,7 @@ def test_with_workers_the_texts_of_one_window_enqueue_one_filing_job(app, acme):
         assert queued(url) == 1
         with web.app_context():
             assert db.session.scalar(select(func.count(Conversation.id))) == 0
-            jobs.file_waiting_texts()  # what the worker runs
+            tasks.file_waiting_texts()  # what the worker runs
             conversation = db.session.scalar(select(Conversation))
             texts = db.session.scalars(
                 select(Message)

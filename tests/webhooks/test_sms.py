@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from app import create_app, jobs
+from app import create_app, tasks
 from app.config import webhook_token
 from app.extensions import db
 from app.models import Contact, Conversation, EarlyStatus, Message, TrackingNumber
@@ -351,7 +351,7 @@ def test_a_filing_job_files_every_waiting_text_oldest_first(app, acme, world):
         off = TrackingNumber.by_number("+15005550102")
         inbound.new_text(off, CUSTOMER, "to a number whose SMS is off")
         db.session.commit()
-        jobs.file_waiting_texts()
+        tasks.file_waiting_texts()
         db.session.remove()
     assert count(app, Message, Message.status == "received", Message.conversation_id.is_(None)) == 0
     assert count(app, Message, Message.status == "ignored") == 1
@@ -362,7 +362,7 @@ def test_a_filing_job_files_every_waiting_text_oldest_first(app, acme, world):
         db.session.remove()
     # A second run finds nothing left to do.
     with app.app_context():
-        jobs.file_waiting_texts()
+        tasks.file_waiting_texts()
         db.session.remove()
     assert count(app, Conversation) == 2
     assert count(app, Message, Message.direction == "outbound", Message.purpose == "opt_in") == 2
@@ -378,7 +378,7 @@ def test_filing_jobs_side_by_side_file_each_text_once(postgres, acme):
         for i in range(30):
             inbound.new_text(number, phones[i % 5], f"Text {i}")
         db.session.commit()
-    assert at_once(app, [jobs.file_waiting_texts] * 2) == []
+    assert at_once(app, [tasks.file_waiting_texts] * 2) == []
     assert count(app, Message, Message.conversation_id.is_(None)) == 0
     assert count(app, Conversation) == 5
     with app.app_context():

@@ -1,53 +1,44 @@
-"""Background jobs: thin wrappers that load rows by id and call a service.
+"""The job queue: tasks enqueued by name, run by Celery workers or in this process, and enqueued
+only once the transaction that asked for them has committed.
 
-Jobs are enqueued only after the caller's commit, take ids, and are idempotent. With REDIS_URL set
-they go to Celery workers; without it they run in this process right after the response is sent
-(so a webhook never waits for them). A job that fails for a reason that may pass (SMTP down, the
-provider's 5xx: `Transient`) is retried with exponential backoff; when the retries run out, its
-`give_up` records a visible failure. Any other exception (a bug, an answer of a shape nobody
-expected) would fail the same way each time: it is logged under an error id (the Celery task's id,
-or a fresh one in process) and the job gives up at once, its reason naming that id. Nothing is
-lost silently. Work whose job could not be enqueued after its commit (Redis out of reach) is found
-again by the beat's sweep (services/stalled.py), which hands it out JOB_MAX_TRIES times at most.
+A service asks for a job inside its transaction, `after_commit("deliver_message", message.id)`;
+the session's hook enqueues it when that transaction commits and forgets it when it rolls back,
+so no job runs before the rows it reads are there, and none runs for rows that never were. The
+tasks themselves (app/tasks.py) take ids and are idempotent; this module imports no service.
+
+With REDIS_URL set jobs go to Celery workers; without it they run in this process, each in an app
+context of its own, right after the response is sent when there is one (so a webhook never waits
+for them). A job that fails for a reason that may pass (SMTP down, the provider's 5xx:
+`Transient`) is retried with exponential backoff; when the retries run out, its `give_up` records
+a visible failure. Any other exception (a bug, an answer of a shape nobody expected) would fail
+the same way each time: it is logged under an error id (the Celery task's id, or a fresh one in
+process) and the job gives up at once, its reason naming that id. Nothing is lost silently. Work
+whose job could not be enqueued after its commit (Redis out of reach) is found again by the
+beat's sweep (services/stalled.py), which hands it out JOB_MAX_TRIES times at most.
 """
 
 import functools
 import logging
 import threading
 import time
-import uuid
-from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Iterator
 
 from celery import Celery, Task
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
+from app.services.errors import Transient, Unexpected, new_error_id
 
 log = logging.getLogger(__name__)
 REGISTRY: dict[str, "Job"] = {}
+# The names the broker knows the tasks by since the first release: a job enqueued before an
+# upgrade still finds its task after it.
+TASK_NAME = "app.jobs.{}"
+# Where a session keeps the jobs its transaction asked for, then those its commit released.
+PENDING, COMMITTED = "jobs_pending", "jobs_committed"
 _soon_lock = threading.Lock()
-FILING_SWEEP_SECONDS = 60
-STALLED_SWEEP_SECONDS = 60
-STALLED_AFTER_SECONDS = 120  # beyond the retries a row's own job may still be making
-
-
-class Transient(Exception):
-    """A failure that may pass: the job is tried again later."""
-
-
-class Unexpected(Exception):
-    """What a give-up is told of a failure nobody foresaw: logged under `error_id`, not tried
-    again."""
-
-    def __init__(self, error_id: str):
-        super().__init__(f"error logged as {error_id}")
-        self.error_id = error_id
-
-
-def new_error_id() -> str:
-    """A short id naming one logged error, for a user to quote."""
-    return uuid.uuid4().hex[:12]
 
 
 def backoff(attempt: int) -> float:
@@ -56,20 +47,22 @@ def backoff(attempt: int) -> float:
 
 
 class Job:
-    """A function that can be run now (`job(...)`) or enqueued (`job.delay(...)`)."""
+    """A task: a function that can be run now (`job(...)`) or enqueued (`job.delay(...)`)."""
 
-    def __init__(self, fn, give_up=None):
+    def __init__(self, fn: Callable, give_up: Callable | None = None, every: float | None = None):
         functools.update_wrapper(self, fn)
         self.fn = fn
-        self.name = f"app.jobs.{fn.__name__}"
+        self.name = TASK_NAME.format(fn.__name__)
         self.give_up = give_up
-        REGISTRY[self.name] = self
+        self.every = every
+        REGISTRY[fn.__name__] = self
 
     def __call__(self, *args):
         return self.fn(*args)
 
     def delay(self, *args, countdown: float = 0) -> None:
-        """Enqueue the job (call this after the commit that made its rows)."""
+        """Enqueue the job at once (`after_commit` calls this when the commit that made its rows
+        is done)."""
         app = current_app._get_current_object()
         if app.config["REDIS_URL"]:
             try:
@@ -83,18 +76,20 @@ class Job:
         elif (pending := after_answer()) is not None:
             pending.append((self, args))
         else:
-            self.run_in_process(args, attempt=0)
+            self.now(*args)
 
     def now(self, *args) -> None:
-        """Run the job here and now, whatever REDIS_URL says, its failures handled as a job's
-        (for the command line, which cannot wait for a worker that may not be running yet)."""
-        self.run_in_process(args, attempt=0)
+        """Run the job here and now, whatever REDIS_URL says, in an app context of its own as in
+        a worker, its failures handled as a job's (for the command line, which cannot wait for a
+        worker that may not be running yet)."""
+        with current_app._get_current_object().app_context():
+            self.run_in_process(args, attempt=0)
+            db.session.remove()
 
     def soon(self, seconds: float) -> None:
         """Enqueue the job, which takes no arguments, to run `seconds` from now, unless this
         process enqueued it less than `seconds` ago: that run is still to come and will do this
-        call's work too. For a job that picks up whatever is waiting, asked for after each commit
-        that leaves work for it."""
+        call's work too."""
         app = current_app._get_current_object()
         now = time.monotonic()
         with _soon_lock:
@@ -151,11 +146,77 @@ class Job:
         timer.start()
 
 
+def task(give_up: Callable | None = None, every: float | None = None):
+    """Decorator: make a function a task, enqueued by its name, with an optional give-up handler
+    taking its args and the error (a `Transient` whose retries ran out, or `Unexpected`); with
+    `every`, the beat asks for it each `every` seconds (it then takes no arguments)."""
+    return lambda fn: Job(fn, give_up, every)
+
+
+def after_commit(name: str, *args, countdown: float = 0, here: bool = False) -> None:
+    """Enqueue the task `name` with `args` once the session's transaction commits (`countdown`
+    seconds later; `here`: run in this process whatever REDIS_URL says, before the commit
+    returns); forgotten if the transaction, or the savepoint it was asked in, rolls back."""
+    if name not in REGISTRY:
+        raise LookupError(f"no task is named {name!r}")
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any statement forgets it too
+    session.info.setdefault(PENDING, []).append(
+        (session.get_nested_transaction(), name, args, countdown, here)
+    )
+
+
+def soon(name: str, seconds: float) -> None:
+    """Enqueue the task `name`, which takes no arguments, to run `seconds` from now, unless this
+    process asked for it less than `seconds` ago (that run will do this call's work too): for a
+    task that picks up whatever is waiting, asked for after each commit that leaves work for it."""
+    REGISTRY[name].soon(seconds)
+
+
+@event.listens_for(db.session, "after_commit")
+def _committed(session: Session) -> None:
+    # A savepoint released: what was asked in it waits for the transaction around it.
+    if not session.in_nested_transaction():
+        session.info.setdefault(COMMITTED, []).extend(session.info.pop(PENDING, []))
+
+
+@event.listens_for(db.session, "after_soft_rollback")
+def _rolled_back(session: Session, ended: SessionTransaction) -> None:
+    # A savepoint rolled back forgets what was asked in it; the transaction's end forgets the rest.
+    if ended.nested:
+        kept = [job for job in session.info.get(PENDING, []) if not _within(job[0], ended)]
+        session.info[PENDING] = kept
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _ended(session: Session, ended: SessionTransaction) -> None:
+    # Enqueued here rather than in after_commit: the transaction's connection is back in the pool
+    # and the session may begin another, so a job run in this process at once finds it all done.
+    if ended.parent is not None:
+        return
+    session.info.pop(PENDING, None)  # rolled back, or closed without a commit
+    for _, name, args, countdown, here in session.info.pop(COMMITTED, []):
+        job = REGISTRY[name]
+        if here:
+            job.now(*args)
+        else:
+            job.delay(*args, countdown=countdown)
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    """Whether `transaction` is `ended` or was begun inside it."""
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
 def after_answer() -> list | None:
     """The jobs to run once the answer being made has gone out, or None outside any answer: a
-    request Flask handles, or one the app answers ahead of Flask (which keeps its list in `g`)."""
-    if has_request_context():
-        return g.setdefault("jobs_after_response", [])
+    request Flask handles, or one the app answers ahead of Flask. Each keeps its list in `g`, so a
+    job run in an app context of its own during a request runs its own jobs, not the request's."""
     return g.get("jobs_after_response")
 
 
@@ -173,19 +234,17 @@ def then_run(app: Flask, body: Iterable[bytes], pending: list) -> Iterator[bytes
             db.session.remove()
 
 
-def job(give_up=None):
-    """Decorator: make a function a Job, with an optional give-up handler taking its args and
-    the error (a `Transient` whose retries ran out, or `Unexpected`)."""
-    return lambda fn: Job(fn, give_up)
-
-
-def init_jobs(app: Flask) -> None:
-    """Create the Celery app (Flask's celery_init_app pattern) and run in-process jobs after
-    each response."""
+def init_app(app: Flask) -> None:
+    """Create the Celery app (Flask's celery_init_app pattern) with every task, and run
+    in-process jobs after each response."""
     celery = celery_init_app(app)
-    for name, item in REGISTRY.items():
+    for item in REGISTRY.values():
         # shared=False: tests build several apps in one process; each keeps its own tasks.
-        celery.task(name=name, bind=True, max_retries=None, shared=False)(_task_body(item))
+        celery.task(name=item.name, bind=True, max_retries=None, shared=False)(_task_body(item))
+
+    @app.before_request
+    def run_jobs_after_this_response():
+        g.jobs_after_response = []
 
     @app.after_request
     def run_jobs_after_response(response):
@@ -242,99 +301,18 @@ def celery_init_app(app: Flask) -> Celery:
                 "unacked_restore_throttle": 1,
             },
             "broker_connection_retry_on_startup": True,
-            # `celery beat` (the Procfile's beat) asks now and then for a filing of any text
-            # still waiting, whatever kept it from its first filing (the clocks of a web machine
-            # and a worker's disagreeing, a failed try).
+            # `celery beat` (the Procfile's beat) asks for each task that has an `every`; an ask
+            # expires rather than piling up while no worker runs.
             "beat_schedule": {
-                "file-waiting-texts": {
-                    "task": file_waiting_texts.name,
-                    "schedule": FILING_SWEEP_SECONDS,
-                    "options": {"expires": FILING_SWEEP_SECONDS},
-                },
-                # And for any notification or outbound text whose job was never enqueued.
-                "send-stalled": {
-                    "task": send_stalled.name,
-                    "schedule": STALLED_SWEEP_SECONDS,
-                    "options": {"expires": STALLED_SWEEP_SECONDS},
-                },
+                item.fn.__name__.replace("_", "-"): {
+                    "task": item.name,
+                    "schedule": item.every,
+                    "options": {"expires": item.every},
+                }
+                for item in REGISTRY.values()
+                if item.every
             },
         }
     )
     app.extensions["celery"] = celery
     return celery
-
-
-def _delivery_failed(message_id: int, error: Exception) -> None:
-    from app.services import outbound
-
-    outbound.delivery_failed(message_id, error)
-
-
-@job(give_up=_delivery_failed)
-def deliver_message(message_id: int) -> None:
-    """Hand a queued outbound text to the SMS provider."""
-    from app.services import outbound
-
-    outbound.deliver(message_id)
-
-
-@job()
-def file_waiting_texts() -> None:
-    """File the inbound texts the webhook stored: conversation, consent, replies, notifications."""
-    from app.services import inbound
-
-    inbound.file_waiting()
-
-
-def _lookup_failed(message_id: int, error: Exception) -> None:
-    from app.services import outbound
-
-    outbound.lookup_failed(message_id, error)
-
-
-@job(give_up=_lookup_failed)
-def reconcile_message(message_id: int) -> None:
-    """Settle a text whose send timed out, without sending it twice."""
-    from app.services import outbound
-
-    outbound.reconcile(message_id)
-
-
-def _activation_failed(number_id: int, error: Exception) -> None:
-    from app.services import activation
-
-    activation.failed(number_id, error)
-
-
-@job(give_up=_activation_failed)
-def activate_number(number_id: int) -> None:
-    """Ask the SMS provider to turn SMS on or off for a number in a pending state."""
-    from app.services import activation
-
-    activation.complete(number_id)
-
-
-@job()
-def send_stalled() -> None:
-    """Enqueue again the work committed whose job was lost (services/stalled.py). A row still in
-    its first job's hands is left alone: that job may be retrying, or waiting to look up a
-    timed-out send that may be retried too."""
-    from app.models.base import utcnow
-    from app.services import stalled
-
-    retries = sum(backoff(attempt) for attempt in range(current_app.config["JOB_MAX_TRIES"] - 1))
-    stalled.enqueue_again(utcnow() - timedelta(seconds=STALLED_AFTER_SECONDS + 2 * retries))
-
-
-def _notification_failed(notification_id: int, error: Exception) -> None:
-    from app.services import notify
-
-    notify.failed(notification_id, error)
-
-
-@job(give_up=_notification_failed)
-def send_notification(notification_id: int) -> None:
-    """Send one notification e-mail or SMS."""
-    from app.services import notify
-
-    notify.send(notification_id)
