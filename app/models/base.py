@@ -1,9 +1,12 @@
-"""Shared column helpers: every time is stored as naive UTC, on SQLite and PostgreSQL alike."""
+"""Shared column helpers: every time is stored as naive UTC, on SQLite and PostgreSQL alike; and
+the opening of a job's work on one row."""
 
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one names nothing
 
@@ -24,3 +27,11 @@ class CreatedMixin:
     """A `created_at` column set on insert."""
 
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+def locked_unless_done(model: type, row_id: int, status: str):
+    """The row, locked until the commit, while it is still `status`; None once it is gone or has
+    moved on. A second run of the same job (a redelivery, the beat's sweep) waits for the first,
+    then finds the work done: jobs may run twice."""
+    row = db.session.get(model, row_id, with_for_update=True)
+    return row if row is not None and row.status == status else None

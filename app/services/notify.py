@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from app import mail, phones, segments
 from app.extensions import db
 from app.models import Conversation, Message, Notification, NotificationPace, SmsUser, User
-from app.models.base import utcnow
+from app.models.base import locked_unless_done, utcnow
 from app.models.notification import NOTIFICATION_WINDOW_MINUTES
 from app.queue import after_commit
 from app.services import links
@@ -218,10 +218,9 @@ def _clip(text: str, room: int) -> str:
 
 def send(notification_id: int) -> None:
     """Send one notification; a failure that may pass is retried by the job system."""
-    # Locked until the commit: a second run of the job waits, then finds it sent.
-    note = db.session.get(Notification, notification_id, with_for_update=True)
-    if note is None or note.status != "queued":
-        return  # already sent: jobs may run twice
+    note = locked_unless_done(Notification, notification_id, "queued")
+    if note is None:
+        return
     context = _content(note)
     try:
         if note.channel == "email":
@@ -251,8 +250,8 @@ def send(notification_id: int) -> None:
 def failed(notification_id: int, error: Exception) -> None:
     """The retries ran out, or the send failed on an error nobody expected (`Unexpected`, whose
     id the reason names): the notification shows as failed, with why."""
-    note = db.session.get(Notification, notification_id, with_for_update=True)
-    if note is not None and note.status == "queued":
+    note = locked_unless_done(Notification, notification_id, "queued")
+    if note is not None:
         reason = f"could not be sent ({error})" if isinstance(error, Unexpected) else str(error)
         note.status, note.error = "failed", reason
         db.session.commit()

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Conversation, EarlyStatus, Message, User
-from app.models.base import utcnow
+from app.models.base import locked_unless_done, utcnow
 from app.models.conversation import OUTBOUND_WHERE
 from app.queue import after_commit
 from app.services import claims, consent, notify
@@ -98,8 +98,8 @@ def reply(conversation: Conversation, user: User, body, claim: bool = False) -> 
 def delivery_failed(message_id: int, error: Exception) -> None:
     """A text's delivery gave up: it kept failing for a passing reason until the retries ran out,
     or failed on an error nobody expected (`Unexpected`, whose id the reason names)."""
-    message = db.session.get(Message, message_id, with_for_update=True)
-    if message is not None and message.status == "queued":
+    message = locked_unless_done(Message, message_id, "queued")
+    if message is not None:
         message.status = "failed"
         if isinstance(error, Unexpected):
             message.error_message = f"could not be sent ({error})"
@@ -166,11 +166,9 @@ def queue(
 
 def deliver(message_id: int) -> None:
     """Hand a queued text to the provider; a text to an opted-out pair is blocked instead."""
-    # Locked until the commit: a second run of the job (a redelivery, the beat's sweep) waits for
-    # this one, then finds the text handled.
-    message = db.session.get(Message, message_id, with_for_update=True)
-    if message is None or message.status != "queued":
-        return  # already handled: jobs may run twice
+    message = locked_unless_done(Message, message_id, "queued")
+    if message is None:
+        return
     conversation = message.conversation
     # The opt-out confirmation is the one text an opted-out contact may still receive.
     if message.purpose != "opt_out" and consent.is_opted_out(
@@ -220,8 +218,8 @@ def _took(message: Message, sid: str, status: str) -> None:
 def reconcile(message_id: int) -> None:
     """Settle a text whose send timed out: found at the provider → taken; not found → queued
     again and sent (it never arrived there, so this is no second copy)."""
-    message = db.session.get(Message, message_id, with_for_update=True)  # as in `deliver`
-    if message is None or message.status != "unknown":
+    message = locked_unless_done(Message, message_id, "unknown")
+    if message is None:
         return
     since = message.created_at - timedelta(minutes=1)
     try:
@@ -259,8 +257,8 @@ def lookup_failed(message_id: int, error: Exception) -> None:
     """A timed-out text could not be looked up until the retries ran out, or its lookup failed on
     an error nobody expected: it is shown failed, saying it may have reached the contact all the
     same."""
-    message = db.session.get(Message, message_id, with_for_update=True)
-    if message is not None and message.status == "unknown":
+    message = locked_unless_done(Message, message_id, "unknown")
+    if message is not None:
         message.status = "failed"
         message.error_message = (
             "The provider did not answer when this text was sent and could not be asked about it "
