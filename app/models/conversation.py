@@ -16,6 +16,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -108,6 +109,22 @@ class Conversation(CreatedMixin, db.Model):
     def participant_ids(self) -> set[int]:
         return {p.user_id for p in self.participants}
 
+    @hybrid_method
+    def handled_by(self, user: User) -> bool:
+        """Whether the user is the claimer or a participant: who replies, closes, hears of every
+        text and finds it under Active (a SQL condition on the class)."""
+        return self.claimed_by_id == user.id or user.id in self.participant_ids
+
+    @handled_by.expression
+    def handled_by(cls, user: User):
+        return or_(cls.claimed_by_id == user.id, cls.has_participant(user))
+
+    @property
+    def handlers(self) -> list[User]:
+        """The claimer, then the participants: the people `handled_by` names."""
+        claimer = [self.claimed_by] if self.claimed_by is not None else []
+        return [*claimer, *(p.user for p in self.participants)]
+
     @classmethod
     def visible_to(cls, user: User) -> Select:
         """Every conversation the user may see (SPEC §2.6); every list and lookup starts here."""
@@ -119,8 +136,7 @@ class Conversation(CreatedMixin, db.Model):
                 cls.tracking_number_id.in_(
                     select(SmsUser.tracking_number_id).where(SmsUser.user_id == user.id)
                 ),
-                cls.claimed_by_id == user.id,
-                cls.has_participant(user),
+                cls.handled_by(user),
             )
         )
 
@@ -136,7 +152,7 @@ class Conversation(CreatedMixin, db.Model):
         if tab == "closed":
             return query.where(cls.status == "closed")
         query = query.where(cls.status == "open")
-        mine = or_(cls.claimed_by_id == user.id, cls.has_participant(user))
+        mine = cls.handled_by(user)
         if tab == "active":
             return query.where(or_(cls.claimed_by_id.is_(None), mine))
         if tab == "team":

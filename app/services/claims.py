@@ -203,11 +203,7 @@ def close_refusal(conversation: Conversation, user: User) -> DomainError | None:
     """Why the user cannot close the conversation, or None when they can."""
     if not conversation.is_open:
         return Closed("The conversation is already closed.")
-    if not (
-        user.is_admin
-        or conversation.claimed_by_id == user.id
-        or user.id in conversation.participant_ids
-    ):
+    if not (user.is_admin or conversation.handled_by(user)):
         return Forbidden("Only the claimer, a participant or an admin can close it.")
     return None
 

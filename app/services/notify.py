@@ -44,7 +44,7 @@ def recipients(conversation: Conversation, author_id: int | None) -> list[tuple[
     if conversation.claimed_by_id is None:
         people = [row.user for row in settings.values()]
     else:
-        people = [conversation.claimed_by, *(p.user for p in conversation.participants)]
+        people = conversation.handlers
     chosen = []
     for user in people:
         if user.id == author_id or not user.active or user.notifications_paused:

@@ -54,11 +54,6 @@ def check_body(body) -> str:
     return body
 
 
-def may_send(conversation: Conversation, user: User) -> bool:
-    """Only the claimer and participants send in a conversation."""
-    return conversation.claimed_by_id == user.id or user.id in conversation.participant_ids
-
-
 def send_refusal(conversation: Conversation, user: User, claim: bool = False) -> DomainError | None:
     """Why the user cannot send in the conversation (claiming first when `claim`), or None.
 
@@ -68,7 +63,7 @@ def send_refusal(conversation: Conversation, user: User, claim: bool = False) ->
         return Closed("The conversation is closed.")
     if conversation.claimed_by_id is None and not claim:
         return NotClaimed("Claim the conversation before replying.")
-    if conversation.claimed_by_id is not None and not may_send(conversation, user):
+    if conversation.claimed_by_id is not None and not conversation.handled_by(user):
         return NotClaimer(
             f"Only {conversation.claimed_by.name} and participants can reply."
             if not claim
