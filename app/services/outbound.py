@@ -26,13 +26,11 @@ from app.services.errors import (
     Transient,
     Unexpected,
 )
-from app.sms import SendError, UnknownOutcome, provider
-from app.sms.twilio import reason as twilio_reason
+from app.sms import Reason, SendError, UnknownOutcome, provider
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1600
-UNSUBSCRIBED = "21610"  # the carrier's "recipient has opted out" (Twilio's error code)
 RECONCILE_AFTER_SECONDS = 30
 
 
@@ -189,8 +187,7 @@ def deliver(message_id: int) -> None:
         message.status = "failed"
         message.error_code = e.code
         message.error_message = e.message
-        if e.code == UNSUBSCRIBED:
-            message.error_message = "The recipient has unsubscribed from this number (STOP)."
+        if e.reason == Reason.UNSUBSCRIBED:
             consent.provider_opt_out(message, e.message)
         log.warning("text %s failed: %s", message.id, e)
     else:
@@ -280,7 +277,7 @@ def _advance(message: Message, status: str, error_code: str | None) -> None:
         message.status = status
         if error_code:
             message.error_code = error_code
-            message.error_message = twilio_reason(error_code)
+            message.error_message = provider().reason(error_code)
 
 
 def apply_status(sid: str, status: str, error_code: str | None = None) -> None:

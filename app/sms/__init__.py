@@ -5,6 +5,7 @@ is `provider()`; SMS_PROVIDER picks the implementation.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from flask import current_app
@@ -20,14 +21,38 @@ class SendResult:
     status: str
 
 
-class SendError(Exception):
-    """The carrier refused or failed a text. `retryable` says whether trying again may help."""
+class Reason(StrEnum):
+    """What a failed send means, whoever the carrier is."""
 
-    def __init__(self, code: str, message: str, retryable: bool = False):
+    UNSUBSCRIBED = "unsubscribed"  # the recipient opted out at the carrier (texted STOP)
+    INVALID_NUMBER = "invalid_number"  # no such phone number
+    NOT_TEXTABLE = "not_textable"  # a landline, or a number that cannot take texts
+    UNREACHABLE = "unreachable"  # the phone is off or out of coverage
+    BLOCKED = "blocked"  # the recipient blocked the number, or the carrier filtered the text
+    UNVERIFIED_SENDER = "unverified_sender"  # the sending number may not text yet
+    RATE_LIMITED = "rate_limited"  # too many texts at once: may pass
+    UNAVAILABLE = "unavailable"  # the carrier could not be reached, or failed: may pass
+    NO_ANSWER = "no_answer"  # the request went out and no answer came: look the text up
+    UNKNOWN = "unknown"
+
+
+RETRYABLE = frozenset({Reason.RATE_LIMITED, Reason.UNAVAILABLE})
+
+
+class SendError(Exception):
+    """The carrier refused or failed a text: `reason` says what happened, `message` says it in
+    words an agent can act on, `code` is the carrier's own (kept as the text's error code)."""
+
+    def __init__(self, reason: Reason, message: str, code: str):
         super().__init__(f"{code}: {message}")
-        self.code = code
+        self.reason = reason
         self.message = message
-        self.retryable = retryable
+        self.code = code
+
+    @property
+    def retryable(self) -> bool:
+        """Whether trying again later may help."""
+        return self.reason in RETRYABLE
 
 
 class UnknownOutcome(SendError):
@@ -35,7 +60,7 @@ class UnknownOutcome(SendError):
     looked up, not sent again."""
 
     def __init__(self, message: str):
-        super().__init__("timeout", message, retryable=False)
+        super().__init__(Reason.NO_ANSWER, message, "timeout")
 
 
 class ActivationError(Exception):
@@ -58,8 +83,12 @@ class Provider:
     activation_delay = 0.0
 
     def send(self, sender: str, to: str, body: str) -> SendResult:
-        """Hand one text to the carrier."""
+        """Hand one text to the carrier; SendError when it does not take it."""
         raise NotImplementedError
+
+    def reason(self, code: str) -> str:
+        """A delivery error code the carrier reported, in words an agent can act on."""
+        return f"The carrier reported error {code}."
 
     def activate(self, number: str) -> None:
         """Route the number's inbound texts to this app; raise ActivationError on failure."""

@@ -1,10 +1,16 @@
-"""The simulated carrier: every text is recorded in the outbox and delivered at once."""
+"""The simulated carrier: every text is recorded in the outbox and delivered at once.
+
+It stands in for Twilio: its SIDs and error codes are shaped as Twilio's, so texts and reports
+read as they will in production; what an error means is its `reason`, as with any carrier.
+"""
 
 import secrets
 
 from app.extensions import db
 from app.models.outbox import OutboxItem
-from app.sms import ActivationError, Provider, SendError, SendResult
+from app.sms import ActivationError, Provider, Reason, SendError, SendResult
+
+UNSUBSCRIBED = ("21610", "The recipient has unsubscribed from this number (STOP).")
 
 
 def new_sid() -> str:
@@ -31,12 +37,17 @@ class SimulatedCarrier(Provider):
 
     def send(self, sender: str, to: str, body: str) -> SendResult:
         if to in self.unsubscribed:
-            raise SendError("21610", "Attempt to send to unsubscribed recipient")
+            code, words = UNSUBSCRIBED
+            raise SendError(Reason.UNSUBSCRIBED, words, code)
         sid = new_sid()
         db.session.add(
             OutboxItem(channel="sms_mt", sender=sender, recipient=to, body=body, provider_sid=sid)
         )
         return SendResult(sid=sid, status="delivered")
+
+    def reason(self, code: str) -> str:
+        code_of_unsubscribed, words = UNSUBSCRIBED
+        return words if code == code_of_unsubscribed else super().reason(code)
 
     def activate(self, number: str) -> None:
         """Nothing to point anywhere (the simulated phone posts to the app itself), unless told

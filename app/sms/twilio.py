@@ -21,28 +21,35 @@ from app.sms import (
     MediaRefused,
     MediaUnavailable,
     Provider,
+    Reason,
     SendError,
     SendResult,
     UnknownOutcome,
 )
 
-NOT_TEXTABLE = {"21211", "21614", "21635"}
-UNSUBSCRIBED = "21610"
-# Twilio's delivery error codes, in words an agent can act on.
-ERROR_REASONS = {
-    "21211": "Not a textable number (invalid).",
-    "21614": "Not a textable number (a landline or unreachable).",
-    "21635": "Not a textable number (a landline).",
-    "21610": "The recipient has unsubscribed from this number (STOP).",
-    "30003": "The phone is unreachable (off or out of coverage).",
-    "30004": "The recipient blocked this number.",
-    "30005": "Unknown handset: the number may not exist.",
-    "30006": "A landline, or a number that cannot take texts.",
-    "30007": "Filtered by the carrier as spam.",
-    "30008": "Delivery failed for an unknown reason.",
-    "30032": "Blocked: the sending toll-free number is not verified for texting yet.",
-    "30034": "Blocked: the sending number is not registered for A2P 10DLC.",
+# Twilio's error codes, for a send refused or a delivery failed: what each means, and in words an
+# agent can act on.
+ERRORS = {
+    "21211": (Reason.INVALID_NUMBER, "Not a textable number (invalid)."),
+    "21614": (Reason.NOT_TEXTABLE, "Not a textable number (a landline or unreachable)."),
+    "21635": (Reason.NOT_TEXTABLE, "Not a textable number (a landline)."),
+    "21610": (Reason.UNSUBSCRIBED, "The recipient has unsubscribed from this number (STOP)."),
+    "30003": (Reason.UNREACHABLE, "The phone is unreachable (off or out of coverage)."),
+    "30004": (Reason.BLOCKED, "The recipient blocked this number."),
+    "30005": (Reason.INVALID_NUMBER, "Unknown handset: the number may not exist."),
+    "30006": (Reason.NOT_TEXTABLE, "A landline, or a number that cannot take texts."),
+    "30007": (Reason.BLOCKED, "Filtered by the carrier as spam."),
+    "30008": (Reason.UNKNOWN, "Delivery failed for an unknown reason."),
+    "30032": (
+        Reason.UNVERIFIED_SENDER,
+        "Blocked: the sending toll-free number is not verified for texting yet.",
+    ),
+    "30034": (
+        Reason.UNVERIFIED_SENDER,
+        "Blocked: the sending number is not registered for A2P 10DLC.",
+    ),
 }
+RATE_LIMITED = "20429"
 
 
 API_HOST = "api.twilio.com"
@@ -71,11 +78,14 @@ def never_sent(error: requests.exceptions.RequestException) -> bool:
     return isinstance(cause, NewConnectionError | ConnectTimeoutError)
 
 
-def reason(code: str | None) -> str | None:
-    """An error code in words, when we know it."""
-    if not code:
-        return None
-    return ERROR_REASONS.get(str(code), f"Twilio error {code}.")
+def meaning(status: int, code: str) -> Reason:
+    """What Twilio's refusal of a send means: its HTTP status first (429 and 5xx may pass), then
+    its error code."""
+    if status == 429 or code == RATE_LIMITED:
+        return Reason.RATE_LIMITED
+    if status >= 500:
+        return Reason.UNAVAILABLE
+    return ERRORS.get(code, (Reason.UNKNOWN,))[0]
 
 
 class TwilioProvider(Provider):
@@ -121,16 +131,21 @@ class TwilioProvider(Provider):
             )
         except TwilioRestException as e:
             code = str(e.code or "")
-            retryable = e.status == 429 or e.status >= 500 or code == "20429"
-            raise SendError(code or str(e.status), reason(code) or e.msg, retryable) from e
+            words = self.reason(code) if code else e.msg
+            raise SendError(meaning(e.status, code), words, code or str(e.status)) from e
         except requests.exceptions.RequestException as e:
             if never_sent(e):
-                raise SendError("connection", f"Twilio could not be reached: {e}", True) from e
+                raise SendError(
+                    Reason.UNAVAILABLE, f"Twilio could not be reached: {e}", "connection"
+                ) from e
             # The request went out: Twilio may have taken the text, so it is looked up, not resent.
             raise UnknownOutcome(
                 "Twilio did not answer in time; the text is being looked up."
             ) from e
         return SendResult(sid=message.sid, status=message.status or "queued")
+
+    def reason(self, code: str) -> str:
+        return ERRORS.get(str(code), (None, f"Twilio error {code}."))[1]
 
     def is_account_media(self, url: str) -> bool:
         """Whether the URL is a medium of this Twilio account: https://api.twilio.com, the
@@ -200,7 +215,7 @@ class TwilioProvider(Provider):
                 to=to, **({} if service else {"from_": sender}), limit=50
             )
         except (TwilioRestException, requests.exceptions.RequestException) as e:
-            raise SendError("lookup", f"Twilio could not be asked: {e}", retryable=True) from e
+            raise SendError(Reason.UNAVAILABLE, f"Twilio could not be asked: {e}", "lookup") from e
         return [
             SendResult(sid=m.sid, status=m.status)
             for m in reversed(listed)  # Twilio lists the newest first

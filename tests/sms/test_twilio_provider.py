@@ -10,7 +10,7 @@ from app import tasks
 from app.extensions import db
 from app.models import Message
 from app.services import outbound
-from app.sms import ActivationError, SendError
+from app.sms import ActivationError, Reason, SendError
 from app.sms.twilio import UnknownOutcome
 from tests.conftest import CUSTOMER, NUM, text_in
 from tests.jobs.conftest import eventually
@@ -204,6 +204,63 @@ def test_a_refused_connection_may_pass(fake, provider):
     assert failed.value.retryable
     assert failed.value.code == "connection"
     assert not isinstance(failed.value, UnknownOutcome)
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "meaning"),
+    [
+        (21610, 400, Reason.UNSUBSCRIBED),
+        (21211, 400, Reason.INVALID_NUMBER),
+        (21614, 400, Reason.NOT_TEXTABLE),
+        (30034, 400, Reason.UNVERIFIED_SENDER),
+        (21999, 400, Reason.UNKNOWN),
+        (None, 400, Reason.UNKNOWN),
+        (20429, 429, Reason.RATE_LIMITED),
+        (None, 429, Reason.RATE_LIMITED),
+        (20500, 500, Reason.UNAVAILABLE),
+    ],
+)
+def test_a_refusal_says_what_it_means_without_twilios_numbers(
+    fake, provider, code, status, meaning
+):
+    fake.fail(CUSTOMER, code, status, "Refused")
+
+    with pytest.raises(SendError) as refused:
+        provider.send(NUM, CUSTOMER, "Hello")
+
+    assert refused.value.reason == meaning
+    assert refused.value.code == str(code or status)  # Twilio's own, kept as the error code
+    assert refused.value.retryable is (meaning in (Reason.RATE_LIMITED, Reason.UNAVAILABLE))
+
+
+def test_twilio_out_of_reach_means_unavailable(fake, provider):
+    fake.refuse()
+
+    with pytest.raises(SendError) as failed:
+        provider.send(NUM, CUSTOMER, "Hello")
+
+    assert failed.value.reason == Reason.UNAVAILABLE
+
+
+def test_twilio_silent_after_the_request_means_no_answer(fake, provider):
+    fake.stall(CUSTOMER, seconds=3)
+
+    with pytest.raises(UnknownOutcome) as silent:
+        provider.send(NUM, CUSTOMER, "Hello")
+
+    assert silent.value.reason == Reason.NO_ANSWER
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("30003", "The phone is unreachable (off or out of coverage)."),
+        ("21610", "The recipient has unsubscribed from this number (STOP)."),
+        ("30999", "Twilio error 30999."),
+    ],
+)
+def test_the_provider_puts_a_delivery_error_code_in_words(provider, code, words):
+    assert provider.reason(code) == words
 
 
 def test_a_read_timeout_is_an_unknown_outcome_and_nothing_is_sent_twice(fake, provider):
