@@ -8,7 +8,7 @@ import secrets
 
 from app.extensions import db
 from app.models.outbox import OutboxItem
-from app.sms import ActivationError, Provider, Reason, SendError, SendResult
+from app.sms.base import ActivationError, Provider, Reason, SendError, SendResult
 
 UNSUBSCRIBED = ("21610", "The recipient has unsubscribed from this number (STOP).")
 

@@ -16,7 +16,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from app.sms import (
+from app.sms.base import (
     ActivationError,
     MediaRefused,
     MediaUnavailable,
