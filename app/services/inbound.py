@@ -64,7 +64,8 @@ def accept(
         if message_id is None:
             return False
     if current_app.config["REDIS_URL"]:
-        # One filing job takes every text stored in its window: most texts enqueue nothing.
+        # One filing job takes every text stored in its window: most texts enqueue nothing. Asked
+        # for here, not after the session's commit: the text was committed out of the session.
         soon("file_waiting_texts", current_app.config["INBOUND_FILING_WINDOW"])
     else:
         file_one(message_id)
