@@ -23,7 +23,7 @@ from app.extensions import db
 from app.models.account import User
 from app.models.base import CreatedMixin, partial_index, utcnow
 from app.models.contact import Contact
-from app.models.number import SmsUser, TrackingNumber
+from app.models.number import TrackingNumber
 
 EVENT_TYPES = (
     "claimed",
@@ -130,12 +130,11 @@ class Conversation(CreatedMixin, db.Model):
         """Every conversation the user may see (SPEC §2.6); every list and lookup starts here."""
         query = select(cls).where(cls.account_id == user.account_id)
         if user.is_admin:
-            return query
+            return query  # every number of the account is theirs to see, so every conversation
+        numbers = TrackingNumber.visible_to(user).with_only_columns(TrackingNumber.id)
         return query.where(
             or_(
-                cls.tracking_number_id.in_(
-                    select(SmsUser.tracking_number_id).where(SmsUser.user_id == user.id)
-                ),
+                cls.tracking_number_id.in_(numbers),
                 cls.handled_by(user),
             )
         )

@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -47,6 +56,17 @@ class TrackingNumber(CreatedMixin, db.Model):
     @classmethod
     def by_number(cls, number: str) -> "TrackingNumber | None":
         return db.session.scalar(select(cls).where(cls.number == number))
+
+    @classmethod
+    def visible_to(cls, user: User) -> Select:
+        """The numbers whose texts and figures the user sees (SPEC §2.6): every number of an
+        admin's account; for others, the numbers they are SMS users of."""
+        query = select(cls).where(cls.account_id == user.account_id)
+        if user.is_admin:
+            return query
+        return query.where(
+            cls.id.in_(select(SmsUser.tracking_number_id).where(SmsUser.user_id == user.id))
+        )
 
 
 class SmsUser(db.Model):

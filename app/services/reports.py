@@ -16,14 +16,14 @@ from itertools import chain
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from marshmallow import ValidationError, validates_schema
-from sqlalchemy import BigInteger, Select, cast, extract, func, literal_column, select, text
+from sqlalchemy import BigInteger, cast, extract, func, literal_column, select, text
 
 from app.extensions import db
 from app.inputs import Day, Form, load
 from app.models import Account, User
 from app.models.contact import Consent, ConsentEvent
 from app.models.conversation import FAILED_WHERE, Conversation, Message
-from app.models.number import SmsUser, TrackingNumber
+from app.models.number import TrackingNumber
 from app.services.errors import Invalid, NotFound
 
 PRESETS = {"7": 7, "30": 30, "90": 90}
@@ -115,24 +115,11 @@ class Report:
     numbers: list[TrackingNumber] = field(default_factory=list)
 
 
-def visible_numbers(user: User) -> Select:
-    """The ids of the numbers whose figures the user may see: every number of an admin's account;
-    for others, the numbers they are SMS users of (SPEC §2.6)."""
-    query = select(TrackingNumber.id).where(TrackingNumber.account_id == user.account_id)
-    if user.is_admin:
-        return query
-    return query.where(
-        TrackingNumber.id.in_(select(SmsUser.tracking_number_id).where(SmsUser.user_id == user.id))
-    )
-
-
 def report_numbers(user: User) -> list[TrackingNumber]:
-    """The numbers a user may filter a report to."""
+    """The numbers a user may filter a report to: those whose figures they see."""
     return list(
         db.session.scalars(
-            select(TrackingNumber)
-            .where(TrackingNumber.id.in_(visible_numbers(user)))
-            .order_by(TrackingNumber.label, TrackingNumber.id)
+            TrackingNumber.visible_to(user).order_by(TrackingNumber.label, TrackingNumber.id)
         )
     )
 
