@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.inputs import Id, Strict, StrictBoolean
-from app.services.inbox import TABS
+from app.models.conversation import TABS
 from app.services.outbound import MAX_BODY
 
 
@@ -111,7 +111,7 @@ class ErrorSchema(Schema):
 
 
 class TabQuerySchema(Strict):
-    tab = fields.String(load_default="active", validate=validate.OneOf(TABS))
+    tab = fields.String(load_default="active", validate=validate.OneOf(list(TABS)))
     cursor = fields.String(load_default=None)
 
 

@@ -44,6 +44,9 @@ WAITING_WHERE = "direction = 'inbound' AND status = 'received' AND conversation_
 UNSENT_WHERE = "direction = 'outbound' AND status IN ('queued', 'unknown')"
 # Texts we send, found by their provider's SID when a delivery status comes.
 OUTBOUND_WHERE = "direction = 'outbound'"
+# The portal's tabs (SPEC §2.6), in their order, with their titles; `Conversation.in_tab` says
+# which conversations each holds.
+TABS = {"active": "Active", "team": "Team", "closed": "Closed"}
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "blocked")
 
 

@@ -12,12 +12,12 @@ from app.extensions import db
 from app.inputs import parse_id
 from app.models import MessageMedia
 from app.models.contact import CONSENT_SOURCES
+from app.models.conversation import TABS
 from app.portal import bp
 from app.services import claims, consent, inbox, notify, outbound, reports
 from app.services.errors import Conflict, DomainError, NotFound
 from app.sms import MediaRefused, MediaUnavailable, provider
 
-TAB_TITLES = {"active": "Active", "team": "Team", "closed": "Closed"}
 AUTO_REPLIES = {
     "opt_in": "Opt-in text",
     "opt_out": "Opt-out confirmation",
@@ -52,14 +52,14 @@ def index():
 
 def current_tab() -> str:
     tab = request.args.get("tab", "active")
-    return tab if tab in TAB_TITLES else "active"
+    return tab if tab in TABS else "active"
 
 
 def list_context(tab: str) -> dict:
     items, next_cursor = inbox.page(current_user, tab, request.args.get("cursor"))
     return {
         "tab": tab,
-        "tabs": TAB_TITLES,
+        "tabs": TABS,
         "items": items,
         "next_cursor": next_cursor,
         "counts": inbox.unread_counts(current_user),
@@ -154,7 +154,7 @@ def changes():
         else:
             inbox.mark_read(selected, current_user)
             answer["thread"] = render_template(
-                "portal/_thread.html", tab=tab, tabs=TAB_TITLES, **thread_context(selected)
+                "portal/_thread.html", tab=tab, tabs=TABS, **thread_context(selected)
             )
             db.session.commit()  # the read mark
     return jsonify(answer)

@@ -14,9 +14,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.extensions import db
 from app.models import Conversation, ConversationEvent, Message, Participant, ReadMark, User
 from app.models.base import MAX_ID, utcnow
+from app.models.conversation import TABS
 from app.services.errors import Invalid, NotFound
-
-TABS = ("active", "team", "closed")
 
 
 def get(user: User, conversation_id) -> Conversation:
