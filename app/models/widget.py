@@ -13,6 +13,15 @@ from app.models.number import TrackingNumber
 
 POSITIONS = ("bottom-right", "bottom-left")
 MOBILE_BEHAVIOURS = ("form", "sms_link")
+# A new widget's look and words: the columns' defaults and what the admin page starts from.
+DEFAULTS = {
+    "name": "Website",
+    "button_text": "Text us",
+    "color": "#0d6efd",
+    "position": "bottom-right",
+    "greeting": "Hi! How can we help?",
+    "mobile_behaviour": "form",
+}
 
 
 def new_key() -> str:
@@ -29,15 +38,15 @@ class Widget(CreatedMixin, db.Model):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     tracking_number_id: Mapped[int] = mapped_column(ForeignKey("tracking_numbers.id"))
     key: Mapped[str] = mapped_column(String(40), unique=True, default=new_key)
-    name: Mapped[str] = mapped_column(String(120), default="Website")
-    button_text: Mapped[str] = mapped_column(String(40), default="Text us")
-    color: Mapped[str] = mapped_column(String(7), default="#0d6efd")
-    position: Mapped[str] = mapped_column(String(16), default="bottom-right")
-    greeting: Mapped[str] = mapped_column(String(200), default="Hi! How can we help?")
+    name: Mapped[str] = mapped_column(String(120), default=DEFAULTS["name"])
+    button_text: Mapped[str] = mapped_column(String(40), default=DEFAULTS["button_text"])
+    color: Mapped[str] = mapped_column(String(7), default=DEFAULTS["color"])
+    position: Mapped[str] = mapped_column(String(16), default=DEFAULTS["position"])
+    greeting: Mapped[str] = mapped_column(String(200), default=DEFAULTS["greeting"])
     consent_text: Mapped[str | None] = mapped_column(Text)  # None: the default of widget_intake
     # Website origins (scheme://host[:port]) allowed to embed it and send from it.
     allowed_origins: Mapped[list] = mapped_column(JSON, default=list)
-    mobile_behaviour: Mapped[str] = mapped_column(String(16), default="form")
+    mobile_behaviour: Mapped[str] = mapped_column(String(16), default=DEFAULTS["mobile_behaviour"])
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     account: Mapped[Account] = relationship()

@@ -24,7 +24,7 @@ from app.inputs import (
     one_line,
 )
 from app.models import Account, Message, TrackingNumber, Widget
-from app.models.widget import MOBILE_BEHAVIOURS, POSITIONS
+from app.models.widget import DEFAULTS, MOBILE_BEHAVIOURS, POSITIONS
 from app.services import consent, inbound, notify, outbound
 from app.services.errors import Conflict, Invalid
 
@@ -158,12 +158,7 @@ def defaults(number: TrackingNumber, origins: list[str]) -> dict:
     return {
         "tracking_number_id": number.id,
         "allowed_origins": origins,
-        "name": "Website",
-        "button_text": "Text us",
-        "color": "#0d6efd",
-        "position": "bottom-right",
-        "greeting": "Hi! How can we help?",
-        "mobile_behaviour": "form",
+        **DEFAULTS,
         "consent_text": "",
     }
 
