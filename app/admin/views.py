@@ -244,8 +244,9 @@ def people_page():
 
 
 def person_action(user_id: int, action, done: str):
-    """One change to a user of the account, then back to the people page."""
-    user = people.account_user(current_user, user_id)
+    """One change to a user of the account (deactivated ones too), then back to the people
+    page."""
+    user = people.account_user(current_user, user_id, deactivated=True)
     return carry_out(lambda: action(user), done.format(name=user.name), "admin.people_page")
 
 

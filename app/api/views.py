@@ -17,7 +17,7 @@ from app.api.schemas import (
 )
 from app.extensions import db
 from app.inputs import json_object, load
-from app.services import claims, inbox, outbound
+from app.services import claims, inbox, outbound, people
 
 
 def conversation_out(conversation, status: int = 200):
@@ -69,7 +69,7 @@ def release(conversation_id: int):
 def reassign(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
     args = load(UserIdSchema(), json_object())
-    target = claims.account_user(current_user, args["user_id"])
+    target = people.account_user(current_user, args["user_id"], field="user_id")
     return conversation_out(claims.reassign(conversation, current_user, target))
 
 
@@ -85,7 +85,7 @@ def send(conversation_id: int):
 def add_participant(conversation_id: int):
     conversation = inbox.get(current_user, conversation_id)
     args = load(UserIdSchema(), json_object())
-    target = claims.account_user(current_user, args["user_id"])
+    target = people.account_user(current_user, args["user_id"], field="user_id")
     return conversation_out(claims.add_participant(conversation, current_user, target))
 
 

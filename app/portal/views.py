@@ -14,7 +14,7 @@ from app.models import MessageMedia
 from app.models.contact import CONSENT_SOURCES
 from app.models.conversation import TABS
 from app.portal import bp
-from app.services import claims, consent, inbox, notify, outbound, reports
+from app.services import claims, consent, inbox, notify, outbound, people, reports
 from app.services.errors import Conflict, DomainError, NotFound
 from app.sms import MediaRefused, MediaUnavailable, provider
 
@@ -180,7 +180,7 @@ def act(conversation_id: int, action, done: str, leaves: bool = False):
 def chosen_user():
     """The user the form names by `user_id`: one of the account's active users, or Invalid."""
     user_id = parse_id(request.form.get("user_id"), "user_id")
-    return claims.account_user(current_user, user_id)
+    return people.account_user(current_user, user_id, field="user_id")
 
 
 @bp.post("/conversations/<id:conversation_id>/claim")

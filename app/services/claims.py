@@ -116,16 +116,6 @@ def release(conversation: Conversation, user: User) -> Conversation:
     return _finish(conversation)
 
 
-def account_user(actor: User, user_id) -> User:
-    """An active user of the actor's account by id, or Invalid naming the user_id field."""
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or user.account_id != actor.account_id or not user.active:
-        raise Invalid(
-            "No such user in this account.", {"user_id": ["No such active user in this account."]}
-        )
-    return user
-
-
 def reassign_refusal(conversation: Conversation, user: User) -> DomainError | None:
     """Why the user cannot reassign the conversation, or None when they can."""
     if not user.is_admin:

@@ -131,11 +131,20 @@ def send_invitation(user: User, by: User) -> None:
     )
 
 
-def account_user(admin: User, user_id: int) -> User:
-    """A user of the admin's account, or NotFound."""
-    user = db.session.get(User, user_id)
-    if user is None or user.account_id != admin.account_id:
-        raise NotFound("No such user.")
+def account_user(actor: User, user_id, *, deactivated: bool = False, field: str | None = None):
+    """A user of the actor's account by id; never one of another account.
+
+    Deactivated users are found only with `deactivated`: an admin managing people reaches them,
+    while nobody hands a conversation to one. An id from the URL that finds nobody is NotFound;
+    one a form or JSON `field` gave is Invalid naming that field.
+    """
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.account_id != actor.account_id or not (deactivated or user.active):
+        if field is None:
+            raise NotFound("No such user.")
+        raise Invalid(
+            "No such user in this account.", {field: ["No such active user in this account."]}
+        )
     return user
 
 
