@@ -2,8 +2,10 @@
 
 from functools import wraps
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
+
+from app.services.errors import DomainError
 
 bp = Blueprint("admin", __name__)
 
@@ -21,4 +23,15 @@ def admin_required(view):
     return wrapper
 
 
-from app.admin import registration, reports, views  # noqa: E402,F401
+def carry_out(action, done: str, back: str):
+    """Run one admin change; flash what happened (or what was refused and why, field by field);
+    back to the page."""
+    try:
+        flash(action() or done, "success")
+    except DomainError as e:
+        reasons = (m for messages in e.fields.values() for m in messages)
+        flash(" ".join([e.message, *reasons]), "danger")
+    return redirect(url_for(back))
+
+
+from app.admin import consent, numbers, people, registration, reports, texts, widgets  # noqa: E402,F401

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Consent, ConsentEvent, Contact, Conversation, Message, TrackingNumber, User
+from app.models.contact import CONSENT_SOURCES
 from app.services import events
 
 OPT_OUT_KEYWORDS = frozenset(
@@ -264,6 +265,30 @@ def ledger(
             ConsentEvent.created_at < datetime.combine(end + timedelta(days=1), time.min)
         )
     return db.session.execute(query).all()
+
+
+def ledger_rows(
+    account_id: int,
+    number_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[list]:
+    """The consent ledger as the CSV download's rows, header first: one line per event."""
+    header = ["time (UTC)", "contact", "tracking number", "label", "state", "source", "by", "text"]
+    lines = [
+        [
+            event.created_at.isoformat(sep=" ", timespec="seconds"),
+            contact.phone,
+            number.number,
+            number.label,
+            event.state,
+            CONSENT_SOURCES.get(event.source, event.source),
+            event.user.email if event.user else "",
+            event.body or "",
+        ]
+        for event, contact, number in ledger(account_id, number_id, start, end)
+    ]
+    return [header, *lines]
 
 
 def from_widget(contact: Contact, number: TrackingNumber, message: Message, evidence: str) -> str:

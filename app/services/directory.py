@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from marshmallow import fields
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app import phones
 from app.extensions import db
@@ -23,7 +24,7 @@ from app.models.account import ROLES
 from app.models.base import utcnow
 from app.models.number import MAX_SMS_USERS, NUMBER_TYPES
 from app.services import activation
-from app.services.errors import Conflict, Invalid
+from app.services.errors import Conflict, Invalid, NotFound
 
 MAX_PHONE_INPUT = 64  # as typed, with spaces and punctuation; stored as E.164
 MAX_PASSWORD = 256
@@ -135,6 +136,31 @@ def issue_token(user: User) -> str:
     db.session.add(row)
     db.session.commit()
     return token
+
+
+def numbers(account: Account, archived: bool = False) -> list[TrackingNumber]:
+    """The account's tracking numbers (not archived ones, unless asked), with their SMS users."""
+    return list(
+        db.session.scalars(
+            select(TrackingNumber)
+            .where(
+                TrackingNumber.account_id == account.id,
+                TrackingNumber.archived_at.is_not(None)
+                if archived
+                else TrackingNumber.archived_at.is_(None),
+            )
+            .order_by(TrackingNumber.id)
+            .options(selectinload(TrackingNumber.sms_users).selectinload(SmsUser.user))
+        )
+    )
+
+
+def number(account: Account, number_id: int) -> TrackingNumber:
+    """One of the account's numbers, not archived, or NotFound (never another account's)."""
+    found = db.session.get(TrackingNumber, number_id)
+    if found is None or found.account_id != account.id or found.archived_at:
+        raise NotFound("No such number.")
+    return found
 
 
 def create_number(

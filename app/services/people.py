@@ -131,6 +131,23 @@ def send_invitation(user: User, by: User) -> None:
     )
 
 
+def reinvite(user: User, by: User) -> None:
+    """E-mail a user of the account a new set-password link."""
+    send_invitation(user, by)
+    db.session.commit()
+
+
+def users(account: Account) -> list[User]:
+    """The account's users, deactivated ones too, by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.account_id == account.id)
+            .order_by(User.first_name, User.last_name, User.id)
+        )
+    )
+
+
 def account_user(actor: User, user_id, *, deactivated: bool = False, field: str | None = None):
     """A user of the actor's account by id; never one of another account.
 

@@ -26,7 +26,7 @@ from app.inputs import (
 from app.models import Account, Message, TrackingNumber, Widget
 from app.models.widget import DEFAULTS, MOBILE_BEHAVIOURS, POSITIONS
 from app.services import consent, inbound, notify, outbound
-from app.services.errors import Conflict, Invalid
+from app.services.errors import Conflict, Invalid, NotFound
 
 DEFAULT_CONSENT = (
     "By sending, I agree to receive text messages from {company} about my request at the number "
@@ -160,6 +160,51 @@ def defaults(number: TrackingNumber, origins: list[str]) -> dict:
         "allowed_origins": origins,
         **DEFAULTS,
         "consent_text": "",
+    }
+
+
+def of_account(account: Account) -> list[Widget]:
+    """The account's widgets, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Widget).where(Widget.account_id == account.id).order_by(Widget.id)
+        )
+    )
+
+
+def get(account: Account, widget_id: int) -> Widget:
+    """One of the account's widgets, or NotFound (never another account's)."""
+    widget = db.session.get(Widget, widget_id)
+    if widget is None or widget.account_id != account.id:
+        raise NotFound("No such widget.")
+    return widget
+
+
+def number_choices(account: Account) -> list[TrackingNumber]:
+    """The numbers the settings page offers a widget: the account's, with SMS on."""
+    return list(
+        db.session.scalars(
+            select(TrackingNumber)
+            .where(
+                TrackingNumber.account_id == account.id,
+                TrackingNumber.archived_at.is_(None),
+                TrackingNumber.sms_state == "active",
+            )
+            .order_by(TrackingNumber.id)
+        )
+    )
+
+
+def form_values(widget: Widget | None, numbers: list[TrackingNumber]) -> dict:
+    """What the settings form starts from: a new widget's settings on the first of the numbers
+    (none without a number), then the widget's own."""
+    values = defaults(numbers[0], []) if numbers else {}
+    if widget is None:
+        return values
+    return {
+        **values,
+        **{f: getattr(widget, f) for f in values},
+        "consent_text": widget.consent_text or "",
     }
 
 

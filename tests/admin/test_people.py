@@ -175,3 +175,20 @@ def test_the_only_sms_user_of_a_number_with_sms_on_stays_active(app, acme, brows
     assert "Add at least one SMS user first." in page, "deactivated SMS users are nobody"
     with app.app_context():
         assert TrackingNumber.by_number(NUM).sms_state == "off"
+
+
+def test_an_admin_sends_a_user_a_new_invitation(app, acme, browser, smtp, client):
+    page = browser("admin@acme.test").post(f"{PAGE}/{user_id(app, 'bob@acme.test')}/invite").text
+    assert "A new invitation went to Bob Tester." in page
+    ((recipients, _),) = smtp.messages
+    assert recipients == ["bob@acme.test"]
+    assert client.get(invite_link(smtp)).status_code == 200
+
+
+def test_no_invitation_goes_to_another_accounts_user(app, acme, browser, smtp):
+    eve = browser("eve@other.test")
+    r = eve.client.post(
+        f"{PAGE}/{user_id(app, 'bob@acme.test')}/invite", data={"csrf_token": eve.token()}
+    )
+    assert r.status_code == 404
+    assert smtp.messages == []
