@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from app.dev import bp as dev_bp
     from app.health import bp as health_bp
     from app.portal import bp as portal_bp
+    from app.reports import bp as reports_bp
     from app.webhooks import bp as webhooks_bp
     from app.widget_api import bp as widget_api_bp
 
@@ -78,6 +79,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(reports_bp)
+    # Reports were first served under /admin: links and bookmarks made then keep answering.
+    app.register_blueprint(reports_bp, url_prefix="/admin", name="admin_reports")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
     app.register_blueprint(widget_api_bp)

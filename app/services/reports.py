@@ -258,6 +258,17 @@ def report(user: User, start: date, end: date, number_id: int | None = None) -> 
     )
 
 
+def of_selection(user: User, chosen: dict) -> Report:
+    """The report of the page's filters (`period`: a preset or "custom" with `start` and `end`
+    ISO dates; `number`: an id or None); Invalid for bad dates, NotFound for a hidden number."""
+    tz = zone(user.account.timezone)
+    if chosen["period"] == "custom":
+        start, end = period((chosen["start"], chosen["end"]), tz)
+    else:
+        start, end = period(chosen["period"], tz)
+    return report(user, start, end, chosen["number"])
+
+
 def _firsts(opened: tuple, at, by) -> dict[int | None, list[int]]:
     """Seconds from each conversation's opening to `at` (its first claim or first reply), per
     user who did it (`by`), for the conversations matching `opened`; those not yet, left out.

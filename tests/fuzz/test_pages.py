@@ -69,11 +69,11 @@ queries = st.one_of(
 
 
 def pages(app) -> list:
-    """Every GET route of the portal and the admin area."""
+    """Every GET route of the portal, the admin area and the reports."""
     rules = (
         rule
         for rule in app.url_map.iter_rules()
-        if "GET" in rule.methods and rule.endpoint.split(".")[0] in ("portal", "admin")
+        if "GET" in rule.methods and rule.endpoint.split(".")[0] in ("portal", "admin", "reports")
     )
     return sorted(rules, key=lambda rule: rule.rule)
 

@@ -475,7 +475,29 @@ def test_agent_cannot_set_the_time_zone(app, week, browser):
 
 
 def test_reports_link_in_the_nav_for_agents(week, browser):
-    assert 'href="/admin/reports"' in browser("bob@acme.test").get("/conversations").text
+    assert 'href="/reports"' in browser("bob@acme.test").get("/conversations").text
+
+
+@pytest.mark.parametrize("base", ["/reports", "/admin/reports"])
+def test_reports_answer_at_their_own_address_and_at_their_first_one(week, browser, base):
+    admin = browser("admin@acme.test").client
+    whole = admin.get(f"{base}?{WEEK}")
+    back = admin.get(f"{base}?{WEEK}&number={week['back']}")
+    assert (whole.status_code, back.status_code) == (200, 200)
+    assert page_days(whole.text)["2026-01-12"]["new_sms"] == "3"
+    assert page_days(back.text)["2026-01-12"]["new_sms"] == "1"
+    download = rows(admin.get(f"{base}.csv?table=days&{WEEK}&number={week['back']}").text)
+    assert download[0] == ["# period", "2026-01-12", "2026-01-18"]
+    assert download[3][:4] == ["2026-01-12", "1", "1", "1"]
+
+
+@pytest.mark.parametrize("base", ["/reports", "/admin/reports"])
+def test_the_time_zone_is_set_at_either_address(app, week, browser, base):
+    r = browser("admin@acme.test").post(f"{base}/timezone", timezone="UTC")
+    assert r.status_code == 200
+    assert "Reports now count days in UTC." in r.text
+    with app.app_context():
+        assert Account.by_name("Acme Plumbing").timezone == "UTC"
 
 
 def test_the_first_claim_and_first_agent_text_count_not_later_ones(app, api, conversation_id):

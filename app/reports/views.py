@@ -9,9 +9,10 @@ from zoneinfo import available_timezones
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.admin import admin_required, bp
+from app.admin import admin_required
 from app.csvfile import csv_response
 from app.inputs import parse_id
+from app.reports import bp
 from app.services import reports
 from app.services.errors import Invalid
 
@@ -28,27 +29,17 @@ def selection() -> dict:
     }
 
 
-def build(chosen: dict) -> reports.Report:
-    """The report for the chosen filters; Invalid for bad dates, NotFound for a hidden number."""
-    tz = reports.zone(current_user.account.timezone)
-    if chosen["period"] == "custom":
-        start, end = reports.period((chosen["start"], chosen["end"]), tz)
-    else:
-        start, end = reports.period(chosen["period"], tz)
-    return reports.report(current_user, start, end, chosen["number"])
-
-
 @bp.get("/reports")
 @login_required
-def reports_page():
+def page():
     """Charts and tables of the chosen period and number."""
     chosen = selection()
     try:
-        report = build(chosen)
+        report = reports.of_selection(current_user, chosen)
     except Invalid as e:
         return (
             render_template(
-                "admin/reports.html",
+                "reports/page.html",
                 report=None,
                 chosen=chosen,
                 errors=e.fields,
@@ -58,7 +49,7 @@ def reports_page():
             422,
         )
     return render_template(
-        "admin/reports.html",
+        "reports/page.html",
         report=report,
         chosen=chosen,
         errors={},
@@ -70,9 +61,9 @@ def reports_page():
 
 @bp.get("/reports.csv")
 @login_required
-def reports_csv():
+def csv():
     """One table of the report (days, agents, failures, summary) as a CSV download."""
-    report = build(selection())
+    report = reports.of_selection(current_user, selection())
     table = request.args.get("table", "days")
     rows = reports.csv_for(report, table)
     name = f"sms-report-{table}-{report.start.isoformat()}-{report.end.isoformat()}.csv"
@@ -81,7 +72,7 @@ def reports_csv():
 
 @bp.post("/reports/timezone")
 @admin_required
-def reports_timezone():
+def timezone():
     """Set the account's time zone, in which reports count days."""
     try:
         reports.set_timezone(current_user.account, request.form.get("timezone", ""))
@@ -89,4 +80,4 @@ def reports_timezone():
         message = " ".join([e.message, *e.fields.get("timezone", [])])
         return render_template("error.html", status=422, message=message), 422
     flash(f"Reports now count days in {current_user.account.timezone}.", "success")
-    return redirect(url_for("admin.reports_page"))
+    return redirect(url_for("reports.page"))
