@@ -5,6 +5,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.demo import load, seed
 from app.extensions import db
 from app.models import Account, TrackingNumber, User
 from app.services import directory, widget_intake
@@ -108,9 +109,7 @@ def api_token(email: str):
 @with_appcontext
 def seed_demo():
     """Create the demo account (once) and print its logins."""
-    from app.services import demo
-
-    for line in demo.seed():
+    for line in seed.seed():
         click.echo(line)
 
 
@@ -204,8 +203,6 @@ def twilio_check():
 @with_appcontext
 def generate_load(account_name, conversations, messages_per_conversation, number, days):
     """Write bench data: conversations with their texts, claims and closes, in bulk."""
-    from app.services import load
-
     account = account_named(account_name)
     tracking = TrackingNumber.by_number(number) if number else None
     if number and tracking is None:

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from app.demo import seed as demo
 from app.extensions import db
 from app.models import Account, Conversation, TrackingNumber, User
 from app.models.base import utcnow
-from app.services import demo, inbox
+from app.services import inbox
 
 
 def run(app, *args):

@@ -8,9 +8,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from app.demo import seed as demo
 from app.extensions import db
 from app.models import Account, CarrierRegistration, OutboxItem, TrackingNumber
-from app.services import demo, directory, registration
+from app.services import directory, registration
 from app.services.errors import Invalid
 from tests.conftest import NUM, csrf_token, free_port
 

@@ -4,10 +4,11 @@ a month of closed conversations (so the reports have something to show) and a fe
 from flask import current_app
 from sqlalchemy import insert, select
 
+from app.demo import load
 from app.extensions import db
 from app.models import Account, Conversation, ReadMark
 from app.models.base import utcnow
-from app.services import claims, directory, inbound, load, outbound, widget_intake
+from app.services import claims, directory, inbound, outbound, widget_intake
 from app.services.directory import SmsUserChoice
 
 ACCOUNT = "Demo Plumbing"
