@@ -7,12 +7,28 @@ import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import CheckConstraint, inspect, select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from app import create_app
 from app.config import database_url
 from app.extensions import db
+from app.models import (
+    Account,
+    CarrierRegistration,
+    Consent,
+    ConsentEvent,
+    Contact,
+    Conversation,
+    ConversationEvent,
+    Message,
+    Notification,
+    OutboxItem,
+    TrackingNumber,
+    User,
+    Widget,
+)
 from tests.conftest import PG_URL, settings
 
 
@@ -47,3 +63,80 @@ def test_migrations_upgrade_an_empty_postgresql_database():
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def one_row_in_each_checked_table() -> None:
+    """An account with one of every row a CHECK constraint guards, committed."""
+    account = Account(name="Acme Plumbing")
+    user = User(
+        account=account, email="ada@acme.test", first_name="Ada", last_name="A", role="admin"
+    )
+    number = TrackingNumber(account=account, number="+15005550101", label="Main line")
+    db.session.add_all([account, user, number])
+    db.session.flush()
+    contact = Contact(account_id=account.id, phone="+15555550100")
+    db.session.add(contact)
+    db.session.flush()
+    conversation = Conversation(
+        account_id=account.id, tracking_number=number, contact=contact, last_message_preview="Hi"
+    )
+    consent = Consent(contact=contact, tracking_number_id=number.id)
+    db.session.add_all([conversation, consent])
+    db.session.flush()
+    message = Message(
+        tracking_number_id=number.id,
+        conversation=conversation,
+        direction="inbound",
+        from_number=contact.phone,
+        to_number=number.number,
+        status="received",
+    )
+    db.session.add(message)
+    db.session.flush()
+    db.session.add_all(
+        [
+            ConversationEvent(conversation_id=conversation.id, type="claimed", user_id=user.id),
+            Notification(
+                user=user, conversation=conversation, message_id=message.id, channel="email"
+            ),
+            ConsentEvent(consent=consent, state="opted_in", source="first_text", message=message),
+            CarrierRegistration(account=account, data={}),
+            Widget(account=account, tracking_number=number),
+            OutboxItem(channel="email", sender="app@acme.test", recipient="ada@acme.test"),
+        ]
+    )
+    db.session.commit()
+
+
+def test_the_migrated_database_refuses_a_status_or_kind_the_code_does_not_know(ctx):
+    one_row_in_each_checked_table()
+    checks = [
+        (table, check)
+        for table in db.metadata.sorted_tables
+        for check in table.constraints
+        if isinstance(check, CheckConstraint)
+    ]
+    assert {f"{table.name}.{check.info['column']}" for table, check in checks} >= {
+        "messages.status",
+        "messages.kind",
+        "messages.direction",
+        "messages.purpose",
+        "conversations.status",
+        "conversation_events.type",
+        "notifications.status",
+        "users.role",
+        "tracking_numbers.sms_state",
+        "consents.state",
+        "consent_events.source",
+        "carrier_registrations.status",
+        "widgets.position",
+    }
+    for table, check in checks:
+        column = table.c[check.info["column"]]
+        with db.engine.begin() as conn:
+            for value in check.info["values"]:  # every value the code knows is taken
+                assert conn.execute(update(table).values({column: value})).rowcount == 1
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            conn.execute(update(table).values({column: "bogus"}))
+        with db.engine.connect() as conn:
+            assert "bogus" not in conn.scalars(select(column)).all(), f"{table.name}.{column.name}"

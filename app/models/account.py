@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from datetime import datetime
+from enum import StrEnum
 
 from flask import current_app
 from flask_login import UserMixin
@@ -11,9 +12,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug import security
 
 from app.extensions import db
-from app.models.base import CreatedMixin
+from app.models.base import CreatedMixin, one_of
 
-ROLES = ("admin", "agent", "identified")
+
+class Role(StrEnum):
+    """What a user is: admin, agent, or identified-only (no password, reached by links)."""
+
+    ADMIN = "admin"
+    AGENT = "agent"
+    IDENTIFIED = "identified"
+
+
+ROLES = tuple(Role)
 
 DEFAULT_SMS_TEXTS = {
     "opt_in": "Welcome to {company}! Messages and data rates may apply. "
@@ -43,10 +53,13 @@ class Account(CreatedMixin, db.Model):
 
     users: Mapped[list["User"]] = relationship(back_populates="account")
 
+    def expand(self, text: str) -> str:
+        """A text the account sends, with `{company}` filled in with the account's name."""
+        return text.replace("{company}", self.name)
+
     def sms_text(self, kind: str) -> str:
         """The account's text of a kind (opt_in, opt_out, opt_in_again, help), company filled in."""
-        template = getattr(self, f"{kind}_text") or DEFAULT_SMS_TEXTS[kind]
-        return template.replace("{company}", self.name)
+        return self.expand(getattr(self, f"{kind}_text") or DEFAULT_SMS_TEXTS[kind])
 
     @classmethod
     def by_name(cls, name: str) -> "Account | None":
@@ -57,6 +70,7 @@ class User(UserMixin, CreatedMixin, db.Model):
     """A person of an account: admin, agent, or identified-only (no password, reached by links)."""
 
     __tablename__ = "users"
+    __table_args__ = (one_of("role", ROLES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -83,7 +97,7 @@ class User(UserMixin, CreatedMixin, db.Model):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
     def name(self) -> str:

@@ -1,9 +1,10 @@
 """Shared column helpers: every time is stored as naive UTC, on SQLite and PostgreSQL alike; and
 the opening of a job's work on one row."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Index, text
+from sqlalchemy import CheckConstraint, DateTime, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -20,6 +21,21 @@ def partial_index(name: str, *columns: str, where: str, unique: bool = False) ->
     """An index of only the rows `where` (SQL) holds, on SQLite and PostgreSQL alike."""
     return Index(
         name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where)
+    )
+
+
+def in_sql(column: str, values: Iterable[str]) -> str:
+    """SQL condition: the column holds one of the values (for CHECK constraints and partial
+    indexes, so both are written from the same lists the code uses)."""
+    return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """A CHECK constraint `ck_<table>_<column>`: the database refuses any other value (NULL
+    passes, as for every CHECK)."""
+    values = tuple(values)
+    return CheckConstraint(
+        in_sql(column, values), name=column, info={"column": column, "values": values}
     )
 
 

@@ -1,6 +1,7 @@
 """Conversations between a contact and a tracking number, with participants, messages and events."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     DateTime,
@@ -21,33 +22,110 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.account import User
-from app.models.base import CreatedMixin, partial_index, utcnow
+from app.models.base import CreatedMixin, in_sql, one_of, partial_index, utcnow
 from app.models.contact import Contact
 from app.models.number import TrackingNumber
 
-EVENT_TYPES = (
-    "claimed",
-    "released",
-    "reassigned",
-    "participant_added",
-    "participant_removed",
-    "closed",
-    "opted_out",
-    "opted_in",
+
+class ConversationStatus(StrEnum):
+    """Open (in Active or Team) or closed."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ConversationSource(StrEnum):
+    """Where a conversation began: a text, or the website widget's form."""
+
+    SMS = "sms"
+    WIDGET = "widget"
+
+
+class Direction(StrEnum):
+    """A text from the contact (inbound) or to them (outbound)."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MessageKind(StrEnum):
+    """An agent's (or the contact's) text, or an auto-reply."""
+
+    TEXT = "text"
+    AUTO = "auto"
+
+
+class Purpose(StrEnum):
+    """What an auto-reply answers: the account's SMS texts, and the widget's confirmation."""
+
+    OPT_IN = "opt_in"
+    OPT_OUT = "opt_out"
+    OPT_IN_AGAIN = "opt_in_again"
+    HELP = "help"
+    CONFIRMATION = "confirmation"
+
+
+class MessageStatus(StrEnum):
+    """Where a text is. Inbound: received (waiting to be filed or filed), ignored (to a number
+    not taking texts). Outbound: queued, unknown (the send timed out), blocked (opted out), and
+    the delivery states the provider reports, stored as it names them."""
+
+    RECEIVED = "received"
+    IGNORED = "ignored"
+    QUEUED = "queued"
+    UNKNOWN = "unknown"
+    BLOCKED = "blocked"
+    ACCEPTED = "accepted"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    READ = "read"
+    CANCELED = "canceled"
+
+
+class EventType(StrEnum):
+    """A state change a thread shows (SPEC §3)."""
+
+    CLAIMED = "claimed"
+    RELEASED = "released"
+    REASSIGNED = "reassigned"
+    PARTICIPANT_ADDED = "participant_added"
+    PARTICIPANT_REMOVED = "participant_removed"
+    CLOSED = "closed"
+    OPTED_OUT = "opted_out"
+    OPTED_IN = "opted_in"
+
+
+EVENT_TYPES = tuple(EventType)
+OUTBOUND_STATUSES = (
+    MessageStatus.QUEUED,
+    MessageStatus.SENDING,
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+    MessageStatus.UNDELIVERED,
+    MessageStatus.FAILED,
+    MessageStatus.BLOCKED,
 )
-FAILED_STATUSES = ("failed", "undelivered", "blocked")
-FAILED_WHERE = "status IN (" + ", ".join(f"'{s}'" for s in FAILED_STATUSES) + ")"
+FAILED_STATUSES = (MessageStatus.FAILED, MessageStatus.UNDELIVERED, MessageStatus.BLOCKED)
+FAILED_WHERE = in_sql("status", FAILED_STATUSES)
 # Inbound texts stored by the webhook and not filed yet: what the filing job picks up.
-WAITING_WHERE = "direction = 'inbound' AND status = 'received' AND conversation_id IS NULL"
+WAITING_WHERE = (
+    f"direction = '{Direction.INBOUND}' AND status = '{MessageStatus.RECEIVED}' "
+    "AND conversation_id IS NULL"
+)
 # Texts we send still waiting for their delivery job, or for a lookup of a send that timed out:
 # what the beat's sweep looks through.
-UNSENT_WHERE = "direction = 'outbound' AND status IN ('queued', 'unknown')"
+UNSENT_WHERE = f"direction = '{Direction.OUTBOUND}' AND " + in_sql(
+    "status", (MessageStatus.QUEUED, MessageStatus.UNKNOWN)
+)
 # Texts we send, found by their provider's SID when a delivery status comes.
-OUTBOUND_WHERE = "direction = 'outbound'"
+OUTBOUND_WHERE = f"direction = '{Direction.OUTBOUND}'"
 # The portal's tabs (SPEC §2.6), in their order, with their titles; `Conversation.in_tab` says
 # which conversations each holds.
 TABS = {"active": "Active", "team": "Team", "closed": "Closed"}
-OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "blocked")
 
 
 class Conversation(CreatedMixin, db.Model):
@@ -68,17 +146,19 @@ class Conversation(CreatedMixin, db.Model):
             "uq_conversations_open_pair",
             "tracking_number_id",
             "contact_id",
-            where="status = 'open'",
+            where=f"status = '{ConversationStatus.OPEN}'",
             unique=True,
         ),
+        one_of("status", ConversationStatus),
+        one_of("source", ConversationSource),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     tracking_number_id: Mapped[int] = mapped_column(ForeignKey("tracking_numbers.id"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
-    status: Mapped[str] = mapped_column(String(8), default="open")
-    source: Mapped[str] = mapped_column(String(8), default="sms")
+    status: Mapped[str] = mapped_column(String(8), default=ConversationStatus.OPEN)
+    source: Mapped[str] = mapped_column(String(8), default=ConversationSource.SMS)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -106,7 +186,7 @@ class Conversation(CreatedMixin, db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status == ConversationStatus.OPEN
 
     @property
     def participant_ids(self) -> set[int]:
@@ -152,8 +232,8 @@ class Conversation(CreatedMixin, db.Model):
         """The conversations of one portal tab: active, team or closed (SPEC §2.6)."""
         query = cls.visible_to(user)
         if tab == "closed":
-            return query.where(cls.status == "closed")
-        query = query.where(cls.status == "open")
+            return query.where(cls.status == ConversationStatus.CLOSED)
+        query = query.where(cls.status == ConversationStatus.OPEN)
         mine = cls.handled_by(user)
         if tab == "active":
             return query.where(or_(cls.claimed_by_id.is_(None), mine))
@@ -194,14 +274,18 @@ class Message(CreatedMixin, db.Model):
         partial_index("ix_messages_waiting", "id", where=WAITING_WHERE),
         partial_index("ix_messages_unsent", "created_at", where=UNSENT_WHERE),
         partial_index("ix_messages_outbound_sid", "provider_sid", where=OUTBOUND_WHERE),
+        one_of("direction", Direction),
+        one_of("kind", MessageKind),
+        one_of("purpose", Purpose),
+        one_of("status", MessageStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_number_id: Mapped[int] = mapped_column(ForeignKey("tracking_numbers.id"))
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
     direction: Mapped[str] = mapped_column(String(8))
-    kind: Mapped[str] = mapped_column(String(8), default="text")
-    # What an auto-reply answers: opt_in, opt_out, opt_in_again, help, confirmation.
+    kind: Mapped[str] = mapped_column(String(8), default=MessageKind.TEXT)
+    # What an auto-reply answers (a Purpose); None for any other text.
     purpose: Mapped[str | None] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text, default="")
     from_number: Mapped[str] = mapped_column(String(20))
@@ -230,7 +314,10 @@ class ConversationEvent(CreatedMixin, db.Model):
     """A state change of a conversation: who did it, to whom, when."""
 
     __tablename__ = "conversation_events"
-    __table_args__ = (Index("ix_conversation_events_conversation", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_conversation_events_conversation", "conversation_id", "id"),
+        one_of("type", EventType),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))

@@ -1,6 +1,7 @@
 """Notifications of new texts to the people of a conversation (SPEC §2.5), and their pacing."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     DateTime,
@@ -15,12 +16,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.account import User
-from app.models.base import CreatedMixin, partial_index
+from app.models.base import CreatedMixin, one_of, partial_index
 from app.models.conversation import Conversation
+
+
+class Channel(StrEnum):
+    """How a notification reaches its user."""
+
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class NotificationStatus(StrEnum):
+    """Waiting for its job, sent, or given up on."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
 
 NOTIFICATION_WINDOW_MINUTES = 5
 # Notifications waiting for their job: what the beat's sweep looks through.
-QUEUED_WHERE = "status = 'queued'"
+QUEUED_WHERE = f"status = '{NotificationStatus.QUEUED}'"
 
 
 class Notification(CreatedMixin, db.Model):
@@ -30,15 +47,17 @@ class Notification(CreatedMixin, db.Model):
     __table_args__ = (
         Index("ix_notifications_conversation", "conversation_id", "id"),
         partial_index("ix_notifications_queued", "created_at", where=QUEUED_WHERE),
+        one_of("channel", Channel),
+        one_of("status", NotificationStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
-    channel: Mapped[str] = mapped_column(String(8))  # email, sms
+    channel: Mapped[str] = mapped_column(String(8))
     texts: Mapped[int] = mapped_column(Integer, default=1)  # how many new texts it tells of
-    status: Mapped[str] = mapped_column(String(8), default="queued")  # queued, sent, failed
+    status: Mapped[str] = mapped_column(String(8), default=NotificationStatus.QUEUED)
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # its job's

@@ -1,6 +1,7 @@
 """Tracking numbers with their SMS state machine (SPEC §2.1) and their SMS users (§2.2)."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -16,10 +17,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.account import Account, User
-from app.models.base import CreatedMixin
+from app.models.base import CreatedMixin, one_of
 
-NUMBER_TYPES = ("local", "toll_free")
-SMS_STATES = ("off", "pending_activation", "active", "pending_deactivation")
+
+class NumberType(StrEnum):
+    """A local (10DLC) or a toll-free number: carriers register them differently."""
+
+    LOCAL = "local"
+    TOLL_FREE = "toll_free"
+
+
+class SmsState(StrEnum):
+    """A number's SMS state machine (SPEC §2.1): off → pending_activation → active →
+    pending_deactivation → off."""
+
+    OFF = "off"
+    PENDING_ACTIVATION = "pending_activation"
+    ACTIVE = "active"
+    PENDING_DEACTIVATION = "pending_deactivation"
+
+
+NUMBER_TYPES = tuple(NumberType)
+SMS_STATES = tuple(SmsState)
 MAX_SMS_USERS = 5
 
 
@@ -27,14 +46,15 @@ class TrackingNumber(CreatedMixin, db.Model):
     """A business's phone number (E.164). Only an `active` one takes texts into conversations."""
 
     __tablename__ = "tracking_numbers"
+    __table_args__ = (one_of("type", NUMBER_TYPES), one_of("sms_state", SMS_STATES))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     # One number belongs to one account: inbound texts are routed by it.
     number: Mapped[str] = mapped_column(String(20), unique=True)
     label: Mapped[str] = mapped_column(String(120))
-    type: Mapped[str] = mapped_column(String(16), default="local")
-    sms_state: Mapped[str] = mapped_column(String(24), default="off")
+    type: Mapped[str] = mapped_column(String(16), default=NumberType.LOCAL)
+    sms_state: Mapped[str] = mapped_column(String(24), default=SmsState.OFF)
     sms_error: Mapped[str | None] = mapped_column(Text)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -51,7 +71,7 @@ class TrackingNumber(CreatedMixin, db.Model):
 
     @property
     def sms_active(self) -> bool:
-        return self.sms_state == "active"
+        return self.sms_state == SmsState.ACTIVE
 
     @classmethod
     def by_number(cls, number: str) -> "TrackingNumber | None":

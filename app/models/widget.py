@@ -2,25 +2,41 @@
 
 import secrets
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.account import Account
-from app.models.base import CreatedMixin, utcnow
+from app.models.base import CreatedMixin, one_of, utcnow
 from app.models.number import TrackingNumber
 
-POSITIONS = ("bottom-right", "bottom-left")
-MOBILE_BEHAVIOURS = ("form", "sms_link")
+
+class Position(StrEnum):
+    """The corner of the page the widget's button sits in."""
+
+    BOTTOM_RIGHT = "bottom-right"
+    BOTTOM_LEFT = "bottom-left"
+
+
+class MobileBehaviour(StrEnum):
+    """What the button does on a phone: open the same form, or the phone's Messages app."""
+
+    FORM = "form"
+    SMS_LINK = "sms_link"
+
+
+POSITIONS = tuple(Position)
+MOBILE_BEHAVIOURS = tuple(MobileBehaviour)
 # A new widget's look and words: the columns' defaults and what the admin page starts from.
 DEFAULTS = {
     "name": "Website",
     "button_text": "Text us",
     "color": "#0d6efd",
-    "position": "bottom-right",
+    "position": Position.BOTTOM_RIGHT,
     "greeting": "Hi! How can we help?",
-    "mobile_behaviour": "form",
+    "mobile_behaviour": MobileBehaviour.FORM,
 }
 
 
@@ -33,6 +49,10 @@ class Widget(CreatedMixin, db.Model):
     """One widget of an account, sending its visitors' texts to one tracking number."""
 
     __tablename__ = "widgets"
+    __table_args__ = (
+        one_of("position", POSITIONS),
+        one_of("mobile_behaviour", MOBILE_BEHAVIOURS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
