@@ -34,9 +34,7 @@ def sms_customization():
             texts=texts,
             errors=errors,
             warnings=sms_texts.warnings(account, texts),
-            counts={
-                kind: count(text.replace("{company}", account.name)) for kind, text in texts.items()
-            },
+            counts={kind: count(account.expand(text)) for kind, text in texts.items()},
             max_length=sms_texts.MAX_LENGTH,
         ),
         status,

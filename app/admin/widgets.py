@@ -55,7 +55,7 @@ def widgets(widget_id: int | None = None):
             numbers=numbers,
             values=values,
             errors=errors,
-            default_consent=widget_intake.DEFAULT_CONSENT.replace("{company}", account.name),
+            default_consent=account.expand(widget_intake.DEFAULT_CONSENT),
             base=current_app.config["PUBLIC_BASE_URL"],
         ),
         status,

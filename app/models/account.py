@@ -24,6 +24,7 @@ class Role(StrEnum):
 
 
 ROLES = tuple(Role)
+COMPANY = "{company}"  # where an account's texts name the business
 
 DEFAULT_SMS_TEXTS = {
     "opt_in": "Welcome to {company}! Messages and data rates may apply. "
@@ -55,7 +56,7 @@ class Account(CreatedMixin, db.Model):
 
     def expand(self, text: str) -> str:
         """A text the account sends, with `{company}` filled in with the account's name."""
-        return text.replace("{company}", self.name)
+        return text.replace(COMPANY, self.name)
 
     def sms_text(self, kind: str) -> str:
         """The account's text of a kind (opt_in, opt_out, opt_in_again, help), company filled in."""

@@ -5,7 +5,7 @@ import re
 from app.extensions import db
 from app.inputs import Form, Text, load
 from app.models import Account
-from app.models.account import DEFAULT_SMS_TEXTS
+from app.models.account import COMPANY, DEFAULT_SMS_TEXTS
 from app.services.errors import Invalid
 
 KINDS = {
@@ -33,7 +33,7 @@ def warnings(account: Account, texts: dict[str, str]) -> dict[str, list[str]]:
     """What a careful reviewer would flag (not errors: the admin may know better)."""
     found: dict[str, list[str]] = {}
     opt_in = texts["opt_in"]
-    if "{company}" not in opt_in and account.name.lower() not in opt_in.lower():
+    if COMPANY not in opt_in and account.name.lower() not in opt_in.lower():
         found.setdefault("opt_in", []).append("It does not name your company ({company}).")
     if "stop" not in opt_in.lower():
         found.setdefault("opt_in", []).append(

@@ -49,7 +49,7 @@ def by_key(key: str) -> Widget | None:
 
 def consent_text(widget: Widget) -> str:
     """The consent the visitor agrees to, with the company named."""
-    return (widget.consent_text or DEFAULT_CONSENT).replace("{company}", widget.account.name)
+    return widget.account.expand(widget.consent_text or DEFAULT_CONSENT)
 
 
 def origin(url: str) -> str | None:
@@ -268,7 +268,7 @@ def submit(widget: Widget, data: dict, ip: str, user_agent: str) -> Message | No
     text = (
         number.account.sms_text("opt_in")
         if answer == "opt_in"
-        else CONFIRMATION.replace("{company}", number.account.name)
+        else number.account.expand(CONFIRMATION)
     )
     outbound.queue(conversation, text, purpose=answer)
     notify.queue(message)
