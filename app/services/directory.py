@@ -27,6 +27,7 @@ from app.services import activation
 from app.services.errors import Conflict, Invalid, NotFound
 
 MAX_PHONE_INPUT = 64  # as typed, with spaces and punctuation; stored as E.164
+MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 
 
@@ -87,8 +88,8 @@ def new_user(
         pass
     elif role == "identified" and password:
         errors["password"] = ["Identified-only users have no password."]
-    elif password is not None and role != "identified" and len(password) < 8:
-        errors["password"] = ["At least 8 characters."]
+    elif password is not None and role != "identified" and len(password) < MIN_PASSWORD:
+        errors["password"] = [f"At least {MIN_PASSWORD} characters."]
     elif password is not None and len(password) > MAX_PASSWORD:
         errors["password"] = [f"At most {MAX_PASSWORD} characters."]
     phone = values.get("phone")

@@ -4,33 +4,31 @@ A link names the user's link version, which deactivation bumps: a link made befo
 deactivation stays dead after a reactivation."""
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.extensions import db
 from app.models import Conversation, User
+from app.services import tokens
 from app.services.errors import Invalid
 
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="conversation-link")
+PURPOSE = "conversation-link"
 
 
 def make(user: User, conversation: Conversation) -> str:
     """The link to put in a notification for this user (built without a request, for jobs)."""
-    token = _serializer().dumps({"u": user.id, "c": conversation.id, "v": user.link_version})
+    token = tokens.sign(PURPOSE, {"u": user.id, "c": conversation.id, "v": user.link_version})
     return f"{current_app.config['PUBLIC_BASE_URL']}/c/{token}"
 
 
 def read(token: str) -> tuple[User, int]:
     """The user and conversation id a link names; Invalid when tampered with, expired, or the
     user is deactivated or was since the link was made."""
-    try:
-        data = _serializer().loads(token, max_age=current_app.config["NOTIFICATION_LINK_MAX_AGE"])
-    except SignatureExpired as e:
-        raise Invalid("This link has expired. Log in to see the conversation.") from e
-    except BadSignature as e:
-        raise Invalid("This link is not valid.") from e
-    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    data = tokens.read(
+        PURPOSE,
+        token,
+        current_app.config["NOTIFICATION_LINK_MAX_AGE"],
+        expired="This link has expired. Log in to see the conversation.",
+    )
+    user = db.session.get(User, data["u"]) if "u" in data else None
     if (
         user is None
         or not user.active

@@ -13,7 +13,6 @@ import hashlib
 import secrets
 
 from flask import current_app, render_template
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug import security
 
@@ -21,15 +20,12 @@ from app import mail, phones
 from app.extensions import db
 from app.models import Account, SmsUser, TrackingNumber, User
 from app.models.account import ROLES
-from app.services import directory
+from app.services import directory, tokens
+from app.services.directory import MIN_PASSWORD
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 INVITE_MAX_AGE = 3 * 24 * 3600  # seconds an invitation link stays good
-MIN_PASSWORD = 8
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="set-password")
+PURPOSE = "set-password"
 
 
 def _fingerprint(user: User) -> str:
@@ -39,20 +35,22 @@ def _fingerprint(user: User) -> str:
 
 def password_link(user: User) -> str:
     """A signed link that lets the user set their password (valid for INVITE_MAX_AGE)."""
-    token = _serializer().dumps({"user": user.id, "fp": _fingerprint(user), "v": user.link_version})
+    token = tokens.sign(
+        PURPOSE, {"user": user.id, "fp": _fingerprint(user), "v": user.link_version}
+    )
     # Built from PUBLIC_BASE_URL (which carries any path prefix), so jobs can make links too.
     return f"{current_app.config['PUBLIC_BASE_URL']}/set-password/{token}"
 
 
 def user_for_link(token: str) -> User:
     """The user a set-password link names; Invalid when it is tampered with, expired or used."""
-    try:
-        data = _serializer().loads(token, max_age=INVITE_MAX_AGE)
-    except SignatureExpired as e:
-        raise Invalid("This link has expired. Ask your admin for a new invitation.") from e
-    except BadSignature as e:
-        raise Invalid("This link is not valid.") from e
-    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    data = tokens.read(
+        PURPOSE,
+        token,
+        INVITE_MAX_AGE,
+        expired="This link has expired. Ask your admin for a new invitation.",
+    )
+    user = db.session.get(User, data["user"]) if "user" in data else None
     if (
         user is None
         or not user.active
