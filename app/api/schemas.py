@@ -3,7 +3,16 @@
 from marshmallow import Schema, fields, validate
 
 from app.inputs import Id, Strict, StrictBoolean
-from app.models.conversation import TABS
+from app.models.account import ROLES
+from app.models.conversation import (
+    EVENT_TYPES,
+    TABS,
+    ConversationSource,
+    ConversationStatus,
+    Direction,
+    MessageKind,
+    MessageStatus,
+)
 from app.services.outbound import MAX_BODY
 
 
@@ -19,7 +28,7 @@ class UserSchema(Schema):
     email = fields.String()
     first_name = fields.String()
     last_name = fields.String()
-    role = fields.String()
+    role = fields.String(metadata={"enum": list(ROLES)})
     phone = fields.String(allow_none=True)
     active = fields.Boolean()
 
@@ -48,8 +57,8 @@ class ParticipantSchema(Schema):
 
 class ConversationSchema(Schema):
     id = fields.Integer()
-    status = fields.String(metadata={"enum": ["open", "closed"]})
-    source = fields.String(metadata={"enum": ["sms", "widget"]})
+    status = fields.String(metadata={"enum": list(ConversationStatus)})
+    source = fields.String(metadata={"enum": list(ConversationSource)})
     contact = fields.Nested(ContactSchema)
     tracking_number = fields.Nested(NumberSchema)
     claimed_by = fields.Nested(UserBriefSchema, allow_none=True)
@@ -66,10 +75,10 @@ class ConversationSchema(Schema):
 
 class MessageSchema(Schema):
     id = fields.Integer()
-    direction = fields.String(metadata={"enum": ["inbound", "outbound"]})
+    direction = fields.String(metadata={"enum": list(Direction)})
     body = fields.String()
-    status = fields.String()
-    kind = fields.String(metadata={"enum": ["text", "auto"]})
+    status = fields.String(metadata={"enum": list(MessageStatus)})
+    kind = fields.String(metadata={"enum": list(MessageKind)})
     sent_by = fields.Nested(UserBriefSchema, allow_none=True)
     error_code = fields.String(allow_none=True)
     error_message = fields.String(allow_none=True)
@@ -78,7 +87,7 @@ class MessageSchema(Schema):
 
 class EventSchema(Schema):
     id = fields.Integer()
-    type = fields.String()
+    type = fields.String(metadata={"enum": list(EVENT_TYPES)})
     user = fields.Nested(UserBriefSchema, allow_none=True)
     target_user = fields.Nested(UserBriefSchema, allow_none=True)
     created_at = UtcDateTime()

@@ -12,17 +12,17 @@ from app.extensions import db
 from app.inputs import parse_id
 from app.models import MessageMedia
 from app.models.contact import CONSENT_SOURCES
-from app.models.conversation import TABS
+from app.models.conversation import TABS, Purpose
 from app.portal import bp
 from app.services import claims, consent, inbox, notify, outbound, people, reports
 from app.services.errors import Conflict, DomainError, NotFound
 from app.sms import MediaRefused, MediaUnavailable, provider
 
 AUTO_REPLIES = {
-    "opt_in": "Opt-in text",
-    "opt_out": "Opt-out confirmation",
-    "opt_in_again": "Opt-in again",
-    "help": "Help text",
+    Purpose.OPT_IN: "Opt-in text",
+    Purpose.OPT_OUT: "Opt-out confirmation",
+    Purpose.OPT_IN_AGAIN: "Opt-in again",
+    Purpose.HELP: "Help text",
 }
 
 

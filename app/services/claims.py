@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select, update
 from app.extensions import db
 from app.models import Conversation, Participant, User
 from app.models.base import utcnow
+from app.models.conversation import ConversationStatus, EventType
 from app.services import events
 from app.services.errors import (
     AlreadyClaimed,
@@ -43,7 +44,7 @@ def try_claim(conversation: Conversation, user: User) -> bool:
     now = utcnow()
     won = _update(
         conversation,
-        Conversation.status == "open",
+        Conversation.status == ConversationStatus.OPEN,
         Conversation.claimed_by_id.is_(None),
         claimed_by_id=user.id,
         claimed_at=now,
@@ -51,7 +52,7 @@ def try_claim(conversation: Conversation, user: User) -> bool:
         first_claimed_by_id=func.coalesce(Conversation.first_claimed_by_id, user.id),
     )
     if won:
-        events.record(conversation, "claimed", user)
+        events.record(conversation, EventType.CLAIMED, user)
         db.session.flush()
         db.session.refresh(conversation)
     return won
@@ -106,13 +107,13 @@ def release(conversation: Conversation, user: User) -> Conversation:
         raise refusal
     if not _update(
         conversation,
-        Conversation.status == "open",
+        Conversation.status == ConversationStatus.OPEN,
         Conversation.claimed_by_id == user.id,
         claimed_by_id=None,
         claimed_at=None,
     ):
         raise NotClaimer("Only the claimer can release the conversation.")
-    events.record(conversation, "released", user)
+    events.record(conversation, EventType.RELEASED, user)
     return _finish(conversation)
 
 
@@ -132,10 +133,13 @@ def reassign(conversation: Conversation, admin: User, target: User) -> Conversat
     if conversation.claimed_by_id == target.id:
         return conversation
     if not _update(
-        conversation, Conversation.status == "open", claimed_by_id=target.id, claimed_at=utcnow()
+        conversation,
+        Conversation.status == ConversationStatus.OPEN,
+        claimed_by_id=target.id,
+        claimed_at=utcnow(),
     ):
         raise Closed("The conversation is closed.")
-    events.record(conversation, "reassigned", admin, target)
+    events.record(conversation, EventType.REASSIGNED, admin, target)
     return _finish(conversation)
 
 
@@ -160,7 +164,7 @@ def add_participant(conversation: Conversation, actor: User, target: User) -> Co
     db.session.add(
         Participant(conversation_id=conversation.id, user_id=target.id, added_by_id=actor.id)
     )
-    events.record(conversation, "participant_added", actor, target)
+    events.record(conversation, EventType.PARTICIPANT_ADDED, actor, target)
     return _finish(conversation)
 
 
@@ -183,7 +187,7 @@ def remove_participant(conversation: Conversation, actor: User, user_id: int) ->
             Participant.conversation_id == conversation.id, Participant.user_id == user_id
         )
     )
-    events.record(conversation, "participant_removed", actor, target)
+    events.record(conversation, EventType.PARTICIPANT_REMOVED, actor, target)
     db.session.commit()
     db.session.expire(conversation)
     return conversation
@@ -203,10 +207,13 @@ def close(conversation: Conversation, user: User) -> Conversation:
     if refusal := close_refusal(conversation, user):
         raise refusal
     if not _update(
-        conversation, Conversation.status == "open", status="closed", closed_at=utcnow()
+        conversation,
+        Conversation.status == ConversationStatus.OPEN,
+        status=ConversationStatus.CLOSED,
+        closed_at=utcnow(),
     ):
         raise Closed("The conversation is already closed.")
-    events.record(conversation, "closed", user)
+    events.record(conversation, EventType.CLOSED, user)
     return _finish(conversation)
 
 

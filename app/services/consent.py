@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Consent, ConsentEvent, Contact, Conversation, Message, TrackingNumber, User
-from app.models.contact import CONSENT_SOURCES
+from app.models.contact import CONSENT_SOURCES, ConsentSource, ConsentState
+from app.models.conversation import Direction, EventType, Purpose
 from app.services import events
 
 OPT_OUT_KEYWORDS = frozenset(
@@ -97,7 +98,7 @@ def is_opted_out(contact_id: int, number_id: int) -> bool:
             Consent.contact_id == contact_id, Consent.tracking_number_id == number_id
         )
     )
-    return state == "opted_out"
+    return state == ConsentState.OPTED_OUT
 
 
 def _change(
@@ -150,27 +151,29 @@ def on_inbound(
     consent = pair(contact, number)
     first = consent is None
     if first:
-        consent = Consent(contact=contact, tracking_number_id=number.id, state="opted_in")
+        consent = Consent(
+            contact=contact, tracking_number_id=number.id, state=ConsentState.OPTED_IN
+        )
         db.session.add(consent)
     if kind == "opt_out":
         if consent.opted_out:
             return Outcome(keyword=kind)  # the confirmation went out once already
-        _change(consent, "opted_out", "keyword", body, message)
-        outcome = Outcome(keyword=kind, event="opted_out", replies=["opt_out"])
+        _change(consent, ConsentState.OPTED_OUT, ConsentSource.KEYWORD, body, message)
+        outcome = Outcome(keyword=kind, event=EventType.OPTED_OUT, replies=[Purpose.OPT_OUT])
     elif kind == "opt_in" and consent.opted_out:
-        _change(consent, "opted_in", "keyword", body, message)
-        outcome = Outcome(keyword=kind, event="opted_in", replies=["opt_in_again"])
+        _change(consent, ConsentState.OPTED_IN, ConsentSource.KEYWORD, body, message)
+        outcome = Outcome(keyword=kind, event=EventType.OPTED_IN, replies=[Purpose.OPT_IN_AGAIN])
     elif kind == "help":
         if first:
-            _change(consent, "opted_in", "first_text", body, message)
+            _change(consent, ConsentState.OPTED_IN, ConsentSource.FIRST_TEXT, body, message)
         if consent.opted_out:
             return Outcome(keyword=kind)  # nothing is sent to an opted-out contact
-        outcome = Outcome(keyword=kind, replies=["help"])
+        outcome = Outcome(keyword=kind, replies=[Purpose.HELP])
     elif first:
         # An ordinary first text; so is a "yes" or "START" from a pair that never opted out,
         # though a provider answering keywords has answered that one itself.
-        _change(consent, "opted_in", "first_text", body, message)
-        outcome = Outcome(replies=["opt_in"])
+        _change(consent, ConsentState.OPTED_IN, ConsentSource.FIRST_TEXT, body, message)
+        outcome = Outcome(replies=[Purpose.OPT_IN])
         if kind is None:
             return outcome
     else:
@@ -188,13 +191,13 @@ def opt_out(conversation: Conversation, user: User, body: str | None = None) -> 
         consent = Consent(
             contact_id=conversation.contact_id,
             tracking_number_id=conversation.tracking_number_id,
-            state="opted_in",
+            state=ConsentState.OPTED_IN,
         )
         db.session.add(consent)
     if consent.opted_out:
         return False
-    _change(consent, "opted_out", "admin", body, user=user)
-    events.record(conversation, "opted_out", user)
+    _change(consent, ConsentState.OPTED_OUT, ConsentSource.ADMIN, body, user=user)
+    events.record(conversation, EventType.OPTED_OUT, user)
     return True
 
 
@@ -202,8 +205,8 @@ def provider_opt_out(message: Message, reason: str) -> None:
     """The carrier said the recipient has unsubscribed: the pair is opted out."""
     consent = of_conversation(message.conversation)
     if consent is not None and not consent.opted_out:
-        _change(consent, "opted_out", "provider", reason, message)
-        events.record(message.conversation, "opted_out", None)
+        _change(consent, ConsentState.OPTED_OUT, ConsentSource.PROVIDER, reason, message)
+        events.record(message.conversation, EventType.OPTED_OUT, None)
 
 
 def of_conversation(conversation: Conversation) -> Consent | None:
@@ -224,7 +227,7 @@ def opt_out_request(consent: Consent | None, messages: list[Message]) -> Message
         return None
     last = consent.events[-1] if consent.events else None
     for message in reversed(messages):
-        if message.direction == "inbound" and possible_opt_out(message.body):
+        if message.direction == Direction.INBOUND and possible_opt_out(message.body):
             return message if last is None or _since(message, last) else None
     return None
 
@@ -300,13 +303,15 @@ def from_widget(contact: Contact, number: TrackingNumber, message: Message, evid
     short confirmation.
     """
     consent = pair(contact, number)
-    answer = "confirmation"
+    answer = Purpose.CONFIRMATION
     if consent is None:
-        consent = Consent(contact=contact, tracking_number_id=number.id, state="opted_in")
+        consent = Consent(
+            contact=contact, tracking_number_id=number.id, state=ConsentState.OPTED_IN
+        )
         db.session.add(consent)
-        answer = "opt_in"
+        answer = Purpose.OPT_IN
     elif consent.opted_out:
-        answer = "opt_in"
-        events.record(message.conversation, "opted_in", None)
-    _change(consent, "opted_in", "widget", evidence, message)
+        answer = Purpose.OPT_IN
+        events.record(message.conversation, EventType.OPTED_IN, None)
+    _change(consent, ConsentState.OPTED_IN, ConsentSource.WIDGET, evidence, message)
     return answer

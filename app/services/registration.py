@@ -21,21 +21,28 @@ from app.extensions import db
 from app.inputs import EMAIL, Choice, Form, Length, Text, check, field_errors, load
 from app.models import Account, CarrierRegistration, TrackingNumber, User
 from app.models.base import utcnow
-from app.models.registration import REGISTRATION_KINDS, REGISTRATION_STATUSES
+from app.models.number import NumberType
+from app.models.registration import (
+    REGISTRATION_KINDS,
+    REGISTRATION_STATUSES,
+    RegistrationKind,
+    RegistrationStatus,
+)
 from app.services.errors import DomainError, Invalid, NotFound
 
 KIND_LABELS = {
-    "10dlc": "A2P 10DLC brand & campaign (local numbers)",
-    "toll_free": "Toll-free verification",
+    RegistrationKind.TEN_DLC: "A2P 10DLC brand & campaign (local numbers)",
+    RegistrationKind.TOLL_FREE: "Toll-free verification",
 }
 STATUS_LABELS = {
-    "draft": "Draft",
-    "submitted": "Submitted",
-    "approved": "Approved",
-    "rejected": "Rejected",
+    RegistrationStatus.DRAFT: "Draft",
+    RegistrationStatus.SUBMITTED: "Submitted",
+    RegistrationStatus.APPROVED: "Approved",
+    RegistrationStatus.REJECTED: "Rejected",
 }
 SECTIONS = {"brand": "Brand", "campaign": "Campaign", "toll_free": "Toll-free verification"}
-GROUPS = {"local": "DID/Local", "toll_free": "Toll-Free"}  # the CSV's groups, by number type
+# The CSV's groups, by number type.
+GROUPS = {NumberType.LOCAL: "DID/Local", NumberType.TOLL_FREE: "Toll-Free"}
 
 # The limits The Campaign Registry and the toll-free verifiers apply to a campaign's texts.
 SAMPLES_MIN, SAMPLES_MAX = 2, 5
@@ -203,7 +210,7 @@ FIELDS = (
         "toll_free",
         "select",
         choices=MONTHLY_VOLUMES,
-        kinds=("toll_free",),
+        kinds=(RegistrationKind.TOLL_FREE,),
     ),
     Field(
         "opt_in_type",
@@ -211,7 +218,7 @@ FIELDS = (
         "toll_free",
         "select",
         choices=OPT_IN_TYPES,
-        kinds=("toll_free",),
+        kinds=(RegistrationKind.TOLL_FREE,),
     ),
 )
 BY_NAME = {f.name: f for f in FIELDS}
@@ -448,8 +455,10 @@ def editable(account: Account, kind: str) -> CarrierRegistration:
     # A draft is edited in place; a submitted, approved or rejected registration stays as it was
     # (it is what the carriers saw) and the new answers start a new registration.
     row = latest(account, kind)
-    if row is None or row.status != "draft":
-        row = CarrierRegistration(account_id=account.id, kind=kind, status="draft", data={})
+    if row is None or row.status != RegistrationStatus.DRAFT:
+        row = CarrierRegistration(
+            account_id=account.id, kind=kind, status=RegistrationStatus.DRAFT, data={}
+        )
         db.session.add(row)
     return row
 
@@ -488,7 +497,7 @@ def submit(account: Account, user: User, kind: str, data: Mapping) -> CarrierReg
         )
     cleaned = validate(kind, data)
     row = editable(account, kind)
-    row.data, row.status, row.status_note = cleaned, "submitted", None
+    row.data, row.status, row.status_note = cleaned, RegistrationStatus.SUBMITTED, None
     row.submitted_at, row.submitted_by_id = utcnow(), user.id
     groups = numbers_by_group(account)
     # The charset is named: labels may be any language, and the reader should not have to guess.
@@ -522,7 +531,7 @@ class StatusSchema(Form):
     @marshmallow.validates_schema
     def rejection_says_why(self, data: dict, **kwargs) -> None:
         """A rejection needs its reason, so the next submission can fix it."""
-        if data["status"] == "rejected" and not data["note"]:
+        if data["status"] == RegistrationStatus.REJECTED and not data["note"]:
             raise ValidationError(
                 "Say why it was rejected, so the next submission can fix it.", "note"
             )

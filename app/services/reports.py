@@ -21,8 +21,14 @@ from sqlalchemy import BigInteger, cast, extract, func, literal_column, select, 
 from app.extensions import db
 from app.inputs import Day, Form, load
 from app.models import Account, User
-from app.models.contact import Consent, ConsentEvent
-from app.models.conversation import FAILED_WHERE, Conversation, Message
+from app.models.contact import Consent, ConsentEvent, ConsentState
+from app.models.conversation import (
+    FAILED_WHERE,
+    Conversation,
+    ConversationSource,
+    Direction,
+    Message,
+)
 from app.models.number import TrackingNumber
 from app.services.errors import Invalid, NotFound
 
@@ -199,7 +205,7 @@ def report(user: User, start: date, end: date, number_id: int | None = None) -> 
         ),
         tz,
         days,
-        {"sms": "new_sms", "widget": "new_widget"}.get,
+        {ConversationSource.SMS: "new_sms", ConversationSource.WIDGET: "new_widget"}.get,
     )
     _fold(
         bucketed(
@@ -223,7 +229,7 @@ def report(user: User, start: date, end: date, number_id: int | None = None) -> 
         ),
         tz,
         days,
-        {"opted_out": "opt_outs", "opted_in": "opt_ins"}.get,
+        {ConsentState.OPTED_OUT: "opt_outs", ConsentState.OPTED_IN: "opt_ins"}.get,
     )
 
     c = Conversation
@@ -296,8 +302,10 @@ def _messages(scope, lo, hi, tz: ZoneInfo, days: dict) -> tuple[list[dict], dict
     ).all()
     sent: dict[int, int] = {}
     for bucket_, direction, sent_by, count in rows:
-        days[_local_day(bucket_, tz)]["received" if direction == "inbound" else "sent"] += count
-        if direction == "outbound" and sent_by is not None:
+        days[_local_day(bucket_, tz)]["received" if direction == Direction.INBOUND else "sent"] += (
+            count
+        )
+        if direction == Direction.OUTBOUND and sent_by is not None:
             sent[sent_by] = sent.get(sent_by, 0) + count
     failures = [
         {"status": status, "error_code": code or "", "reason": reason or "", "count": count}
