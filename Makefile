@@ -7,10 +7,11 @@ PORT ?= 5000
 
 .PHONY: run test lint
 
+# The pins compiled from requirements*.in by pip-compile: the same versions on every machine.
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -r requirements.txt -r requirements-dev.txt
 	touch $(STAMP)
 
 run: $(STAMP)
