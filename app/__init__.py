@@ -5,7 +5,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app import logs, production
-from app.config import INSTANCE, Config
+from app.config import INSTANCE, Config, from_environment
 from app.inputs import JSONProvider
 from app.models.base import MAX_ID
 
@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE))
     app.json = JSONProvider(app)  # request bodies are read with a nesting limit
     app.config.from_object(Config)
+    app.config.from_mapping(from_environment())
     if config:
         app.config.from_mapping(config)
     # Cookies travel only over HTTPS whenever the app is reached over it (always in production).

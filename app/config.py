@@ -1,18 +1,24 @@
-"""Configuration read from the environment (and a `.env` file), as SPEC §3 lists it."""
+"""Configuration read from the environment (and a `.env` file), as SPEC §3 lists it.
+
+`from_environment()` reads every setting with environs, when the app is built: a value that
+cannot be read (`PROXY_FIX=abc`) stops the start with an error naming each such variable."""
 
 import os
 import secrets
 from pathlib import Path
 
-from dotenv import load_dotenv
+from environs import Env, EnvError, EnvValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
-load_dotenv(ROOT / ".env")
-
 DEV_SECRET_KEY = "dev-secret-key-change-me"
 DEV_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+
+
+class BadSettings(RuntimeError):
+    """Environment variables whose values cannot be read; the message names each one."""
 
 
 def database_url(url: str | None) -> str:
@@ -25,17 +31,86 @@ def database_url(url: str | None) -> str:
     return url
 
 
-def flag(name: str, default: bool = False) -> bool:
-    """A boolean environment variable: 1/true/yes/on."""
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def flag(value: str) -> bool:
+    """A boolean setting: 1/true/yes/on, or 0/false/no/off (empty: off), in any case."""
+    word = value.strip().lower()
+    if word not in TRUE | FALSE:
+        raise EnvError("Not a valid boolean: use 1/true/yes/on or 0/false/no/off.")
+    return word in TRUE
 
 
-def listed(name: str) -> list[str]:
-    """A comma-separated environment variable as a list."""
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+def listed(value: str) -> list[str]:
+    """A comma-separated setting as a list."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def from_environment() -> dict:
+    """Every setting of SPEC §3 read from the environment, then `.env` for what it leaves unset;
+    BadSettings names every variable whose value cannot be read, all at once."""
+    env = Env(eager=False)
+    env.read_env(ROOT / ".env", recurse=False)
+    env.add_parser("flag", flag)
+    env.add_parser("listed", listed)
+    app_env = env.str("APP_ENV", "development")
+    found = {
+        # "production" turns on the start-up checks (app/production.py) and JSON logs.
+        "APP_ENV": app_env,
+        "LOG_FORMAT": env.str("LOG_FORMAT", "json" if app_env == "production" else "text"),
+        "SECRET_KEY": env.str("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.str("DATABASE_URL", "")),
+        "PUBLIC_BASE_URL": env.str("PUBLIC_BASE_URL", DEV_PUBLIC_BASE_URL).rstrip("/"),
+        "SMS_PROVIDER": env.str("SMS_PROVIDER", "simulator"),
+        "TWILIO_ACCOUNT_SID": env.str("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env.str("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_MESSAGING_SERVICE_SID": env.str("TWILIO_MESSAGING_SERVICE_SID", ""),
+        "TWILIO_ADVANCED_OPT_OUT": env.flag("TWILIO_ADVANCED_OPT_OUT", "0"),
+        # The shared key of HMAC-SHA256-signed webhooks (X-Twilio-Webhooks-Signature-Settings).
+        "TWILIO_WEBHOOK_SIGNING_KEY": env.str("TWILIO_WEBHOOK_SIGNING_KEY", ""),
+        # How many reverse proxies stand in front (X-Forwarded-For/Proto/Host trusted that deep).
+        "PROXY_FIX": env.int("PROXY_FIX", 0),
+        "NOTIFY_FROM_NUMBER": env.str("NOTIFY_FROM_NUMBER", ""),
+        # The simulated carrier answers texts to these phones with "recipient unsubscribed",
+        # refuses to turn SMS on for these numbers, and takes this long to (de)activate one.
+        "SIMULATOR_UNSUBSCRIBED": env.listed("SIMULATOR_UNSUBSCRIBED", ""),
+        "SIMULATOR_REFUSE": env.listed("SIMULATOR_REFUSE", ""),
+        "SIMULATOR_ACTIVATION_SECONDS": env.float("SIMULATOR_ACTIVATION_SECONDS", 5.0),
+        "REDIS_URL": env.str("REDIS_URL", ""),
+        "WIDGET_LIMIT_PER_IP": env.str("WIDGET_LIMIT_PER_IP", "20 per hour"),
+        "WIDGET_LIMIT_PER_PHONE": env.str("WIDGET_LIMIT_PER_PHONE", "3 per hour"),
+        # Failed logins only: a user who logs in often is never locked out, a guesser soon is.
+        "LOGIN_LIMIT_PER_EMAIL": env.str("LOGIN_LIMIT_PER_EMAIL", "10 per 15 minutes"),
+        # Per address, loose enough for a whole office behind one NAT mistyping its passwords.
+        "LOGIN_LIMIT_PER_IP": env.str("LOGIN_LIMIT_PER_IP", "100 per 15 minutes"),
+        # Refused set-password and notification links (tampered, expired, dead) per address.
+        "LINK_LIMIT_PER_IP": env.str("LINK_LIMIT_PER_IP", "30 per 15 minutes"),
+        "JOB_MAX_TRIES": env.int("JOB_MAX_TRIES", 5),  # tries in all, for passing failures
+        # Seconds before the first retry; each next wait doubles (2, 4, 8, 16 s).
+        "JOB_RETRY_BASE_SECONDS": env.float("JOB_RETRY_BASE_SECONDS", 2.0),
+        # A job whose worker died before finishing it goes back on the queue after this long.
+        "JOB_VISIBILITY_TIMEOUT": env.int("JOB_VISIBILITY_TIMEOUT", 600),
+        # With workers: a web process enqueues one filing job for the texts it stores in this time.
+        "INBOUND_FILING_WINDOW": env.float("INBOUND_FILING_WINDOW", 0.25),
+        "MAIL_SERVER": env.str("MAIL_SERVER", ""),
+        "MAIL_PORT": env.int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": env.flag("MAIL_USE_TLS", "0"),
+        "MAIL_USERNAME": env.str("MAIL_USERNAME", "") or None,
+        "MAIL_PASSWORD": env.str("MAIL_PASSWORD", "") or None,
+        "MAIL_DEFAULT_SENDER": env.str(
+            "MAIL_DEFAULT_SENDER", "SMS Conversations <no-reply@localhost>"
+        ),
+        "TELECOM_EMAIL": env.str("TELECOM_EMAIL", ""),
+        "NOTIFICATION_LINK_MAX_AGE": env.int("NOTIFICATION_LINK_DAYS", 7) * 24 * 3600,
+    }
+    try:
+        env.seal()
+    except EnvValidationError as e:
+        raise BadSettings(
+            "Cannot start: these environment variables have values that cannot be read:\n"
+            + "\n".join(
+                f"- {name}: {' '.join(map(str, why))}" for name, why in e.error_messages.items()
+            )
+        ) from None
+    return found
 
 
 def webhook_token(path: Path) -> str:
@@ -61,65 +136,16 @@ def webhook_token(path: Path) -> str:
 
 
 class Config:
-    """Settings of a running app; every value can be overridden by create_app(config)."""
+    """Settings that are not read from the environment; create_app adds from_environment() and
+    then its own `config` over them."""
 
-    # "production" turns on the start-up checks (app/production.py) and JSON logs.
-    APP_ENV = os.environ.get("APP_ENV", "development")
-    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if APP_ENV == "production" else "text")
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", DEV_PUBLIC_BASE_URL).rstrip("/")
-
-    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "simulator")
-    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
-    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
-    TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
-    TWILIO_ADVANCED_OPT_OUT = flag("TWILIO_ADVANCED_OPT_OUT")
-    # The shared key of HMAC-SHA256-signed webhooks (X-Twilio-Webhooks-Signature-Settings).
-    TWILIO_WEBHOOK_SIGNING_KEY = os.environ.get("TWILIO_WEBHOOK_SIGNING_KEY", "")
     # With the simulated carrier and no TWILIO_AUTH_TOKEN, webhooks are still signed: with a
     # random token made once for this installation and kept in this file.
     WEBHOOK_TOKEN_FILE = INSTANCE / "webhook-token"
-    # How many reverse proxies stand in front (X-Forwarded-For/Proto/Host are trusted that deep).
-    PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
-    NOTIFY_FROM_NUMBER = os.environ.get("NOTIFY_FROM_NUMBER", "")
-    # The simulated carrier answers texts to these phones with "recipient unsubscribed" (21610),
-    # refuses to turn SMS on for these numbers, and takes this long to (de)activate one.
-    SIMULATOR_UNSUBSCRIBED = listed("SIMULATOR_UNSUBSCRIBED")
-    SIMULATOR_REFUSE = listed("SIMULATOR_REFUSE")
-    SIMULATOR_ACTIVATION_SECONDS = float(os.environ.get("SIMULATOR_ACTIVATION_SECONDS", "5"))
-
-    REDIS_URL = os.environ.get("REDIS_URL", "")
     # Redis out of reach must not take logins and the widget down with it: the limits are then
     # skipped, and each skip logged.
     RATELIMIT_SWALLOW_ERRORS = True
-    WIDGET_LIMIT_PER_IP = os.environ.get("WIDGET_LIMIT_PER_IP", "20 per hour")
-    WIDGET_LIMIT_PER_PHONE = os.environ.get("WIDGET_LIMIT_PER_PHONE", "3 per hour")
-    # Failed logins only: a user who logs in often is never locked out, a guesser soon is.
-    LOGIN_LIMIT_PER_EMAIL = os.environ.get("LOGIN_LIMIT_PER_EMAIL", "10 per 15 minutes")
-    # Per address, loose enough for a whole office behind one NAT mistyping its passwords.
-    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "100 per 15 minutes")
-    # Refused set-password and notification links (tampered, expired, dead) per address.
-    LINK_LIMIT_PER_IP = os.environ.get("LINK_LIMIT_PER_IP", "30 per 15 minutes")
-    JOB_MAX_TRIES = int(os.environ.get("JOB_MAX_TRIES", "5"))  # tries in all, for passing failures
-    # Seconds before the first retry; each next wait doubles (2, 4, 8, 16 s).
-    JOB_RETRY_BASE_SECONDS = float(os.environ.get("JOB_RETRY_BASE_SECONDS", "2"))
-    # A job whose worker died before finishing it goes back on the queue after this long.
-    JOB_VISIBILITY_TIMEOUT = int(os.environ.get("JOB_VISIBILITY_TIMEOUT", "600"))
-    # With workers: a web process enqueues one filing job for the texts it stores in this time.
-    INBOUND_FILING_WINDOW = float(os.environ.get("INBOUND_FILING_WINDOW", "0.25"))
-
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-    MAIL_USE_TLS = flag("MAIL_USE_TLS")
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-    MAIL_DEFAULT_SENDER = os.environ.get(
-        "MAIL_DEFAULT_SENDER", "SMS Conversations <no-reply@localhost>"
-    )
-    TELECOM_EMAIL = os.environ.get("TELECOM_EMAIL", "")
-    NOTIFICATION_LINK_MAX_AGE = int(os.environ.get("NOTIFICATION_LINK_DAYS", "7")) * 24 * 3600
     MAIL_SUPPRESS_SEND = False  # with a MAIL_SERVER, mail is sent, in tests too (to a local server)
 
     SESSION_COOKIE_HTTPONLY = True
