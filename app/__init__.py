@@ -83,7 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     # Reports were first served under /admin: links and bookmarks made then keep answering.
     app.register_blueprint(reports_bp, url_prefix="/admin", name="admin_reports")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_bp)
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
     app.register_blueprint(widget_api_bp)
     if app.config["SMS_PROVIDER"] == "simulator":

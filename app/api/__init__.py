@@ -7,7 +7,7 @@ from app.auth import token_authenticated
 from app.errors import error_response
 from app.extensions import csrf
 
-bp = Blueprint("api", __name__)
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 

@@ -1,136 +1,84 @@
-"""The OpenAPI document of /api/v1, built from the same marshmallow schemas the API uses."""
+"""The OpenAPI document of /api/v1, generated from the API blueprint's views: a view's URL rule
+gives its path and path parameters, the YAML after `---` in its docstring its operations, and the
+marshmallow schemas the API loads and dumps with give every shape. A route of the blueprint whose
+docstring says nothing of one of its methods is a route the document misses (a test checks)."""
 
-import functools
+import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec_webframeworks.flask import FlaskPlugin
+from flask import Flask
 
-from app.api import schemas
+from app.api import bp, schemas
 from app.models.base import MAX_ID
 
-
-def _json(schema: str) -> dict:
-    return {"content": {"application/json": {"schema": schema}}}
-
-
+# The answers an operation refers to by name (`404: NotFound`), each in the error body's shape.
 ERRORS = {
-    400: "Bad request: a cookie session's change without its CSRF token",
-    401: "Not logged in: no session and no valid Bearer token",
-    403: "Not allowed to you (`code` says why)",
-    404: "No such conversation or user, or not one you may see",
-    409: "Refused by the conversation's state (`code` says which)",
-    422: "Invalid input: `fields` names each field at fault (`_schema` for the body as a whole)",
+    "BadRequest": "Bad request: a cookie session's change without its CSRF token",
+    "Unauthorized": "Not logged in: no session and no valid Bearer token",
+    "Forbidden": "Not allowed to you (`code` says why)",
+    "NotFound": "No such conversation or user, or not one you may see",
+    "Conflict": "Refused by the conversation's state (`code` says which)",
+    "Invalid": (
+        "Invalid input: `fields` names each field at fault (`_schema` for the body as a whole)"
+    ),
 }
+# Leaves first: nested schemas then refer to them instead of registering a second copy.
+SCHEMAS = (
+    "UserBrief", "Contact", "Number", "Message", "Event", "ErrorBody", "User", "UserList",
+    "Conversation", "ConversationDetail", "ConversationPage", "Reply", "UserId", "Error",
+)  # fmt: skip
+DOCUMENT = f"{bp.name}.openapi"  # the route serving the document, which it does not list
+CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
-def _answers(ok: int, schema: str | None, *errors: int) -> dict:
-    """The answers of one operation: `ok` with its schema, and each error it can give, in the
-    error body's shape."""
-    answers = {str(ok): {"description": "OK", **(_json(schema) if schema else {})}}
-    for status in sorted({401, *errors}):
-        answers[str(status)] = {"description": ERRORS[status], **_json("Error")}
-    return answers
+class ApiViews(FlaskPlugin):
+    """FlaskPlugin, with paths relative to where the blueprint is mounted (the document's
+    `servers`), each `<id:…>` of a rule a path parameter bounded as the converter bounds it
+    (beyond: 404), and an operation's summary the first line of its view's docstring."""
+
+    def path_helper(self, path=None, operations=None, parameters=None, *, view=None, **kwargs):
+        """The path of `view`'s rule; its parameters and summaries added to the operations."""
+        path = super().path_helper(path, operations, parameters, view=view, **kwargs)
+        rule = self._rule_for_view(view, app=kwargs.get("app"))
+        for converter, name in CONVERTER.findall(rule.rule):
+            if converter != "id":
+                raise ValueError(f"{rule.rule}: no OpenAPI form for <{converter}:…>")
+            bounded = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+            parameters.append({"name": name, "in": "path", "required": True, "schema": bounded})
+        summary = (view.__doc__ or "").strip().splitlines()[0].removesuffix(".")
+        for operation in operations.values():
+            operation.setdefault("summary", summary)
+        return path.removeprefix(bp.url_prefix)
 
 
-def _id(name: str) -> dict:
-    """A path id, bounded as the `<id:…>` converter bounds it (beyond: 404)."""
-    bounded = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-    return {"name": name, "in": "path", "required": True, "schema": bounded}
+def spec(app: Flask) -> dict:
+    """The document of `app`'s API (built once per app)."""
+    if "openapi" not in app.extensions:
+        app.extensions["openapi"] = build(app)
+    return app.extensions["openapi"]
 
 
-ID = _id("conversation_id")
-
-
-@functools.cache
-def spec() -> dict:
-    """The document (built once)."""
+def build(app: Flask) -> dict:
+    """The document, from every route of the API blueprint in `app` but its own."""
     doc = APISpec(
         title="SMS Conversations API",
         version="1.0.0",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[ApiViews(), MarshmallowPlugin()],
         info={"description": "Session cookie, or `Authorization: Bearer TOKEN` (flask api-token)."},
     )
     doc.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    # Leaves first: nested schemas then refer to them instead of registering a second copy.
-    for name in (
-        "UserBrief", "Contact", "Number", "Message", "Event", "ErrorBody", "User", "UserList",
-        "Conversation", "ConversationDetail", "ConversationPage", "Reply", "UserId", "Error",
-    ):  # fmt: skip
+    for name in SCHEMAS:
         doc.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
-    conversation = {"parameters": [ID]}
-    doc.path(
-        "/users",
-        operations={
-            "get": {"summary": "The account's users", "responses": _answers(200, "UserList")}
-        },
-    )
-    doc.path(
-        "/conversations",
-        operations={
-            "get": {
-                "summary": "One page of a tab, newest first",
-                "parameters": [
-                    {
-                        "name": "tab",
-                        "in": "query",
-                        "schema": {"type": "string", "enum": ["active", "team", "closed"]},
-                    },
-                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
-                ],
-                "responses": _answers(200, "ConversationPage", 422),
-            }
-        },
-    )
-    doc.path(
-        "/conversations/{conversation_id}",
-        operations={
-            "get": {
-                **conversation,
-                "summary": "A conversation with its messages and events",
-                "responses": _answers(200, "ConversationDetail", 404),
-            }
-        },
-    )
-    actions = {
-        "claim": ("Claim an unclaimed conversation", None, (409,)),
-        "release": ("Release your claim", None, (403, 409)),
-        "reassign": ("Hand the conversation to another user (admins)", "UserId", (403, 409, 422)),
-        "close": ("Close (claimer, participant or admin)", None, (403, 409)),
-        "participants": ("Add a participant (claimer or admin)", "UserId", (403, 409, 422)),
-    }
-    changes = (400, 404)  # every change: CSRF for cookie sessions, and the conversation
-    for action, (summary, body, errors) in actions.items():
-        operation = {
-            **conversation,
-            "summary": summary,
-            "responses": _answers(200, "Conversation", *changes, *errors),
-        }
-        if body:
-            operation["requestBody"] = {"required": True, **_json(body)}
-        doc.path(f"/conversations/{{conversation_id}}/{action}", operations={"post": operation})
-    doc.path(
-        "/conversations/{conversation_id}/messages",
-        operations={
-            "post": {
-                **conversation,
-                "summary": "Send a text (optionally claiming first)",
-                "requestBody": {"required": True, **_json("Reply")},
-                "responses": _answers(201, "Message", *changes, 403, 409, 422),
-            }
-        },
-    )
-    doc.path(
-        "/conversations/{conversation_id}/participants/{user_id}",
-        operations={
-            "delete": {
-                "summary": "Remove a participant",
-                "parameters": [ID, _id("user_id")],
-                "responses": _answers(200, "Conversation", *changes, 403, 409),
-            }
-        },
-    )
+    for name, description in ERRORS.items():
+        error = {"application/json": {"schema": "Error"}}
+        doc.components.response(name, {"description": description, "content": error})
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(f"{bp.name}.") and rule.endpoint != DOCUMENT:
+            doc.path(view=app.view_functions[rule.endpoint], app=app)
     result = doc.to_dict()
-    result["servers"] = [{"url": "/api/v1"}]
+    result["servers"] = [{"url": bp.url_prefix}]
     result["security"] = [{"bearer": []}]
     return result

@@ -21,16 +21,36 @@ from app.services import claims, inbox, outbound, people
 
 
 def conversation_out(conversation, status: int = 200):
+    """A conversation as the API answers it."""
     return jsonify(ConversationSchema().dump(conversation)), status
 
 
 @bp.get("/users")
 def users():
+    """The account's users, for picking participants.
+
+    ---
+    get:
+      responses:
+        200: {description: OK, content: {application/json: {schema: UserList}}}
+        401: Unauthorized
+    """
     return jsonify(UserListSchema().dump({"items": inbox.account_users(current_user)}))
 
 
 @bp.get("/conversations")
 def conversations():
+    """One page of a tab, newest first.
+
+    ---
+    get:
+      parameters:
+        - {in: query, schema: TabQuerySchema}
+      responses:
+        200: {description: OK, content: {application/json: {schema: ConversationPage}}}
+        401: Unauthorized
+        422: Invalid
+    """
     args = load(TabQuerySchema(), request.args.to_dict())
     items, next_cursor = inbox.page(
         current_user,
@@ -44,6 +64,15 @@ def conversations():
 
 @bp.get("/conversations/<id:conversation_id>")
 def conversation(conversation_id: int):
+    """A conversation with its messages and events (marked read).
+
+    ---
+    get:
+      responses:
+        200: {description: OK, content: {application/json: {schema: ConversationDetail}}}
+        401: Unauthorized
+        404: NotFound
+    """
     conversation = inbox.get(current_user, conversation_id)
     inbox.mark_read(conversation, current_user)
     thread = inbox.thread(conversation)
@@ -55,18 +84,55 @@ def conversation(conversation_id: int):
 
 @bp.post("/conversations/<id:conversation_id>/claim")
 def claim(conversation_id: int):
+    """Claim an unclaimed conversation.
+
+    ---
+    post:
+      responses:
+        200: {description: OK, content: {application/json: {schema: Conversation}}}
+        400: BadRequest
+        401: Unauthorized
+        404: NotFound
+        409: Conflict
+    """
     conversation = inbox.get(current_user, conversation_id)
     return conversation_out(claims.claim(conversation, current_user))
 
 
 @bp.post("/conversations/<id:conversation_id>/release")
 def release(conversation_id: int):
+    """Release your claim.
+
+    ---
+    post:
+      responses:
+        200: {description: OK, content: {application/json: {schema: Conversation}}}
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+    """
     conversation = inbox.get(current_user, conversation_id)
     return conversation_out(claims.release(conversation, current_user))
 
 
 @bp.post("/conversations/<id:conversation_id>/reassign")
 def reassign(conversation_id: int):
+    """Hand the conversation to another user (admins).
+
+    ---
+    post:
+      requestBody: {required: true, content: {application/json: {schema: UserId}}}
+      responses:
+        200: {description: OK, content: {application/json: {schema: Conversation}}}
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+        422: Invalid
+    """
     conversation = inbox.get(current_user, conversation_id)
     args = load(UserIdSchema(), json_object())
     target = people.account_user(current_user, args["user_id"], field="user_id")
@@ -75,6 +141,20 @@ def reassign(conversation_id: int):
 
 @bp.post("/conversations/<id:conversation_id>/messages")
 def send(conversation_id: int):
+    """Send a text (optionally claiming first).
+
+    ---
+    post:
+      requestBody: {required: true, content: {application/json: {schema: Reply}}}
+      responses:
+        201: {description: OK, content: {application/json: {schema: Message}}}
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+        422: Invalid
+    """
     conversation = inbox.get(current_user, conversation_id)
     args = load(ReplySchema(), json_object())
     message = outbound.reply(conversation, current_user, args["body"], claim=args["claim"])
@@ -83,6 +163,20 @@ def send(conversation_id: int):
 
 @bp.post("/conversations/<id:conversation_id>/participants")
 def add_participant(conversation_id: int):
+    """Add a participant (claimer or admin).
+
+    ---
+    post:
+      requestBody: {required: true, content: {application/json: {schema: UserId}}}
+      responses:
+        200: {description: OK, content: {application/json: {schema: Conversation}}}
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+        422: Invalid
+    """
     conversation = inbox.get(current_user, conversation_id)
     args = load(UserIdSchema(), json_object())
     target = people.account_user(current_user, args["user_id"], field="user_id")
@@ -91,16 +185,41 @@ def add_participant(conversation_id: int):
 
 @bp.delete("/conversations/<id:conversation_id>/participants/<id:user_id>")
 def remove_participant(conversation_id: int, user_id: int):
+    """Remove a participant.
+
+    ---
+    delete:
+      responses:
+        200: {description: OK, content: {application/json: {schema: Conversation}}}
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+    """
     conversation = inbox.get(current_user, conversation_id)
     return conversation_out(claims.remove_participant(conversation, current_user, user_id))
 
 
 @bp.post("/conversations/<id:conversation_id>/close")
 def close(conversation_id: int):
+    """Close (claimer, participant or admin).
+
+    ---
+    post:
+      responses:
+        200: {description: OK, content: {application/json: {schema: Conversation}}}
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+    """
     conversation = inbox.get(current_user, conversation_id)
     return conversation_out(claims.close(conversation, current_user))
 
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(spec())
+    """The OpenAPI document of this API (no login needed)."""
+    return jsonify(spec(current_app))
