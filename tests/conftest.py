@@ -1,36 +1,33 @@
 """Fixtures: the app on a real database (PostgreSQL when TEST_DATABASE_URL is set, else SQLite),
-built by the project's migrations, emptied after each test; factories for the domain."""
+built by the project's migrations, emptied after each test; the domain's factories and clients,
+real SMTP servers, processes. What they build on lives in tests/support/."""
 
-import contextlib
-import os
-import re
-import signal
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import flask_migrate
 import pytest
-from flask.testing import FlaskClient
-from sqlalchemy import event, select, text
-from twilio.request_validator import RequestValidator
+from sqlalchemy import text
 
 from app import create_app
-from app.config import TestConfig, database_url
+from app.config import database_url
 from app.extensions import db, limiter
-from app.services import directory
+from tests.support import (
+    CUSTOMER,
+    NUM,
+    PG_URL,
+    Api,
+    Browser,
+    Client,
+    World,
+    free_port,
+    settings,
+    text_in,
+)
+from tests.support.mail import Inbox
+from tests.support.processes import Process
 
-ON_CI = bool(os.environ.get("CI"))
-PG_URL = os.environ.get("TEST_DATABASE_URL")
-AUTH_TOKEN = TestConfig.TWILIO_AUTH_TOKEN
-BASE_URL = TestConfig.PUBLIC_BASE_URL
-
-
-def settings(**overrides) -> dict:
-    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
-    config.update(overrides)
-    return config
+# The fake Twilio's fixtures (`twilio`, `twilio_service`), for every test that asks for them.
+pytest_plugins = ("tests.support.twilio_fake",)
 
 
 @pytest.fixture(scope="session")
@@ -38,15 +35,6 @@ def database_uri(tmp_path_factory) -> str:
     if PG_URL:
         return database_url(PG_URL)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-
-
-class Client(FlaskClient):
-    """A test client that, like a real server, closes each response, so the jobs that run after
-    the response (in-process mode) have run when the call returns."""
-
-    def open(self, *args, **kwargs):
-        kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -125,126 +113,9 @@ def postgres(app):
     return app
 
 
-# -- factories -------------------------------------------------------------------------------------
-
-
-class World:
-    """Builds accounts, users and numbers through the same services the CLI uses."""
-
-    def __init__(self, app):
-        self.app = app
-        self.tokens: dict[str, str] = {}
-
-    def account(self, name: str = "Acme Plumbing"):
-        with self.app.app_context():
-            return directory.create_account(name).id
-
-    def user(
-        self, account: str, email: str, role: str = "agent", first: str | None = None, **kw
-    ) -> int:
-        from app.models import Account
-
-        with self.app.app_context():
-            user = directory.create_user(
-                Account.by_name(account),
-                email,
-                first or email.split("@")[0].capitalize(),
-                "Tester",
-                role,
-                password=None if role == "identified" else PASSWORD,
-                **kw,
-            )
-            self.tokens[email] = directory.issue_token(user)
-            return user.id
-
-    def number(
-        self, account: str, number: str, sms_users=(), active: bool = True, label: str = "Main line"
-    ):
-        from app.models import Account, User
-
-        with self.app.app_context():
-            users = [User.by_email(email) for email in sms_users]
-            return directory.create_number(
-                Account.by_name(account), number, label, "local", users, active
-            ).id
-
-
 @pytest.fixture
 def world(app) -> World:
     return World(app)
-
-
-def sign(url: str, params: dict) -> str:
-    return RequestValidator(AUTH_TOKEN).compute_signature(url, params)
-
-
-_sid_counter = iter(range(10**9))
-
-
-def text_in(
-    client, frm: str, to: str, body: str, sid: str | None = None, path: str = "/webhooks/twilio/sms"
-):
-    """A signed inbound-text webhook, as Twilio sends it."""
-    sid = sid or f"SM{next(_sid_counter):032d}"
-    params = {
-        "MessageSid": sid,
-        "SmsSid": sid,
-        "AccountSid": "AC" + "0" * 32,
-        "From": frm,
-        "To": to,
-        "Body": body,
-        "NumMedia": "0",
-    }
-    return client.post(
-        path, data=params, headers={"X-Twilio-Signature": sign(BASE_URL + path, params)}
-    )
-
-
-class Api:
-    """The JSON API as one user calls it, with their Bearer token."""
-
-    def __init__(self, client, token: str):
-        self.client, self.token = client, token
-
-    def __call__(self, method: str, path: str, **kw):
-        headers = {"Authorization": f"Bearer {self.token}", **kw.pop("headers", {})}
-        return self.client.open(f"/api/v1{path}", method=method, headers=headers, **kw)
-
-    def get(self, path, **kw):
-        return self("GET", path, **kw)
-
-    def post(self, path, **kw):
-        return self("POST", path, **kw)
-
-    def tab(self, name: str) -> list[dict]:
-        items, cursor = [], None
-        while True:
-            r = self.get(
-                "/conversations",
-                query_string={"tab": name, **({"cursor": cursor} if cursor else {})},
-            )
-            assert r.status_code == 200, r.get_json()
-            items += r.json["items"]
-            cursor = r.json["next_cursor"]
-            if not cursor:
-                return items
-
-    def tab_ids(self, name: str) -> set[int]:
-        return {c["id"] for c in self.tab(name)}
-
-
-def seen_by_admin(api, conversation_id: int) -> dict:
-    """What a user would check afterwards: the conversation as Acme's admin sees it."""
-    r = api("admin@acme.test").get(f"/conversations/{conversation_id}")
-    assert r.status_code == 200
-    c = r.json
-    return {
-        "status": c["status"],
-        "claimed_by": c["claimed_by"] and c["claimed_by"]["email"],
-        "participants": [p["email"] for p in c["participants"]],
-        "messages": [(m["direction"], m["body"]) for m in c["messages"]],
-        "events": [e["type"] for e in c["events"]],
-    }
 
 
 @pytest.fixture
@@ -253,48 +124,9 @@ def api(client, world):
     return lambda email: Api(client, world.tokens[email])
 
 
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-PASSWORD = "correct-horse-battery"
-
-
-class Browser:
-    """A logged-in user's session: every form post carries the page's CSRF token."""
-
-    def __init__(self, app, email: str):
-        self.client = app.test_client()
-        page = self.client.get("/login")
-        r = self.client.post(
-            "/login",
-            data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
-        )
-        assert r.status_code == 302, r.text
-
-    def get(self, url: str):
-        return self.client.get(url, follow_redirects=True)
-
-    def token(self) -> str:
-        """A CSRF token of this session, as a page would carry it."""
-        return csrf_token(self.client.get("/conversations").text)
-
-    def post(self, url: str, **data):
-        data = {"csrf_token": self.token(), **data}
-        return self.client.post(url, data=data, follow_redirects=True)
-
-
 @pytest.fixture
 def browser(app):
     return lambda email: Browser(app, email)
-
-
-ROOT = Path(__file__).resolve().parent.parent
-
-NUM = "+15005550101"
-CUSTOMER = "+15005550199"
 
 
 @pytest.fixture
@@ -321,29 +153,6 @@ def conversation_id(acme, client, api) -> int:
     return item["id"]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """What a real SMTP server (aiosmtpd, in this process) received."""
-
-    def __init__(self):
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        import email
-        from email import policy
-
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp_server():
     """`smtp_server(handler)` → the port of a real SMTP server (aiosmtpd) on 127.0.0.1."""
@@ -364,121 +173,28 @@ def smtp_server():
 
 
 @pytest.fixture
-def smtp(app, monkeypatch, smtp_server):
-    """A real SMTP server on a free local port, and the app pointed at it; yields its Inbox."""
-    inbox = Inbox()
-    port = smtp_server(inbox)
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    state = app.extensions["mail"]
-    monkeypatch.setattr(state, "server", "127.0.0.1")
-    monkeypatch.setattr(state, "port", port)
-    monkeypatch.setattr(state, "suppress", False)
-    return inbox
+def mail_to(app, monkeypatch, smtp_server):
+    """`mail_to(handler)`: a real SMTP server with that aiosmtpd handler, and the suite's app
+    sending its mail there; returns the handler. `mail_to(None)`: the app sending to a local
+    port where nothing listens (a mail server that is down)."""
+
+    def point(handler):
+        port = free_port() if handler is None else smtp_server(handler)
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        state = app.extensions["mail"]
+        monkeypatch.setattr(state, "server", "127.0.0.1")
+        monkeypatch.setattr(state, "port", port)
+        monkeypatch.setattr(state, "suppress", False)
+        return handler
+
+    return point
 
 
-@contextlib.contextmanager
-def empty_redis(url: str, what: str):
-    """The Redis database at `url`, emptied before and after. Without a running Redis the test
-    skips loudly naming `what` did not run, except on CI, where that is a failure."""
-    import redis
-
-    client = redis.Redis.from_url(url, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as e:
-        message = f"NO REDIS at {url} ({e}): {what} did NOT run"
-        if ON_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    client.flushdb()
-    try:
-        yield url
-    finally:
-        client.flushdb()
-        client.close()
-
-
-def at_once(app, calls) -> list[Exception]:
-    """Run each call in a thread of its own, inside an app context, all let go at the same
-    instant; the exceptions they raised (a thread's would be lost). The threads' database
-    connections go back to the server afterwards."""
-    barrier = threading.Barrier(len(calls))
-    errors: list[Exception] = []
-
-    def run(call) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                call()
-            except Exception as e:
-                errors.append(e)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    with app.app_context():
-        db.engine.dispose()
-    return errors
-
-
-def celery_worker(*options: str) -> list[str]:
-    """The command of a Celery worker of the app, as the Procfile starts one, with `options`."""
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "wsgi:celery",
-        "worker",
-        "--loglevel=INFO",
-        *options,
-    ]
-
-
-class Process:
-    """A process started from the repository (a web server, a worker), in its own process group
-    (as on its own machine), with its output in a log file."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path):
-        self.name, self.log = name, log
-        with log.open("wb") as out:
-            self.popen = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group at once, as when its machine dies."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen.wait(timeout=30)
-
-    def stop(self) -> None:
-        """A graceful stop (SIGTERM), then SIGKILL if it does not go."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        # What is left of the group (a pool process whose parent was killed) goes too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
+@pytest.fixture
+def smtp(mail_to) -> Inbox:
+    """A real SMTP server the app sends its mail to; its Inbox (what it received)."""
+    return mail_to(Inbox())
 
 
 @pytest.fixture
@@ -498,50 +214,6 @@ def processes(tmp_path):
     for process in started:
         print(f"--- {process.name} log (exit {process.popen.returncode}) ---")
         print(process.output())
-
-
-@contextlib.contextmanager
-def statements(app):
-    """The first word of each SQL statement run while the app makes its answer to a request (not
-    the jobs that run once it has gone out, while its body is read)."""
-    seen: list[str] = []
-    state = {"in_request": False}
-    answer = app.wsgi_app
-
-    def answering(environ, start_response):
-        state["in_request"] = True
-        try:
-            return answer(environ, start_response)
-        finally:
-            state["in_request"] = False
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if state["in_request"]:
-            seen.append(statement.split(None, 1)[0].upper())
-
-    with app.app_context():
-        engine = db.engine
-    app.wsgi_app = answering
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-        app.wsgi_app = answer
-
-
-def sent_to(app, recipient: str) -> list[str]:
-    """The bodies of everything sent to `recipient` (a phone or an e-mail address), in order."""
-    from app.models import OutboxItem
-
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                select(OutboxItem.body)
-                .where(OutboxItem.recipient == recipient)
-                .order_by(OutboxItem.id)
-            )
-        )
 
 
 @pytest.fixture

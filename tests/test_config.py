@@ -9,7 +9,7 @@ import pytest
 
 from app import create_app
 from app.config import BadSettings, from_environment
-from tests.conftest import ROOT, settings
+from tests.support import ROOT, settings
 
 
 @pytest.mark.parametrize(

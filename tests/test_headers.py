@@ -4,7 +4,7 @@ and `Cache-Control: no-store` on whatever a signed-in user is shown."""
 import pytest
 
 from app import create_app
-from tests.conftest import CUSTOMER, NUM, Api, free_port, settings, sign, text_in
+from tests.support import CUSTOMER, NUM, Api, free_port, settings, sign, text_in
 
 HSTS = "max-age=31536000; includeSubDomains"
 PUBLIC = "https://sms.example.com"

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from tests.conftest import ROOT, free_port
+from tests.support import ROOT, free_port
 
 
 def test_make_run_seeds_the_demo_and_serves_the_login_page(tmp_path):

@@ -29,7 +29,7 @@ from app.models import (
     User,
     Widget,
 )
-from tests.conftest import PG_URL, settings
+from tests.support import PG_URL, settings
 
 
 def upgrade_and_compare(uri: str) -> None:

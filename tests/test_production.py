@@ -14,7 +14,9 @@ from app.extensions import db
 from app.logs import JsonFormatter
 from app.models import User
 from app.production import NotReadyForProduction
-from tests.conftest import BASE_URL, CUSTOMER, NUM, empty_redis, settings, sign, statements, text_in
+from tests.support import BASE_URL, CUSTOMER, NUM, settings, sign, text_in
+from tests.support.processes import empty_redis
+from tests.support.sql import statements
 
 READY = {
     "APP_ENV": "production",

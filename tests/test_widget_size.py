@@ -3,7 +3,7 @@
 import gzip
 import re
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 SOURCE = (ROOT / "widget" / "widget.js").read_text(encoding="utf-8")
 

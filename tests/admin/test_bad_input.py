@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Account, TrackingNumber, User, Widget
-from tests.conftest import NUM
+from tests.support import NUM
 
 ADMIN = "admin@acme.test"
 NEW = "+15005550177"

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from app.csvfile import cell
-from tests.conftest import CUSTOMER, NUM, text_in
+from tests.support import CUSTOMER, NUM, text_in
 
 FORMULA = '=HYPERLINK("http://x","y")'
 DDE = "=cmd|' /C calc'!A0"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Message, TrackingNumber
-from tests.conftest import CUSTOMER, NUM, csrf_token, text_in
+from tests.support import CUSTOMER, NUM, csrf_token, text_in
 
 PAGE = "/admin/customization/sms"
 TEXTS = {

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Conversation, Message, SmsUser, TrackingNumber, User
 from app.sms.simulator import SimulatedCarrier
-from tests.conftest import CUSTOMER, NUM, text_in
+from tests.support import CUSTOMER, NUM, text_in
 
 PAGE = "/admin/numbers"
 NEW = "+15005550177"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import TrackingNumber, User
 from app.services import people
-from tests.conftest import NUM, csrf_token
+from tests.support import NUM, csrf_token
 
 PAGE = "/admin/people"
 

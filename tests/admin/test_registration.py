@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Account, CarrierRegistration, OutboxItem, TrackingNumber
 from app.services import directory, registration
 from app.services.errors import Invalid
-from tests.conftest import NUM, csrf_token, free_port
+from tests.support import NUM, csrf_token, free_port
 
 URL = "/admin/registration"
 TELECOM = "telecom@carrier.test"

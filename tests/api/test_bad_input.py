@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Consent, User
-from tests.conftest import csrf_token, seen_by_admin
+from tests.support import csrf_token, seen_by_admin
 
 ADMIN, BOB, CAT, DAN = "admin@acme.test", "bob@acme.test", "cat@acme.test", "dan@acme.test"
 PASSWORD = "correct-horse-battery"

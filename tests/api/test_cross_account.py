@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import CUSTOMER, NUM, seen_by_admin, text_in
+from tests.support import CUSTOMER, NUM, seen_by_admin, text_in
 
 ADMIN, BOB, DAN, EVE = "admin@acme.test", "bob@acme.test", "dan@acme.test", "eve@other.test"
 OTHER_NUM = "+15005550301"

@@ -5,7 +5,7 @@ import pytest
 from app.extensions import db
 from app.models import TrackingNumber, User
 from app.services import directory
-from tests.conftest import CUSTOMER, NUM, text_in
+from tests.support import CUSTOMER, NUM, text_in
 
 ADMIN, BOB, CAT, DAN, IVY = (
     "admin@acme.test",

@@ -9,8 +9,9 @@ from app import create_app
 from app.extensions import db
 from app.models import Conversation, User
 from app.services import links, people
-from tests.auth.conftest import log_in
-from tests.conftest import CUSTOMER, NUM, empty_redis, free_port, settings, text_in
+from tests.support import CUSTOMER, NUM, free_port, settings, text_in
+from tests.support.auth import log_in
+from tests.support.processes import empty_redis
 
 REDIS_URL = "redis://127.0.0.1:6379/9"  # a database of its own, flushed before and after
 WINDOW = 15 * 60

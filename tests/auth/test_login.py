@@ -5,8 +5,8 @@ import pytest
 from werkzeug import security
 
 from app.models import User
-from tests.auth.conftest import log_in
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD
+from tests.support.auth import log_in
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 from app.extensions import db
 from app.models import Conversation, User
 from app.services import links
-from tests.auth.conftest import copy_of, invitation_link, log_in, user_id
-from tests.conftest import CUSTOMER, NUM, csrf_token, text_in
+from tests.support import CUSTOMER, NUM, csrf_token, text_in
+from tests.support.auth import copy_of, invitation_link, log_in, user_id
 
 
 def signed_in(client) -> bool:

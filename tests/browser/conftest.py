@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.conftest import ON_CI, PASSWORD
+from tests.support import ON_CI, PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Contact
-from tests.conftest import CUSTOMER, NUM, text_in
+from tests.support import CUSTOMER, NUM, text_in
 
 LIVE = 3000  # SPEC §2.6: the other screen follows within 3 seconds
 # The simulated phone is no agent's screen: it polls the carrier's record of what was delivered.

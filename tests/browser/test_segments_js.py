@@ -4,7 +4,7 @@ import pytest
 
 from app.models.account import DEFAULT_SMS_TEXTS
 from app.segments import count
-from tests.test_segments import CASES
+from tests.support.segments import CASES
 
 
 @pytest.mark.parametrize(("text", "units", "segments", "encoding"), CASES)

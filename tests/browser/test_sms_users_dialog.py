@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import SmsUser, TrackingNumber, User
 from app.services import people
-from tests.conftest import NUM
+from tests.support import NUM
 
 
 def pick(page, name: str, email: str):

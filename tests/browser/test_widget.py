@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db, limiter
 from app.models import Conversation, OutboxItem, Widget
-from tests.conftest import NUM
+from tests.support import NUM
 
 VISITOR = "+15550100199"
 HOSTILE_CSS = "* { all: unset; color: red !important; font-size: 40px !important }"

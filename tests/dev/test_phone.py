@@ -1,6 +1,6 @@
 """The simulated carrier: /dev/phone texts through the real inbound path; /dev/outbox shows it."""
 
-from tests.conftest import NUM, csrf_token
+from tests.support import NUM, csrf_token
 
 
 def test_phone_text_opens_a_conversation_and_the_reply_reaches_the_phone(app, acme, client, api):
@@ -30,7 +30,7 @@ def test_phone_text_opens_a_conversation_and_the_reply_reaches_the_phone(app, ac
 
 def test_the_simulated_carriers_pages_exist_only_with_the_simulator(app):
     from app import create_app
-    from tests.conftest import settings
+    from tests.support import settings
 
     real = create_app(
         settings(

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app import create_app
 from app.api.openapi import spec
-from tests import conftest
+from tests import support
 
 ADMIN, AGENT, OTHER = "admin@acme.test", "bob@acme.test", "eve@other.test"
 CHECKS = [
@@ -44,7 +44,7 @@ def seeded(acme, conversation_id, api) -> dict:
 # The document /api/v1/openapi.json serves, from an app of the same routes (never served: only
 # its routes are read, so its database is never opened).
 schema = schemathesis.openapi.from_dict(
-    spec(create_app(conftest.settings(SQLALCHEMY_DATABASE_URI="sqlite://")))
+    spec(create_app(support.settings(SQLALCHEMY_DATABASE_URI="sqlite://")))
 )
 
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from app.extensions import db, limiter
 from app.models import TrackingNumber, Widget
 from app.models.base import MAX_ID
-from tests.conftest import NUM
-from tests.widget_api.test_submissions import SITE, form
+from tests.support import NUM
+from tests.support.widget import SITE, form
 
 ADMIN = "admin@acme.test"
 HUGE = "99999999999999999999"

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import TrackingNumber
-from tests.conftest import empty_redis, settings
-from tests.jobs.test_worker import queued
+from tests.support import settings
+from tests.support.processes import empty_redis, queued
 
 REDIS_URL = "redis://127.0.0.1:6379/9"  # a database of its own, flushed before and after
 

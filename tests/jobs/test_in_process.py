@@ -7,8 +7,9 @@ import time
 import pytest
 import requests
 
-from tests.conftest import CUSTOMER, NUM, text_in
-from tests.jobs.conftest import FlakyInbox, eventually, notifications
+from tests.support import CUSTOMER, NUM, notifications, text_in
+from tests.support.mail import FlakyInbox
+from tests.support.waiting import eventually
 
 BOB, CAT = "bob@acme.test", "cat@acme.test"
 ANSWER_WITHIN = 5  # seconds; well under the SMTP server's HOLD_LIMIT

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app import tasks
 from app.extensions import db
 from app.models import Message, Notification, NotificationPace, OutboxItem, TrackingNumber
-from tests.conftest import CUSTOMER, NUM, Api, text_in
+from tests.support import CUSTOMER, NUM, Api, text_in
 
 DAN = "dan@acme.test"
 

@@ -9,9 +9,7 @@ from sqlalchemy import select
 from app import tasks
 from app.extensions import db
 from app.models import Account, Contact
-from tests.conftest import CUSTOMER, NUM, text_in
-from tests.jobs.conftest import notifications
-from tests.twilio_fake import twilio  # noqa: F401 (a fixture)
+from tests.support import CUSTOMER, NUM, notifications, text_in
 
 BOB, CAT = "bob@acme.test", "cat@acme.test"
 LOGGED = re.compile(r"could not be sent \(error logged as ([0-9a-f]{12})\)")

@@ -2,15 +2,16 @@
 the mail server refuses them, and sends each exactly once. Needs Redis on 127.0.0.1:6379: without
 it the test skips loudly, except on CI, where that is a failure."""
 
-import os
 import time
 
 import pytest
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import CUSTOMER, NUM, celery_worker, empty_redis, settings, text_in
-from tests.jobs.conftest import FlakyInbox, eventually, notifications
+from tests.support import CUSTOMER, NUM, notifications, settings, text_in
+from tests.support.mail import FlakyInbox
+from tests.support.processes import celery_worker, empty_redis, queued, worker_env
+from tests.support.waiting import eventually
 
 REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own, flushed before the test
 WORKER = celery_worker("--pool=solo", "--concurrency=1", "-Q", "celery")
@@ -22,36 +23,6 @@ def redis_url():
     """Redis database 14, empty; the test skips (fails on CI) when Redis is not running."""
     with empty_redis(REDIS_URL, "the Celery worker test") as url:
         yield url
-
-
-def queued(url: str) -> int:
-    """How many jobs wait on the worker's queue."""
-    import redis
-
-    with redis.Redis.from_url(url) as client:
-        return client.llen("celery")
-
-
-def worker_env(config) -> dict[str, str]:
-    """The environment under which `wsgi.py`'s Config reads the same settings as `config`."""
-    return {
-        **os.environ,
-        "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": config["REDIS_URL"],
-        "MAIL_SERVER": config["MAIL_SERVER"],
-        "MAIL_PORT": str(config["MAIL_PORT"]),
-        "MAIL_USE_TLS": "0",
-        "MAIL_USERNAME": "",
-        "MAIL_PASSWORD": "",
-        "PUBLIC_BASE_URL": config["PUBLIC_BASE_URL"],
-        "SECRET_KEY": config["SECRET_KEY"],
-        "TWILIO_AUTH_TOKEN": config["TWILIO_AUTH_TOKEN"],
-        "NOTIFY_FROM_NUMBER": config["NOTIFY_FROM_NUMBER"],
-        "SMS_PROVIDER": "simulator",
-        "SIMULATOR_ACTIVATION_SECONDS": "0",
-        "JOB_RETRY_BASE_SECONDS": str(config["JOB_RETRY_BASE_SECONDS"]),
-        "PYTHONUNBUFFERED": "1",
-    }
 
 
 def test_a_worker_sends_a_refused_notification_on_the_third_try_exactly_once(

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import Account, Contact, Message
-from tests.conftest import CUSTOMER, NUM, Api, celery_worker, empty_redis, settings, text_in
-from tests.jobs.conftest import CountingInbox, eventually, notifications
-from tests.jobs.test_worker import queued, worker_env
-from tests.twilio_fake import twilio  # noqa: F401 (a fixture)
+from tests.support import CUSTOMER, NUM, Api, notifications, settings, text_in
+from tests.support.mail import CountingInbox
+from tests.support.processes import celery_worker, empty_redis, queued, worker_env
+from tests.support.waiting import eventually
 
 REDIS_URL = "redis://127.0.0.1:6379/10"  # a database of its own, flushed before and after
 WORKER = celery_worker("--pool=solo", "--concurrency=1", "-Q", "celery")

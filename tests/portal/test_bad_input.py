@@ -3,7 +3,7 @@ field, never a 500, nothing changed (SPEC §5)."""
 
 import pytest
 
-from tests.conftest import seen_by_admin
+from tests.support import seen_by_admin
 
 ADMIN, BOB = "admin@acme.test", "bob@acme.test"
 NOT_IDS = [

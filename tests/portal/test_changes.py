@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Conversation
-from tests.conftest import CUSTOMER, NUM, text_in
+from tests.support import CUSTOMER, NUM, text_in
 
 
 def test_nothing_new_is_204_and_a_new_text_redraws_list_and_thread(app, acme, client, browser, api):

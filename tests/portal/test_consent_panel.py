@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ConsentEvent, Message
-from tests.conftest import CUSTOMER, NUM, text_in
+from tests.support import CUSTOMER, NUM, text_in
 
 
 def open_thread(browser, api, email="bob@acme.test"):

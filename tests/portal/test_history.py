@@ -3,7 +3,7 @@ those who could open it (SPEC §2.3, §2.6)."""
 
 import pytest
 
-from tests.conftest import CUSTOMER, NUM, text_in
+from tests.support import CUSTOMER, NUM, text_in
 
 
 def user_id(api, email: str) -> int:

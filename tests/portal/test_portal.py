@@ -10,15 +10,8 @@ from app import segments
 from app.extensions import db
 from app.models import Account, Message
 from app.services import reports
-from tests.conftest import (
-    CUSTOMER,
-    NUM,
-    PASSWORD,
-    csrf_token,
-    seen_by_admin,
-    statements,
-    text_in,
-)
+from tests.support import CUSTOMER, NUM, PASSWORD, csrf_token, seen_by_admin, text_in
+from tests.support.sql import statements
 
 
 def test_pages_need_a_login(client, acme):

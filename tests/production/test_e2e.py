@@ -9,6 +9,7 @@ every e-mail and every text goes out exactly once. Needs PostgreSQL (TEST_DATABA
 127.0.0.1:6379: without Redis the test skips loudly, except on CI, where that is a failure."""
 
 import re
+import sys
 from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,17 +18,31 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxItem
-from tests.conftest import BASE_URL, CUSTOMER, NUM, PASSWORD, csrf_token, free_port, settings
-from tests.conftest import text_in as signed_text_in
-from tests.jobs.conftest import eventually, notifications
-from tests.jobs.test_worker import queued, worker_env
-from tests.production.conftest import (
-    CELERY_WORKER,
-    GUNICORN,
-    VISIBILITY_TIMEOUT,
+from tests.support import (
+    BASE_URL,
+    CUSTOMER,
+    NUM,
+    PASSWORD,
+    csrf_token,
+    free_port,
+    notifications,
+    settings,
+)
+from tests.support import text_in as signed_text_in
+from tests.support.processes import (
+    celery_worker,
+    queued,
     taken_ages,
     wait_until_serving,
+    worker_env,
 )
+from tests.support.waiting import eventually
+
+# Seconds before a job taken by a worker that died is handed out again (production: 600).
+VISIBILITY_TIMEOUT = 5
+# The Procfile's commands (one pool process per worker, one gunicorn worker per "machine").
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
+CELERY_WORKER = celery_worker("--concurrency=1")
 
 BOB, CAT = "bob@acme.test", "cat@acme.test"
 FIRST_TEXT = "Hi, my sink is leaking"

@@ -47,7 +47,7 @@ from app.models import (
 )
 from app.services import reports
 from app.services.errors import Invalid, NotFound
-from tests.conftest import NUM
+from tests.support import NUM
 
 BACK = "+15005550102"
 OTHER = "+15005550103"

@@ -11,8 +11,8 @@ from app import tasks
 from app.extensions import db
 from app.models import Message, TrackingNumber
 from app.sms.simulator import SimulatedCarrier
-from tests.conftest import CUSTOMER, NUM, sent_to, text_in
-from tests.jobs.conftest import eventually
+from tests.support import CUSTOMER, NUM, sent_to, text_in
+from tests.support.waiting import eventually
 
 PAGE = "/admin/numbers"
 NEW = "+15005550177"

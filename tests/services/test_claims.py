@@ -200,7 +200,7 @@ def test_claimer_or_admin_may_close_but_not_another_sms_user(app, api, conversat
 
 
 def test_a_text_after_close_opens_a_new_unclaimed_conversation(app, api, client, conversation_id):
-    from tests.conftest import CUSTOMER, NUM, text_in
+    from tests.support import CUSTOMER, NUM, text_in
 
     bob = api("bob@acme.test")
     bob.post(f"/conversations/{conversation_id}/claim")

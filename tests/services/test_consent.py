@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Consent, ConsentEvent, ConversationEvent, Message, Notification
 from app.services.consent import keyword, possible_opt_out
-from tests.conftest import CUSTOMER, NUM, text_in
+from tests.support import CUSTOMER, NUM, text_in
 
 # body, starting state, expected state, expected auto-reply (purpose), expected thread event
 TABLE = [
@@ -254,7 +254,7 @@ def test_advanced_opt_out_records_the_change_and_sends_no_reply(app, acme, clien
 
 
 def test_opt_out_type_parameter_means_twilio_answered(app, acme, client):
-    from tests.conftest import BASE_URL, sign
+    from tests.support import BASE_URL, sign
 
     text_in(client, CUSTOMER, NUM, "Hello")
     last_message, _ = snapshot(app)

@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from app import tasks
 from app.extensions import db
 from app.models import Message
-from tests.conftest import CUSTOMER, NUM, text_in
-from tests.jobs.conftest import eventually
+from tests.support import CUSTOMER, NUM, text_in
+from tests.support.waiting import eventually
 
 BOB = "bob@acme.test"
 REFUSED = "+15005550142"  # the phone whose contact the database will not store

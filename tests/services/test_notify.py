@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Notification, OutboxItem, User
 from app.models.base import utcnow
 from app.services import directory, inbound, links
-from tests.conftest import CUSTOMER, NUM, csrf_token, sent_to, text_in
+from tests.support import CUSTOMER, NUM, csrf_token, sent_to, text_in
 
 
 class Clock:

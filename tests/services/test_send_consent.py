@@ -5,7 +5,7 @@ from sqlalchemy import select
 from app import tasks
 from app.extensions import db
 from app.models import Consent, ConsentEvent, Message
-from tests.conftest import CUSTOMER, NUM, sent_to, text_in
+from tests.support import CUSTOMER, NUM, sent_to, text_in
 
 
 def test_reply_to_an_opted_out_contact_is_409_until_they_text_start(

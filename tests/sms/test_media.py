@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import MessageMedia
 from app.sms import MediaRefused, MediaUnavailable
-from tests.conftest import BASE_URL, CUSTOMER, NUM, sign
-from tests.twilio_fake import (
+from tests.support import BASE_URL, CUSTOMER, NUM, sign
+from tests.support.twilio_fake import (
     API_HOST,
     MEDIA_HOST,
     FakeTwilio,

@@ -11,8 +11,8 @@ from app import create_app, tasks
 from app.extensions import db
 from app.models import EarlyStatus, MessageMedia
 from app.models.base import utcnow
-from tests.conftest import BASE_URL, CUSTOMER, NUM, Api, Client, settings, sign, text_in
-from tests.twilio_fake import (
+from tests.support import BASE_URL, CUSTOMER, NUM, Api, Client, settings, sign, text_in
+from tests.support.twilio_fake import (
     SERVICE,
     RewritingClient,
     twilio,  # noqa: F401 (a fixture)

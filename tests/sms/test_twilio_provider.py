@@ -12,9 +12,8 @@ from app.models import Message
 from app.services import outbound
 from app.sms import ActivationError, Reason, SendError
 from app.sms.twilio import UnknownOutcome
-from tests.conftest import CUSTOMER, NUM, text_in
-from tests.jobs.conftest import eventually
-from tests.twilio_fake import (
+from tests.support import CUSTOMER, NUM, text_in
+from tests.support.twilio_fake import (
     ACCOUNT_SID,
     API_HOST,
     MESSAGING_HOST,
@@ -24,6 +23,7 @@ from tests.twilio_fake import (
     twilio,  # noqa: F401 (a fixture)
     twilio_service,  # noqa: F401 (a fixture)
 )
+from tests.support.waiting import eventually
 
 WEBHOOK = "https://inbox.example/webhooks/twilio/sms"
 MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"

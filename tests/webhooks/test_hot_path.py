@@ -7,17 +7,9 @@ from sqlalchemy import func, select
 from app import create_app, tasks
 from app.extensions import db
 from app.models import Consent, Conversation, Message
-from tests.conftest import (
-    BASE_URL,
-    CUSTOMER,
-    NUM,
-    empty_redis,
-    settings,
-    sign,
-    statements,
-    text_in,
-)
-from tests.jobs.test_worker import queued
+from tests.support import BASE_URL, CUSTOMER, NUM, settings, sign, text_in
+from tests.support.processes import empty_redis, queued
+from tests.support.sql import statements
 
 REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of its own, flushed before and after
 

@@ -15,7 +15,8 @@ from app.config import webhook_token
 from app.extensions import db
 from app.models import Contact, Conversation, EarlyStatus, Message, TrackingNumber
 from app.services import inbound
-from tests.conftest import BASE_URL, CUSTOMER, NUM, at_once, settings, sign, text_in
+from tests.support import BASE_URL, CUSTOMER, NUM, settings, sign, text_in
+from tests.support.race import at_once
 
 OTHER = "+15005550198"
 

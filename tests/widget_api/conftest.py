@@ -3,9 +3,8 @@
 import pytest
 
 from app.extensions import limiter
-from tests.conftest import NUM
-
-SITE = "https://www.acme-plumbing.test"
+from tests.support import NUM
+from tests.support.widget import SITE
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from app.models import Message, OutboxItem
-from tests.widget_api.test_submissions import SITE, count, form
+from tests.support import count
+from tests.support.widget import SITE, form
 
 BAD_ORIGINS = [
     pytest.param("http://x.example:99999", id="port-99999"),

@@ -1,26 +1,14 @@
 """The widget's endpoint: origins, rate limits, bad input, and what a submission does (§2.7)."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Consent, ConsentEvent, Conversation, Message, OutboxItem
-from tests.conftest import NUM, seen_by_admin, sent_to, text_in
+from tests.support import NUM, count, seen_by_admin, sent_to, text_in
+from tests.support.widget import SITE, form
 
-SITE = "https://www.acme-plumbing.test"
 VISITOR = "+15550100177"  # fictional (area code 555): the simulated carrier takes it
-
-
-def form(**changes) -> dict:
-    return {
-        "name": "Pat Doe",
-        "phone": "(555) 010-0177",
-        "message": "Do you fix boilers?",
-        "consent": True,
-        "page_url": SITE + "/contact",
-        "website": "",
-        **changes,
-    }
 
 
 def submit(client, key, origin=SITE, **changes):
@@ -32,11 +20,6 @@ def submit(client, key, origin=SITE, **changes):
 def db_ids(app, model) -> list[int]:
     with app.app_context():
         return db.session.scalars(select(model.id)).all()
-
-
-def count(app, model, *where) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def test_settings_are_given_to_allowed_sites_only(app, client, key):

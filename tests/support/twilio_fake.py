@@ -25,7 +25,7 @@ from requests.adapters import HTTPAdapter
 from twilio.http.http_client import TwilioHttpClient
 
 from app.sms.twilio import TwilioProvider
-from tests.conftest import NUM
+from tests.support import NUM
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token"

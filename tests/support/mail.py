@@ -1,22 +1,30 @@
-"""Job fixtures: the app on a real HTTP server, and real SMTP servers that refuse or stall as real
-ones do; helpers to wait, within a bound, for what background jobs do."""
+"""Handlers of a real SMTP server (aiosmtpd, in the test process; see the `smtp_server` and
+`mail_to` fixtures): one that keeps what it receives, and ones that count tries, refuse or stall
+as real servers do."""
 
 import asyncio
 import email
 import threading
-import time
 from collections import Counter
 from email import policy
 from email.message import EmailMessage
 
-import pytest
-from sqlalchemy import select
-
-from app.extensions import db
-from app.models import Notification
-
 TRY_AGAIN = "451 4.3.0 try again later"
 HOLD_LIMIT = 15  # seconds a held message waits at most, so a failing test cannot hang
+# Seconds a HoldingInbox holds its first message at most (its sender is a process of its own).
+HOLDING_LIMIT = 60
+
+
+class Inbox:
+    """What a real SMTP server (aiosmtpd, in this process) received."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
 
 
 class CountingInbox:
@@ -64,39 +72,25 @@ class FlakyInbox(CountingInbox):
         return self.accept(recipient, envelope)
 
 
-@pytest.fixture
-def app_mail_to(app, monkeypatch, smtp_server):
-    """`app_mail_to(handler)`: start an SMTP server and point the session app at it, as the
-    suite's `smtp` fixture does; returns the handler."""
+class HoldingInbox(CountingInbox):
+    """An aiosmtpd handler that accepts every message, except that it holds its answer to the
+    first one until the sender goes away (then that message is dropped, as a mail server drops
+    a message whose sender disconnected before the server said 250)."""
 
-    def start(handler):
-        port = smtp_server(handler)
-        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-        monkeypatch.setitem(app.config, "MAIL_PORT", port)
-        state = app.extensions["mail"]
-        monkeypatch.setattr(state, "server", "127.0.0.1")
-        monkeypatch.setattr(state, "port", port)
-        monkeypatch.setattr(state, "suppress", False)
-        return handler
+    def __init__(self):
+        super().__init__()
+        self.holding = threading.Event()  # the first message reached the server and waits
+        self.dropped = threading.Event()  # its sender went away before it was answered
 
-    return start
-
-
-def eventually(check, seconds: float = 10, interval: float = 0.05) -> bool:
-    """Whether `check()` comes true within `seconds` (jobs run on other threads or processes)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        if check():
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
-
-
-def notifications(app) -> dict[tuple[str, str], tuple[str, str | None]]:
-    """Every notification as (user's e-mail, channel) → (status, error)."""
-    with app.app_context():
-        rows = db.session.scalars(select(Notification))
-        found = {(n.user.email, n.channel): (n.status, n.error) for n in rows}
-        db.session.remove()
-    return found
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        recipient = self.tried(envelope)
+        if not self.holding.is_set():
+            self.holding.set()
+            try:
+                # aiosmtpd cancels this when the client's connection is lost.
+                await asyncio.sleep(HOLDING_LIMIT)
+            except asyncio.CancelledError:
+                self.dropped.set()
+                raise
+            return TRY_AGAIN  # the sender never went away: it must not count as delivered
+        return self.accept(recipient, envelope)
