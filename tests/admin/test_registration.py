@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Account, CarrierRegistration, OutboxItem, TrackingNumber
 from app.services import directory, registration
 from app.services.errors import Invalid
-from tests.support import NUM, csrf_token, free_port
+from tests.support import NUM, csrf_token
 
 URL = "/admin/registration"
 TELECOM = "telecom@carrier.test"
@@ -347,18 +347,10 @@ def test_a_failed_submit_leaves_the_draft_as_it_was(app, acme, browser, telecom)
     assert emails(app) == []
 
 
-def test_when_the_mail_server_is_down_nothing_is_submitted(
-    app, acme, browser, telecom, monkeypatch
-):
+def test_when_the_mail_server_is_down_nothing_is_submitted(app, acme, browser, telecom, mail_to):
     admin = browser("admin@acme.test")
     admin.post(URL, **form({**VALID, "legal_name": "Draft name"}, action="draft"))
-    port = free_port()  # nothing listens there
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    state = app.extensions["mail"]
-    monkeypatch.setattr(state, "server", "127.0.0.1")
-    monkeypatch.setattr(state, "port", port)
-    monkeypatch.setattr(state, "suppress", False)
+    mail_to(None)  # a port nothing listens on
     r = admin.post(URL, **form(VALID))
     assert r.status_code == 502
     assert "could not be sent, so nothing was submitted" in r.text

@@ -2,14 +2,13 @@
 never waits for the mail server, and a refused e-mail is retried, then shown as failed."""
 
 import threading
-import time
 
 import pytest
 import requests
 
 from tests.support import CUSTOMER, NUM, notifications, text_in
 from tests.support.mail import FlakyInbox
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, jobs_settled
 
 BOB, CAT = "bob@acme.test", "cat@acme.test"
 ANSWER_WITHIN = 5  # seconds; well under the SMTP server's HOLD_LIMIT
@@ -25,20 +24,18 @@ class Http:
         return requests.post(self.base_url + path, timeout=ANSWER_WITHIN, **kwargs)
 
 
-def test_the_webhook_answers_while_the_mail_server_stalls(app, acme, live_server, app_mail_to):
+def test_the_webhook_answers_while_the_mail_server_stalls(app, acme, live_server, mail_to):
     release = threading.Event()
-    inbox = app_mail_to(FlakyInbox(hold=release))
+    inbox = mail_to(FlakyInbox(hold=release))
     try:
-        started = time.monotonic()
         try:
             r = text_in(Http(live_server), CUSTOMER, NUM, "Hi, my sink is leaking")
         except requests.Timeout:
             pytest.fail("the webhook waited for the mail server")
-        took = time.monotonic() - started
         assert r.status_code == 200
         assert inbox.arrived.wait(ANSWER_WITHIN), "the notification never reached the mail server"
-        assert inbox.messages == [], "the server is still holding the e-mail"
-        assert took < 2, f"answered only after {took:.1f} s"
+        # The answer came while the server still held the e-mail: it never waited for it.
+        assert inbox.messages == [], "the server had answered: the webhook waited for it"
     finally:
         release.set()
     assert eventually(lambda: inbox.accepted() == {BOB: 1, CAT: 1}), inbox.messages
@@ -48,22 +45,22 @@ def test_the_webhook_answers_while_the_mail_server_stalls(app, acme, live_server
     assert "Main line" in message["Subject"]
 
 
-def test_a_refused_email_is_delivered_on_the_third_try_exactly_once(app, acme, client, app_mail_to):
-    inbox = app_mail_to(FlakyInbox(refusals=2))
+def test_a_refused_email_is_delivered_on_the_third_try_exactly_once(app, acme, client, mail_to):
+    inbox = mail_to(FlakyInbox(refusals=2))
     assert text_in(client, CUSTOMER, NUM, "Hi, my sink is leaking").status_code == 200
     sent = {(BOB, "email"): ("sent", None), (CAT, "email"): ("sent", None)}
     assert eventually(lambda: notifications(app) == sent), notifications(app)
     assert inbox.accepted() == {BOB: 1, CAT: 1}
     assert inbox.attempts == {BOB: 3, CAT: 3}
-    time.sleep(20 * app.config["JOB_RETRY_BASE_SECONDS"])  # longer than any retry would wait
+    assert jobs_settled(), "a retry still waits"  # every retry timer has fired and run
     assert inbox.accepted() == {BOB: 1, CAT: 1}, "an e-mail was sent twice"
     assert inbox.attempts == {BOB: 3, CAT: 3}
 
 
 def test_an_email_refused_every_time_ends_failed_with_the_reason_shown_in_the_thread(
-    app, acme, client, app_mail_to, api, browser
+    app, acme, client, mail_to, api, browser
 ):
-    inbox = app_mail_to(FlakyInbox(refusals=None))
+    inbox = mail_to(FlakyInbox(refusals=None))
     assert text_in(client, CUSTOMER, NUM, "Hi, my sink is leaking").status_code == 200
 
     def settled():

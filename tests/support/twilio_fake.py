@@ -102,6 +102,7 @@ class FakeTwilio:
         self.server: ThreadingHTTPServer | None = None
         self.port = 0
         self.reserved_sid: str | None = None
+        self.stall_over = threading.Event()  # a stalled answer's wait ran to its end
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -358,7 +359,7 @@ class _Handler(BaseHTTPRequestHandler):
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         data = b"" if body is None else data
         if not after_headers:
-            time.sleep(stall)
+            self._stall(stall)
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -366,10 +367,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if after_headers:
                 self.wfile.flush()
-                time.sleep(stall)
+                self._stall(stall)
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up waiting (a read timeout): Twilio's side is done anyway
+
+    def _stall(self, seconds: float) -> None:
+        if seconds:
+            time.sleep(seconds)
+            self.fake.stall_over.set()
 
     def _route(self, host: str, path: str, query: dict, form: dict):
         fake = self.fake

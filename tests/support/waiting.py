@@ -1,5 +1,6 @@
 """The one way a test waits: poll what a user would check until it comes true, within a deadline."""
 
+import threading
 import time
 
 
@@ -11,3 +12,14 @@ def eventually(check, seconds: float = 10, interval: float = 0.05):
     while not (value := check()) and time.monotonic() < deadline:
         time.sleep(interval)
     return value
+
+
+def jobs_settled(seconds: float = 30) -> bool:
+    """Whether, within `seconds`, every retry the in-process job runner has scheduled (each on a
+    `threading.Timer` of this process) has fired and finished: after it, no retry of what came
+    before can still happen, so a count checked then is final."""
+
+    def no_timer_left() -> bool:
+        return not any(isinstance(t, threading.Timer) for t in threading.enumerate())
+
+    return eventually(no_timer_left, seconds)
