@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Widget
-from tests.conftest import NUM
+from tests.support import NUM
 
 SITE = "https://www.acme-plumbing.test"
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Message
 from app.queue import after_commit
-from tests.conftest import CUSTOMER, sent_to
+from tests.support import CUSTOMER, sent_to
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 
 from app.sms import Reason, SendError
 from app.sms.simulator import SimulatedCarrier
-from tests.conftest import CUSTOMER, NUM
+from tests.support import CUSTOMER, NUM
 
 
 def test_a_phone_unsubscribed_at_the_simulated_carrier_is_a_final_refusal_in_words():
