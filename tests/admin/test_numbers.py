@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Conversation, Message, SmsUser, TrackingNumber, User
 from app.sms.simulator import SimulatedCarrier
 from tests.support import CUSTOMER, NUM, text_in
+from tests.support.waiting import jobs_settled
 
 PAGE = "/admin/numbers"
 NEW = "+15005550177"
@@ -122,6 +123,11 @@ def test_sms_on_goes_through_pending_to_active(app, acme, world, browser, client
     assert "wait for it to finish" in again
     carrier.go.set()
     wait_for_state(app, NEW, "active")
+    assert jobs_settled(), "the activation's job, and the filing it asks for, finish"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Conversation)) == 1, (
+            "the text that waited is filed once the number is active"
+        )
     assert "Turning on…" not in admin.get(PAGE).text
 
 
@@ -134,6 +140,7 @@ def test_a_refused_activation_goes_back_to_off_with_the_carriers_reason(
     admin = browser("admin@acme.test")
     admin.post(f"{PAGE}/{number(app, NEW).id}/sms", sms="on")
     row = wait_for_state(app, NEW, "off")
+    assert jobs_settled()
     assert "not registered for messaging" in row.sms_error
     assert "not registered for messaging" in admin.get(PAGE).text
 

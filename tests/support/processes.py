@@ -117,7 +117,7 @@ def worker_env(config) -> dict[str, str]:
         "PUBLIC_BASE_URL": config["PUBLIC_BASE_URL"],
         "SECRET_KEY": config["SECRET_KEY"],
         "TWILIO_AUTH_TOKEN": config["TWILIO_AUTH_TOKEN"],
-        "NOTIFY_FROM_NUMBER": config["NOTIFY_FROM_NUMBER"],
+        "NOTIFY_FROM_NUMBER": config.get("NOTIFY_FROM_NUMBER", ""),
         "SMS_PROVIDER": "simulator",
         "SIMULATOR_ACTIVATION_SECONDS": "0",
         "JOB_RETRY_BASE_SECONDS": str(config["JOB_RETRY_BASE_SECONDS"]),
