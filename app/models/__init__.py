@@ -8,6 +8,8 @@ from app.models.conversation import (
     EarlyStatus,
     Message,
     MessageMedia,
+    Note,
+    NoteMention,
     Participant,
     ReadMark,
 )
@@ -15,6 +17,7 @@ from app.models.notification import Notification, NotificationPace
 from app.models.number import SmsUser, TrackingNumber
 from app.models.outbox import OutboxItem
 from app.models.registration import CarrierRegistration
+from app.models.saved_reply import SavedReply
 from app.models.widget import Widget
 
 __all__ = [
@@ -29,11 +32,14 @@ __all__ = [
     "EarlyStatus",
     "Message",
     "MessageMedia",
+    "Note",
+    "NoteMention",
     "Notification",
     "NotificationPace",
     "OutboxItem",
     "Participant",
     "ReadMark",
+    "SavedReply",
     "SmsUser",
     "TrackingNumber",
     "User",

@@ -35,6 +35,7 @@ DEFAULT_SMS_TEXTS = {
     "Msg & data rates may apply. Reply STOP to cancel.",
     "help": "{company}: reply to this number to reach us. "
     "Msg & data rates may apply. Reply STOP to cancel.",
+    "opt_out_line": "Reply STOP to opt out.",
 }
 
 
@@ -51,6 +52,8 @@ class Account(CreatedMixin, db.Model):
     opt_out_text: Mapped[str | None] = mapped_column(Text)
     opt_in_again_text: Mapped[str | None] = mapped_column(Text)
     help_text: Mapped[str | None] = mapped_column(Text)
+    # Follows the first text the business starts to a contact with no consent on that number.
+    opt_out_line_text: Mapped[str | None] = mapped_column(Text)
 
     users: Mapped[list["User"]] = relationship(back_populates="account")
 

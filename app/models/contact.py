@@ -25,6 +25,7 @@ class ConsentSource(StrEnum):
     WIDGET = "widget"
     ADMIN = "admin"
     PROVIDER = "provider"
+    AGENT = "agent"
 
 
 CONSENT_STATES = tuple(ConsentState)
@@ -35,6 +36,7 @@ CONSENT_SOURCES = {
     ConsentSource.WIDGET: "Website widget",
     ConsentSource.ADMIN: "Opted out by staff",
     ConsentSource.PROVIDER: "Carrier",
+    ConsentSource.AGENT: "Asked an agent to text them",
 }
 
 
@@ -48,6 +50,7 @@ class Contact(CreatedMixin, db.Model):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     phone: Mapped[str] = mapped_column(String(20))
     name: Mapped[str | None] = mapped_column(String(120))
+    notes: Mapped[str | None] = mapped_column(Text)
 
 
 class Consent(db.Model):

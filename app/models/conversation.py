@@ -329,6 +329,42 @@ class ConversationEvent(CreatedMixin, db.Model):
     target_user: Mapped[User | None] = relationship(foreign_keys=[target_user_id])
 
 
+class Note(CreatedMixin, db.Model):
+    """An internal note in a thread: never sent to the contact, kept with its author; the users it
+    mentions hear of it (SPEC §2.10)."""
+
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+
+    conversation: Mapped[Conversation] = relationship()
+    author: Mapped[User] = relationship()
+    mentions: Mapped[list["NoteMention"]] = relationship(
+        back_populates="note", cascade="all, delete-orphan", order_by="NoteMention.user_id"
+    )
+
+    @property
+    def mentioned_ids(self) -> list[int]:
+        return [m.user_id for m in self.mentions]
+
+
+class NoteMention(db.Model):
+    """A user a note mentions (`@First Last`, picked from the account's users)."""
+
+    __tablename__ = "note_mentions"
+    __table_args__ = (PrimaryKeyConstraint("note_id", "user_id"),)
+
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    note: Mapped[Note] = relationship(back_populates="mentions")
+    user: Mapped[User] = relationship()
+
+
 class ReadMark(db.Model):
     """When a user last read a conversation: newer inbound texts are unread for them."""
 

@@ -41,7 +41,8 @@ QUEUED_WHERE = f"status = '{NotificationStatus.QUEUED}'"
 
 
 class Notification(CreatedMixin, db.Model):
-    """One e-mail or SMS telling a user about new texts in a conversation."""
+    """One e-mail or SMS telling a user about new texts in a conversation, or about a note that
+    mentions them (then `note_id` is set and `message_id` is not)."""
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -54,7 +55,8 @@ class Notification(CreatedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("notes.id"))
     channel: Mapped[str] = mapped_column(String(8))
     texts: Mapped[int] = mapped_column(Integer, default=1)  # how many new texts it tells of
     status: Mapped[str] = mapped_column(String(8), default=NotificationStatus.QUEUED)

@@ -1,0 +1,31 @@
+"""Saved replies: titled bodies shared by an account or kept by one user (SPEC §2.10)."""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.account import User
+from app.models.base import CreatedMixin, utcnow
+
+
+class SavedReply(CreatedMixin, db.Model):
+    """A reply an agent inserts into the composer; `user_id` NULL means shared by the account
+    (admins manage those), else one user's own."""
+
+    __tablename__ = "saved_replies"
+    __table_args__ = (Index("ix_saved_replies_account_user", "account_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def shared(self) -> bool:
+        return self.user_id is None
