@@ -26,28 +26,44 @@ TEXTABLE_TYPES = frozenset(
 )
 NON_GEOGRAPHIC = "001"  # satellite, international networks, international freephone…
 FICTIONAL_PREFIX = "+1555"  # North American area code 555: no phone has it
+# How a refusal names the kind of number it met, so the person typing it knows what to fix.
+KINDS = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "a toll-free number",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost number",
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: "a personal (forwarding) number",
+    phonenumbers.PhoneNumberType.VOIP: "an internet (VoIP) number",
+    phonenumbers.PhoneNumberType.PAGER: "a pager",
+    phonenumbers.PhoneNumberType.UAN: "a company's switchboard number",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "a voicemail number",
+}
 
 
 def textable(raw: str, fictional: bool = False, region: str = DEFAULT_REGION) -> str:
     """The E.164 form of a mobile number a visitor gave; ValueError unless it is a valid number of
     a country, of a kind that receives texts (mobile, or fixed-line-or-mobile as North America's
     are): landlines, premium-rate, shared-cost, toll-free, personal, satellite and unallocated
-    numbers are refused.
+    numbers are refused, the error's message saying which it is ("That is a landline.").
 
     With `fictional` (only the simulated carrier asks for it), North American numbers of area code
     555 pass too: no real phone has one, and the demo, the docs and the tests write their fictional
     numbers so, e.g. (555) 010-0199. A real carrier could not deliver to them.
     """
-    e164 = normalize(raw, region)
+    try:
+        e164 = normalize(raw, region)
+    except ValueError as e:
+        raise ValueError("That is not a phone number.") from e
     if fictional and e164.startswith(FICTIONAL_PREFIX) and len(e164) == 12:
         return e164
     parsed = phonenumbers.parse(e164, None)
-    if (
-        not phonenumbers.is_valid_number(parsed)
-        or phonenumbers.region_code_for_number(parsed) == NON_GEOGRAPHIC
-        or phonenumbers.number_type(parsed) not in TEXTABLE_TYPES
-    ):
-        raise ValueError("not a number that can receive texts")
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("That number is not in use anywhere.")
+    if phonenumbers.region_code_for_number(parsed) == NON_GEOGRAPHIC:
+        raise ValueError("That is a satellite or international network number.")
+    kind = phonenumbers.number_type(parsed)
+    if kind not in TEXTABLE_TYPES:
+        raise ValueError(f"That is {KINDS.get(kind, 'a number that cannot receive texts')}.")
     return e164
 
 

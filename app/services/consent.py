@@ -315,3 +315,13 @@ def from_widget(contact: Contact, number: TrackingNumber, message: Message, evid
         events.record(message.conversation, EventType.OPTED_IN, None)
     _change(consent, ConsentState.OPTED_IN, ConsentSource.WIDGET, evidence, message)
     return answer
+
+
+def from_agent(contact: Contact, number: TrackingNumber, user: User, message: Message) -> Consent:
+    """An agent starts texting a contact who never met the number, having ticked that the person
+    asked to be texted: the pair is opted in, the ledger naming the agent and keeping the first
+    text as it was sent (its opt-out line included)."""
+    consent = Consent(contact=contact, tracking_number_id=number.id, state=ConsentState.OPTED_IN)
+    db.session.add(consent)
+    _change(consent, ConsentState.OPTED_IN, ConsentSource.AGENT, message.body, message, user)
+    return consent

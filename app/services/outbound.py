@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Conversation, EarlyStatus, Message, User
+from app.models import Account, Conversation, EarlyStatus, Message, User
 from app.models.base import locked_unless_done, utcnow
 from app.models.conversation import OUTBOUND_WHERE
 from app.queue import after_commit
@@ -114,6 +114,28 @@ def opt_out_contact(conversation: Conversation, user: User) -> bool:
     queue(conversation, account.sms_text("opt_out"), purpose="opt_out")
     db.session.commit()
     return True
+
+
+def with_opt_out_line(account: Account, body: str) -> str:
+    """A first text to someone who never gave consent on the number, as it is sent: the body,
+    then the account's opt-out line (Customization → SMS) after a blank line."""
+    return f"{body}\n\n{account.sms_text('opt_out_line')}"
+
+
+def initiate(
+    conversation: Conversation, body: str, sent_by: User, opt_out_line: bool = False
+) -> Message:
+    """Queue a text the business starts, not an answer to the contact: an agent's text that
+    starts (or continues) a conversation, with the opt-out line after it when the pair has no
+    consent on the number yet. The caller commits.
+
+    Every text the business starts goes through here and nowhere else, so the quiet hours of
+    SPEC §2.12 have one place to hold it. The other texts they cover (scheduled texts, replies to
+    a contact who has not texted for 24 hours) are to come through here when they are built.
+    """
+    if opt_out_line:
+        body = with_opt_out_line(conversation.tracking_number.account, body)
+    return queue(conversation, body, sent_by=sent_by)
 
 
 def queue(
