@@ -28,6 +28,7 @@ ERRORS = {
 SCHEMAS = (
     "UserBrief", "Contact", "Number", "Message", "Event", "ErrorBody", "User", "UserList",
     "Conversation", "ConversationDetail", "ConversationPage", "Reply", "UserId", "Error",
+    "NewConversation",
 )  # fmt: skip
 DOCUMENT = f"{bp.name}.openapi"  # the route serving the document, which it does not list
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")

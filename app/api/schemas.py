@@ -131,3 +131,23 @@ class ReplySchema(Strict):
 
 class UserIdSchema(Strict):
     user_id = Id(required=True)
+
+
+# Starting a conversation (SPEC §3 "More of the JSON API")
+
+
+class NewConversationSchema(Strict):
+    from_ = fields.String(
+        data_key="from",
+        required=True,
+        metadata={"description": "an active number of yours (E.164)"},
+    )
+    to = fields.String(required=True, metadata={"description": "the mobile number to text"})
+    body = fields.String(required=True, metadata={"maxLength": MAX_BODY})
+    consent = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": "the person asked to be texted (needed when they have not "
+            "texted this number before)"
+        },
+    )

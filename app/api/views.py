@@ -10,6 +10,7 @@ from app.api.schemas import (
     ConversationPageSchema,
     ConversationSchema,
     MessageSchema,
+    NewConversationSchema,
     ReplySchema,
     TabQuerySchema,
     UserIdSchema,
@@ -17,7 +18,7 @@ from app.api.schemas import (
 )
 from app.extensions import db
 from app.inputs import json_object, load
-from app.services import claims, inbox, outbound, people
+from app.services import claims, inbox, outbound, people, starts
 
 
 def conversation_out(conversation, status: int = 200):
@@ -60,6 +61,27 @@ def conversations():
         participants=True,
     )
     return jsonify(ConversationPageSchema().dump({"items": items, "next_cursor": next_cursor}))
+
+
+@bp.post("/conversations")
+def start():
+    """Text a mobile number from one of your numbers: its conversation, claimed by you.
+
+    ---
+    post:
+      requestBody: {required: true, content: {application/json: {schema: NewConversation}}}
+      responses:
+        201: {description: Created, content: {application/json: {schema: Conversation}}}
+        400: BadRequest
+        401: Unauthorized
+        409: Conflict
+        422: Invalid
+    """
+    args = load(NewConversationSchema(), json_object())
+    conversation = starts.start(
+        current_user, args["from_"], args["to"], args["body"], args["consent"]
+    )
+    return conversation_out(conversation, 201)
 
 
 @bp.get("/conversations/<id:conversation_id>")
