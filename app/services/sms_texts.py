@@ -1,4 +1,5 @@
-"""The account's opt-in, opt-out, opt-in-again and help texts (Customization → SMS)."""
+"""The account's opt-in, opt-out, opt-in-again and help texts, and the opt-out line of a text the
+business starts (Customization → SMS)."""
 
 import re
 
@@ -13,6 +14,7 @@ KINDS = {
     "opt_out": "Opt-out (answer to STOP)",
     "opt_in_again": "Opt-in again (answer to START after STOP)",
     "help": "Help (answer to HELP)",
+    "opt_out_line": "Opt-out line (after the first text you start to someone new)",
 }
 MAX_LENGTH = 320  # what carriers accept for these texts in a campaign registration
 # A way to reach the business: a phone number, an e-mail address, a website, or words that offer
@@ -38,6 +40,10 @@ def warnings(account: Account, texts: dict[str, str]) -> dict[str, list[str]]:
     if "stop" not in opt_in.lower():
         found.setdefault("opt_in", []).append(
             "It does not say how to stop (e.g. “Reply STOP to cancel”)."
+        )
+    if "stop" not in texts["opt_out_line"].lower():
+        found.setdefault("opt_out_line", []).append(
+            "It does not say how to stop (e.g. “Reply STOP to opt out.”)."
         )
     if not REACH.search(texts["help"]):
         found.setdefault("help", []).append(

@@ -16,6 +16,7 @@ TEXTS = {
     "opt_out": "You're unsubscribed from {company}. Reply START to come back.",
     "opt_in_again": "Welcome back to {company}! Reply STOP to cancel.",
     "help": "{company}: call us at (500) 555-0100. Reply STOP to cancel.",
+    "opt_out_line": "Reply STOP to opt out.",
 }
 
 
@@ -77,6 +78,23 @@ def test_a_help_text_is_warned_unless_it_offers_a_way_to_reach_us(
     page = browser("admin@acme.test").post(PAGE, **{**TEXTS, "help": help_text}).text
     assert "Saved." in page
     assert ("It does not say how to reach you" in page) == warned
+
+
+def test_the_opt_out_line_is_edited_warned_without_stop_and_restored(app, acme, browser, api):
+    admin = browser("admin@acme.test")
+    page = admin.post(PAGE, **{**TEXTS, "opt_out_line": "Text back to chat."}).text
+    assert "Saved." in page
+    assert "Opt-out line (after the first text you start to someone new)" in page
+    assert "It does not say how to stop (e.g. “Reply STOP to opt out.”)." in page
+    admin.post(PAGE, **{**TEXTS, "opt_out_line": "{company}: reply STOP to end these texts."})
+    start = {"from": NUM, "to": "+15550100123", "body": "Hello!", "consent": True}
+    r = api("bob@acme.test").post("/conversations", json=start)
+    assert r.status_code == 201
+    (sent,) = api("bob@acme.test").get(f"/conversations/{r.json['id']}").json["messages"]
+    assert sent["body"] == "Hello!\n\nAcme Plumbing: reply STOP to end these texts."
+    page = admin.post(PAGE, restore="opt_out_line").text
+    assert "Default text restored." in page
+    assert ">Reply STOP to opt out.</textarea>" in page
 
 
 def test_the_default_texts_raise_no_warning(app, acme, browser):
