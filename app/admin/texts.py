@@ -1,4 +1,5 @@
-"""Admin views: Customization → SMS, the opt-in, opt-out, opt-in-again and help texts."""
+"""Admin views: Customization → SMS, the opt-in, opt-out, opt-in-again and help texts and the
+opt-out line."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,7 +13,7 @@ from app.services.errors import Invalid
 @bp.route("/customization/sms", methods=["GET", "POST"])
 @admin_required
 def sms_customization():
-    """Edit the opt-in, opt-out, opt-in-again and help texts."""
+    """Edit the opt-in, opt-out, opt-in-again and help texts and the opt-out line."""
     account = current_user.account
     texts, errors, status = sms_texts.current(account), {}, 200
     if request.method == "POST":

@@ -39,7 +39,8 @@ class StartSchema(Form):
 
 
 def numbers(user: User) -> list[TrackingNumber]:
-    """The numbers the user may start a conversation from: active ones they can see."""
+    """The numbers the user may start a conversation from: active ones they can see, oldest
+    first (an account's first number is usually its main one)."""
     return list(
         db.session.scalars(
             TrackingNumber.visible_to(user)
@@ -47,7 +48,7 @@ def numbers(user: User) -> list[TrackingNumber]:
                 TrackingNumber.sms_state == SmsState.ACTIVE,
                 TrackingNumber.archived_at.is_(None),
             )
-            .order_by(TrackingNumber.label, TrackingNumber.id)
+            .order_by(TrackingNumber.id)
         )
     )
 
