@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from app.inputs import Id, Strict, StrictBoolean
 from app.models.account import ROLES
+from app.models.contact import CONSENT_STATES
 from app.models.conversation import (
     EVENT_TYPES,
     TABS,
@@ -13,6 +14,7 @@ from app.models.conversation import (
     MessageKind,
     MessageStatus,
 )
+from app.services.contacts import NameAndNotes
 from app.services.outbound import MAX_BODY
 
 
@@ -41,6 +43,7 @@ class UserBriefSchema(Schema):
 
 
 class ContactSchema(Schema):
+    id = fields.Integer()
     phone = fields.String()
     name = fields.String(allow_none=True)
 
@@ -151,3 +154,28 @@ class NewConversationSchema(Strict):
             "texted this number before)"
         },
     )
+
+
+# -- contacts (SPEC §2.9) -------------------------------------------------------------------------
+
+
+class ConsentSchema(Schema):
+    tracking_number = fields.Nested(NumberSchema)
+    state = fields.String(metadata={"enum": list(CONSENT_STATES)})
+    updated_at = UtcDateTime()
+
+
+class ContactDetailSchema(Schema):
+    """A contact page (services/contacts.ContactPage): the contact, its conversations the caller
+    may see (newest first, at most 100) and its consent on their numbers."""
+
+    id = fields.Integer(attribute="contact.id")
+    phone = fields.String(attribute="contact.phone")
+    name = fields.String(attribute="contact.name", allow_none=True)
+    notes = fields.String(attribute="contact.notes", allow_none=True)
+    conversations = fields.List(fields.Nested(ConversationSchema))
+    consents = fields.List(fields.Nested(ConsentSchema))
+
+
+class ContactChangeSchema(NameAndNotes):
+    """The service's own check of a change, named for the OpenAPI document."""

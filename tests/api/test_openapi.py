@@ -19,6 +19,7 @@ def test_openapi_document_lists_every_endpoint_without_login(client):
         "/conversations/{conversation_id}/participants",
         "/conversations/{conversation_id}/participants/{user_id}",
         "/conversations/{conversation_id}/close",
+        "/contacts/{contact_id}",
     }
     reply = doc["components"]["schemas"]["Reply"]
     assert reply["required"] == ["body"]

@@ -36,9 +36,11 @@ CHECKS = [
 
 @pytest.fixture
 def seeded(acme, conversation_id, api) -> dict:
-    """Real ids to aim at: the conversation, and every user of Acme (and Other Co's admin)."""
+    """Real ids to aim at: the conversation and its contact, and every user of Acme (and Other
+    Co's admin)."""
     users = [u["id"] for who in (ADMIN, OTHER) for u in api(who).get("/users").json["items"]]
-    return {"conversation_id": [conversation_id], "user_id": users}
+    contact = api(ADMIN).get(f"/conversations/{conversation_id}").json["contact"]["id"]
+    return {"conversation_id": [conversation_id], "user_id": users, "contact_id": [contact]}
 
 
 # The document /api/v1/openapi.json serves, from an app of the same routes (never served: only
