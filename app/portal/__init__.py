@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from app.portal import start, views  # noqa: E402,F401
+from app.portal import contacts, start, views  # noqa: E402,F401

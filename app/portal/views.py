@@ -14,7 +14,7 @@ from app.models import MessageMedia
 from app.models.contact import CONSENT_SOURCES
 from app.models.conversation import TABS, Purpose
 from app.portal import bp
-from app.services import claims, consent, inbox, notify, outbound, people, reports
+from app.services import claims, consent, contacts, inbox, notify, outbound, people, reports
 from app.services.errors import Conflict, DomainError, NotFound
 from app.sms import MediaRefused, MediaUnavailable, provider
 
@@ -97,6 +97,7 @@ def thread_context(selected) -> dict:
         "consent_sources": CONSENT_SOURCES,
         "auto_replies": AUTO_REPLIES,
         "failed_notifications": notify.failures(selected),
+        "contact_limits": contacts.LIMITS,
     }
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.extensions import db, limiter
-from app.models import TrackingNumber, Widget
+from app.models import Conversation, TrackingNumber, Widget
 from app.models.base import MAX_ID
 from tests.support import NUM
 from tests.support.widget import SITE, form
@@ -93,6 +93,9 @@ def real_ids(app, conversation_id, key) -> dict[str, int]:
     with app.app_context():
         return {
             "conversation_id": conversation_id,
+            "contact_id": db.session.scalar(
+                select(Conversation.contact_id).where(Conversation.id == conversation_id)
+            ),
             "number_id": db.session.scalar(select(TrackingNumber.id)),
             "widget_id": db.session.scalar(select(Widget.id)),
         }

@@ -13,6 +13,28 @@
     return el.scrollHeight - el.scrollTop - el.clientHeight < 80;
   }
 
+  // Outside the composer, what the agent opened (a panel with an id) or is typing (a field marked
+  // data-draft, such as the contact's name and notes) is kept across a redraw too.
+  function keep(thread) {
+    var kept = { open: [], values: {}, focused: null };
+    thread.querySelectorAll("details[id]").forEach(function (d) { if (d.open) kept.open.push(d.id); });
+    thread.querySelectorAll("[data-draft]").forEach(function (f) {
+      if (f.value !== f.defaultValue) kept.values[f.id] = f.value;
+      if (document.activeElement === f) kept.focused = f.id;
+    });
+    return kept;
+  }
+
+  function restore(kept) {
+    kept.open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
+    Object.keys(kept.values).forEach(function (id) {
+      var f = document.getElementById(id);
+      if (f) f.value = kept.values[id];
+    });
+    var focus = kept.focused && document.getElementById(kept.focused);
+    if (focus) focus.focus();
+  }
+
   function swapThread(html) {
     var thread = document.getElementById("thread");
     var old = document.getElementById("body");
@@ -20,7 +42,9 @@
     var focused = old && document.activeElement === old;
     var start = old ? old.selectionStart : 0, end = old ? old.selectionEnd : 0;
     var stick = nearBottom(thread) || nearBottom(document.scrollingElement);
+    var kept = keep(thread);
     thread.innerHTML = html;
+    restore(kept);
     var body = document.getElementById("body");
     if (body && !body.disabled && draft) {
       body.value = draft;
