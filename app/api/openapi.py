@@ -30,6 +30,7 @@ SCHEMAS = (
     "Conversation", "ConversationDetail", "ConversationPage", "Reply", "UserId", "Error",
     "NewConversation",
     "Consent", "ContactDetail", "ContactChange",
+    "SavedReply", "SavedReplyList", "SavedReplyNew", "SavedReplyChange",
 )  # fmt: skip
 DOCUMENT = f"{bp.name}.openapi"  # the route serving the document, which it does not list
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")

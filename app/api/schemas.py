@@ -14,6 +14,7 @@ from app.models.conversation import (
     MessageKind,
     MessageStatus,
 )
+from app.services import saved_replies
 from app.services.contacts import NameAndNotes
 from app.services.outbound import MAX_BODY
 
@@ -179,3 +180,23 @@ class ContactDetailSchema(Schema):
 
 class ContactChangeSchema(NameAndNotes):
     """The service's own check of a change, named for the OpenAPI document."""
+
+
+# Saved replies (SPEC §2.10): the bodies as written, with their variables; the composer fills them.
+
+
+class SavedReplySchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    shared = fields.Boolean()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class SavedReplyListSchema(Schema):
+    items = fields.List(fields.Nested(SavedReplySchema))
+
+
+SavedReplyNewSchema = saved_replies.NewSavedReplySchema
+SavedReplyChangeSchema = saved_replies.SavedReplyChangeSchema

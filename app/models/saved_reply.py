@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Select, String, Text, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -29,3 +29,16 @@ class SavedReply(CreatedMixin, db.Model):
     @property
     def shared(self) -> bool:
         return self.user_id is None
+
+    @classmethod
+    def usable_by(cls, user: User) -> Select:
+        """The replies the user may insert: the account's shared ones and their own, shared first,
+        by title. Every list and lookup of saved replies starts here."""
+        return (
+            select(cls)
+            .where(
+                cls.account_id == user.account_id,
+                or_(cls.user_id.is_(None), cls.user_id == user.id),
+            )
+            .order_by(cls.user_id.is_not(None), func.lower(cls.title), cls.id)
+        )

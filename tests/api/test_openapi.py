@@ -20,6 +20,8 @@ def test_openapi_document_lists_every_endpoint_without_login(client):
         "/conversations/{conversation_id}/participants/{user_id}",
         "/conversations/{conversation_id}/close",
         "/contacts/{contact_id}",
+        "/saved-replies",
+        "/saved-replies/{reply_id}",
     }
     reply = doc["components"]["schemas"]["Reply"]
     assert reply["required"] == ["body"]
