@@ -34,4 +34,12 @@ def carry_out(action, done: str, back: str):
     return redirect(url_for(back))
 
 
-from app.admin import consent, numbers, people, registration, texts, widgets  # noqa: E402,F401
+from app.admin import (  # noqa: E402,F401
+    consent,
+    numbers,
+    people,
+    registration,
+    saved_replies,
+    texts,
+    widgets,
+)

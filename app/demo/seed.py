@@ -8,7 +8,7 @@ from app.demo import load
 from app.extensions import db
 from app.models import Account, Conversation, ReadMark
 from app.models.base import utcnow
-from app.services import claims, directory, inbound, outbound, widget_intake
+from app.services import claims, directory, inbound, outbound, saved_replies, widget_intake
 from app.services.directory import SmsUserChoice
 
 ACCOUNT = "Demo Plumbing"
@@ -28,6 +28,25 @@ SCRIPT = [
     "Thursday at 9 is perfect, thank you.",
     "Great, you're booked. The plumber will text when on the way.",
 ]
+# The account's shared saved replies, and one of Bob's own.
+SHARED_REPLIES = [
+    (
+        "Running late",
+        "Hi {contact_first_name}, this is {agent_first_name} from {company}: "
+        "running about 15 minutes late, sorry!",
+    ),
+    (
+        "Quote follow-up",
+        "Hi {contact_first_name}, just checking in on the quote we sent. "
+        "Any questions? Reply here and {agent_first_name} will get back to you.",
+    ),
+    (
+        "After-hours",
+        "Thanks for texting {company}! We're closed right now; we'll reply first thing in the "
+        "morning. For an emergency, text our Emergency line.",
+    ),
+]
+OWN_REPLY = ("On my way", "Hi {contact_first_name}, {agent_first_name} here: I'm on my way now.")
 
 
 def seed() -> list[str]:
@@ -86,9 +105,11 @@ def _create() -> None:
     site = widget_intake.origin(website(current_app.config["PUBLIC_BASE_URL"]))
     widget_intake.save(account, {**widget_intake.defaults(main, [site]), "name": "Demo website"})
 
-    inbound.receive(
+    first = inbound.receive(
         main.number, "+15555550121", "Hi, my kitchen sink is leaking. Can someone come today?", None
     )
+    first.conversation.contact.name = "Wendy Walker"
+    db.session.commit()
     second = inbound.receive(main.number, "+15555550122", "Do you install water heaters?", None)
     claims.claim(second.conversation, bob)
     outbound.reply(second.conversation, bob, "We do! What size tank do you have in mind?")
@@ -97,3 +118,6 @@ def _create() -> None:
     claims.claim(third.conversation, cat)
     outbound.reply(third.conversation, cat, "A plumber is on the way, about 20 minutes.")
     claims.close(third.conversation, cat)
+    for title, body in SHARED_REPLIES:
+        saved_replies.create(admin, {"title": title, "body": body, "shared": True})
+    saved_replies.create(bob, {"title": OWN_REPLY[0], "body": OWN_REPLY[1]})

@@ -14,8 +14,18 @@ from app.models import MessageMedia
 from app.models.contact import CONSENT_SOURCES
 from app.models.conversation import TABS, Purpose
 from app.portal import bp
-from app.services import claims, consent, contacts, inbox, notify, outbound, people, reports
-from app.services.errors import Conflict, DomainError, NotFound
+from app.services import (
+    claims,
+    consent,
+    contacts,
+    inbox,
+    notify,
+    outbound,
+    people,
+    reports,
+    saved_replies,
+)
+from app.services.errors import Conflict, DomainError, Invalid, NotFound
 from app.sms import MediaRefused, MediaUnavailable, provider
 
 AUTO_REPLIES = {
@@ -98,6 +108,7 @@ def thread_context(selected) -> dict:
         "auto_replies": AUTO_REPLIES,
         "failed_notifications": notify.failures(selected),
         "contact_limits": contacts.LIMITS,
+        "saved_replies": saved_replies.for_composer(selected, current_user),
     }
 
 
@@ -269,7 +280,54 @@ def profile():
             "success",
         )
         return redirect(url_for("portal.profile"))
-    return render_template("portal/profile.html", numbers=notify.subscriptions(current_user))
+    return profile_page()
+
+
+def profile_page(reply=None, values=None, errors=None, status: int = 200):
+    """The profile, with the user's own saved replies (one of them in the form, to edit)."""
+    if values is None:
+        values = {"title": reply.title, "body": reply.body} if reply else {}
+    page = render_template(
+        "portal/profile.html",
+        numbers=notify.subscriptions(current_user),
+        replies=saved_replies.own(current_user),
+        reply=reply,
+        values=values,
+        errors=errors or {},
+        variables=saved_replies.VARIABLES,
+    )
+    return page, status
+
+
+@bp.route("/profile/saved-replies", methods=["POST"])
+@bp.route("/profile/saved-replies/<id:reply_id>", methods=["GET", "POST"])
+@login_required
+def own_saved_reply(reply_id: int | None = None):
+    """One of the user's own saved replies to edit, or a new one."""
+    reply = saved_replies.get(current_user, reply_id, shared=False) if reply_id else None
+    if request.method == "GET":
+        return profile_page(reply)
+    values = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
+    try:
+        if reply:
+            saved = saved_replies.update(current_user, reply, values)
+        else:
+            saved = saved_replies.create(current_user, values)
+    except Invalid as e:
+        flash(e.message, "danger")
+        return profile_page(reply, values, e.fields, 422)
+    flash(f"Saved reply “{saved.title}” saved.", "success")
+    return redirect(url_for("portal.profile", _anchor="my-saved-replies"))
+
+
+@bp.post("/profile/saved-replies/<id:reply_id>/delete")
+@login_required
+def own_saved_reply_delete(reply_id: int):
+    """Delete one of the user's own saved replies."""
+    reply = saved_replies.get(current_user, reply_id, shared=False)
+    saved_replies.delete(current_user, reply)
+    flash(f"Saved reply “{reply.title}” deleted.", "success")
+    return redirect(url_for("portal.profile", _anchor="my-saved-replies"))
 
 
 # Shown in the page only as a picture, a sound or a video; an SVG is a document that runs scripts.

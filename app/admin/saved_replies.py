@@ -1,0 +1,57 @@
+"""Admin views: the saved replies the account shares with every user (SPEC §2.10)."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.admin import admin_required, bp
+from app.services import saved_replies
+from app.services.errors import Invalid
+
+
+def reply_form() -> dict:
+    """The title and body as the page's form posts them."""
+    return {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
+
+
+@bp.route("/saved-replies", methods=["GET", "POST"])
+@bp.route("/saved-replies/<id:reply_id>", methods=["GET", "POST"])
+@admin_required
+def saved_replies_page(reply_id: int | None = None):
+    """The shared replies: the list, a new one, or one of them to edit."""
+    reply = saved_replies.get(current_user, reply_id, shared=True) if reply_id else None
+    values = {"title": reply.title, "body": reply.body} if reply else {}
+    errors, status = {}, 200
+    if request.method == "POST":
+        values = reply_form()
+        try:
+            if reply:
+                saved = saved_replies.update(current_user, reply, values)
+            else:
+                saved = saved_replies.create(current_user, {**values, "shared": True})
+        except Invalid as e:
+            errors, status = e.fields, 422
+            flash(e.message, "danger")
+        else:
+            flash(f"Saved reply “{saved.title}” saved.", "success")
+            return redirect(url_for("admin.saved_replies_page"))
+    return (
+        render_template(
+            "admin/saved_replies.html",
+            replies=saved_replies.shared_of(current_user),
+            reply=reply,
+            values=values,
+            errors=errors,
+            variables=saved_replies.VARIABLES,
+        ),
+        status,
+    )
+
+
+@bp.post("/saved-replies/<id:reply_id>/delete")
+@admin_required
+def saved_reply_delete(reply_id: int):
+    """Delete a shared reply."""
+    reply = saved_replies.get(current_user, reply_id, shared=True)
+    saved_replies.delete(current_user, reply)
+    flash(f"Saved reply “{reply.title}” deleted.", "success")
+    return redirect(url_for("admin.saved_replies_page"))
