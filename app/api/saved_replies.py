@@ -1,7 +1,7 @@
 """API endpoints of saved replies (SPEC §2.10): the account's shared ones (admins manage them)
 and each user's own."""
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_login import current_user
 
 from app.api import bp
@@ -14,9 +14,9 @@ from app.services import saved_replies
 def saved_reply_list():
     """The saved replies you may use: the account's shared ones, then your own, by title.
 
-    Bodies are as written, with their variables (the composer fills them in).
     ---
     get:
+      description: The bodies are as written, with their variables (the composer fills them in).
       responses:
         200: {description: OK, content: {application/json: {schema: SavedReplyList}}}
         401: Unauthorized
@@ -43,13 +43,16 @@ def saved_reply_add():
     return jsonify(SavedReplySchema().dump(reply)), 201
 
 
-@bp.patch("/saved-replies/<id:reply_id>")
-def saved_reply_change(reply_id: int):
-    """Change a saved reply's title or body (shared ones: admins).
+# One rule for both methods: with a rule each, an id beyond any row's would answer the second
+# method with 405 (Werkzeug converts the id only once a rule of the method is found).
+@bp.route("/saved-replies/<id:reply_id>", methods=["PATCH", "DELETE"])
+def saved_reply(reply_id: int):
+    """Change or delete a saved reply (shared ones: admins).
 
-    Whether a reply is shared cannot be changed: `shared` may only repeat its value.
     ---
     patch:
+      summary: Change a saved reply's title or body (shared ones, admins)
+      description: Whether a reply is shared cannot be changed; `shared` may only repeat it.
       requestBody: {required: true, content: {application/json: {schema: SavedReplyChange}}}
       responses:
         200: {description: OK, content: {application/json: {schema: SavedReply}}}
@@ -58,18 +61,8 @@ def saved_reply_change(reply_id: int):
         403: Forbidden
         404: NotFound
         422: Invalid
-    """
-    reply = saved_replies.get(current_user, reply_id)
-    reply = saved_replies.update(current_user, reply, json_object())
-    return jsonify(SavedReplySchema().dump(reply))
-
-
-@bp.delete("/saved-replies/<id:reply_id>")
-def saved_reply_delete(reply_id: int):
-    """Delete a saved reply (shared ones: admins).
-
-    ---
     delete:
+      summary: Delete a saved reply (shared ones, admins)
       responses:
         204: {description: Deleted (no body)}
         400: BadRequest
@@ -77,5 +70,9 @@ def saved_reply_delete(reply_id: int):
         403: Forbidden
         404: NotFound
     """
-    saved_replies.delete(current_user, saved_replies.get(current_user, reply_id))
-    return "", 204
+    reply = saved_replies.get(current_user, reply_id)
+    if request.method == "DELETE":
+        saved_replies.delete(current_user, reply)
+        return "", 204
+    reply = saved_replies.update(current_user, reply, json_object())
+    return jsonify(SavedReplySchema().dump(reply))

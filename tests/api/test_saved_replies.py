@@ -197,3 +197,9 @@ def test_an_id_no_reply_has_is_not_found(replies, api):
 def test_without_a_login_nothing_is_shown(acme, client):
     r = client.get("/api/v1/saved-replies")
     assert_error(r, 401, "unauthorized")
+
+
+@pytest.mark.parametrize("path", ["/saved-replies/0", "/saved-replies/2147483648"])
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_an_id_no_row_can_have_is_not_found(acme, api, path, method):
+    assert_error(api(BOB)(method, path, json={"title": "x"}), 404, "not_found")

@@ -36,11 +36,19 @@ CHECKS = [
 
 @pytest.fixture
 def seeded(acme, conversation_id, api) -> dict:
-    """Real ids to aim at: the conversation and its contact, and every user of Acme (and Other
-    Co's admin)."""
+    """Real ids to aim at: the conversation and its contact, every user of Acme (and Other Co's
+    admin), and a saved reply shared by Acme."""
     users = [u["id"] for who in (ADMIN, OTHER) for u in api(who).get("/users").json["items"]]
     contact = api(ADMIN).get(f"/conversations/{conversation_id}").json["contact"]["id"]
-    return {"conversation_id": [conversation_id], "user_id": users, "contact_id": [contact]}
+    reply = api(ADMIN).post(
+        "/saved-replies", json={"title": "Late", "body": "Late", "shared": True}
+    )
+    return {
+        "conversation_id": [conversation_id],
+        "user_id": users,
+        "contact_id": [contact],
+        "reply_id": [reply.json["id"]],
+    }
 
 
 # The document /api/v1/openapi.json serves, from an app of the same routes (never served: only
