@@ -21,10 +21,11 @@ SIZES = [pytest.param(1280, 800, id="desktop"), pytest.param(375, 812, id="phone
 
 
 def seed(app, replies: list[tuple[str, str, str]]) -> None:
-    """The contact is Wendy Walker; `replies` are (author's e-mail, title, body), an admin's
-    shared."""
+    """The contact (if there is one) is Wendy Walker; `replies` are (author's e-mail, title,
+    body), an admin's shared."""
     with app.app_context():
-        db.session.scalar(select(Contact)).name = "Wendy Walker"
+        for contact in db.session.scalars(select(Contact)):
+            contact.name = "Wendy Walker"
         db.session.commit()
         for email, title, body in replies:
             author = User.by_email(email)
@@ -148,3 +149,19 @@ def test_the_picker_works_again_once_a_new_text_redraws_the_thread(app, client, 
     expect(picker(page).locator(".picker-label")).to_have_text(["Running late"])
     page.keyboard.press("Tab")
     expect(page.locator("#body")).to_have_value(LATE_FILLED)
+
+
+@pytest.mark.parametrize("email, path", [(ADMIN, "/admin/saved-replies"), (BOB, "/profile")])
+def test_the_pages_stack_the_replies_on_a_phone(app, acme, open_as, live_server, email, path):
+    long_word = "x" * 300  # one word longer than the screen is wide
+    seed(app, [(email, "A title of some length for a phone " * 2, f"Hi {long_word} " * 3)])
+    page = open_as(email, 375, 812)
+    page.goto(f"{live_server}{path}")
+    expect(page.locator("#saved-replies .reply-title")).to_have_count(1)
+    expect(page.locator("#saved-replies thead")).to_be_hidden()
+    assert page.evaluate("document.body.scrollWidth <= innerWidth")
+    page.get_by_role("link", name="Edit").click()
+    expect(page.locator("#reply-title")).to_have_value(
+        ("A title of some length for a phone " * 2).strip()
+    )
+    assert page.evaluate("document.body.scrollWidth <= innerWidth")
