@@ -56,6 +56,8 @@ def unknown_variables(body: str) -> list[str]:
 
 
 class _Fields(Strict):
+    """What a new reply and a change share: the body names only known variables."""
+
     @validates("body")
     def names_known_variables(self, value: str, data_key: str) -> None:
         """Every `{word}` is a variable (a typo would reach the customer in braces)."""
