@@ -255,6 +255,7 @@ SMS_TEXTS = {
     "opt_out": "You are unsubscribed. Reply START to come back.",
     "opt_in_again": "Welcome back to {company}!",
     "help": "{company}: call us at (555) 010-0100. Reply STOP to cancel.",
+    "opt_out_line": "Reply STOP to opt out.",
 }
 
 

@@ -185,6 +185,7 @@ def test_a_new_form_is_prefilled_with_the_texts_of_customization_sms(app, acme, 
         "opt_out": "Bye from {company}. Reply START to come back.",
         "opt_in_again": "Welcome back to {company}!",
         "help": "{company}: call us at (500) 555-0100. Reply STOP to cancel.",
+        "opt_out_line": "Reply STOP to opt out.",
     }
     admin.post("/admin/customization/sms", **texts)
     page = admin.get(URL).text
