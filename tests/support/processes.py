@@ -132,8 +132,8 @@ def wait_until_serving(process: Process, base_url: str) -> None:
         assert process.alive(), f"{process.name} exited:\n{process.output()}"
         try:
             return requests.get(f"{base_url}/login", timeout=5).status_code == 200
-        except requests.ConnectionError:
-            return False
+        except (requests.ConnectionError, requests.Timeout):
+            return False  # not listening yet, or still loading the app: asked again
 
     if not eventually(answering, STARTUP_LIMIT, interval=0.2):
         pytest.fail(f"{process.name} did not answer within {STARTUP_LIMIT} s:\n{process.output()}")
