@@ -3,7 +3,8 @@
 New conversation or new text in an unclaimed one → every SMS user of the number, by each channel
 they have on. Claimed → the claimer and participants. Nobody is told of their own text, paused and
 deactivated users hear nothing, and each user hears at most once per conversation per five
-minutes: the next notification after that window says how many texts came.
+minutes: the next notification after that window says how many texts came. A note that
+mentions a user tells them like a claimer, paced the same way (app/services/notes.py).
 """
 
 import smtplib
@@ -17,7 +18,15 @@ from sqlalchemy.orm import joinedload
 
 from app import mail, phones, segments
 from app.extensions import db
-from app.models import Conversation, Message, Notification, NotificationPace, SmsUser, User
+from app.models import (
+    Conversation,
+    Message,
+    Note,
+    Notification,
+    NotificationPace,
+    SmsUser,
+    User,
+)
 from app.models.base import locked_unless_done, utcnow
 from app.models.notification import NOTIFICATION_WINDOW_MINUTES
 from app.queue import after_commit
@@ -31,9 +40,9 @@ SMS_START_WANTED = 30  # units of the text's start worth a shorter head
 SMS_START_LEAST = 10  # fewer are left out
 
 
-def recipients(conversation: Conversation, author_id: int | None) -> list[tuple[User, bool, bool]]:
-    """(user, by e-mail, by SMS) for everyone to tell about a new text in the conversation."""
-    settings = {
+def _settings(conversation: Conversation) -> dict[int, SmsUser]:
+    """The SMS users of the conversation's number, by user id, with the channels they chose."""
+    return {
         row.user_id: row
         for row in db.session.scalars(
             select(SmsUser)
@@ -41,19 +50,32 @@ def recipients(conversation: Conversation, author_id: int | None) -> list[tuple[
             .options(joinedload(SmsUser.user))
         )
     }
-    if conversation.claimed_by_id is None:
-        people = [row.user for row in settings.values()]
-    else:
-        people = conversation.handlers
+
+
+def _reachable(
+    people: list[User], settings: dict[int, SmsUser], author_id: int | None
+) -> list[tuple[User, bool, bool]]:
+    """(user, by e-mail, by SMS) for each of `people` to tell, but the author, paused and
+    deactivated users: an SMS user of the number by the channels they chose (SMS only with a
+    phone); anyone else (a claimer, a participant, a mentioned user) by e-mail."""
     chosen = []
     for user in people:
         if user.id == author_id or not user.active or user.notifications_paused:
             continue
         row = settings.get(user.id)
-        # The claimer and participants who are no SMS user of the number hear by e-mail.
         by_email, by_sms = (row.notify_email, row.notify_sms) if row else (True, False)
         chosen.append((user, by_email, by_sms and bool(user.phone)))
     return chosen
+
+
+def recipients(conversation: Conversation, author_id: int | None) -> list[tuple[User, bool, bool]]:
+    """(user, by e-mail, by SMS) for everyone to tell about a new text in the conversation."""
+    settings = _settings(conversation)
+    if conversation.claimed_by_id is None:
+        people = [row.user for row in settings.values()]
+    else:
+        people = conversation.handlers
+    return _reachable(people, settings, author_id)
 
 
 def _take_turn(user: User, conversation: Conversation) -> int | None:
@@ -95,15 +117,13 @@ def _take_turn(user: User, conversation: Conversation) -> int | None:
     return None
 
 
-def queue(message: Message) -> list[Notification]:
-    """Add the notifications a new text (inbound, or an agent's) calls for to the session, each
-    sent once the caller commits them with the change that made the text."""
-    db.session.flush()  # the text's author is read below
-    conversation = message.conversation
-    if conversation is None or not conversation.is_open:
-        return []
+def _add(
+    conversation: Conversation, chosen: list[tuple[User, bool, bool]], **about
+) -> list[Notification]:
+    """Add a notification for each chosen user and channel whose five minutes are up, about a
+    text (`message_id=`) or a note (`note_id=`); each sent once the caller commits."""
     queued = []
-    for user, by_email, by_sms in recipients(conversation, message.sent_by_id):
+    for user, by_email, by_sms in chosen:
         if not (by_email or by_sms):
             continue
         texts = _take_turn(user, conversation)
@@ -111,52 +131,101 @@ def queue(message: Message) -> list[Notification]:
             continue
         for channel, wanted in (("email", by_email), ("sms", by_sms)):
             if wanted:
-                note = Notification(
+                notification = Notification(
                     user_id=user.id,
                     conversation_id=conversation.id,
-                    message_id=message.id,
                     channel=channel,
                     texts=texts,
+                    **about,
                 )
-                db.session.add(note)
-                queued.append(note)
+                db.session.add(notification)
+                queued.append(notification)
     db.session.flush()
-    for note in queued:
-        after_commit("send_notification", note.id)
+    for notification in queued:
+        after_commit("send_notification", notification.id)
     return queued
 
 
-def _content(note: Notification) -> dict:
-    conversation = note.conversation
-    message = db.session.get(Message, note.message_id)
+def queue(message: Message) -> list[Notification]:
+    """Add the notifications a new text (inbound, or an agent's) calls for to the session, each
+    sent once the caller commits them with the change that made the text."""
+    db.session.flush()  # the text's author is read below
+    conversation = message.conversation
+    if conversation is None or not conversation.is_open:
+        return []
+    return _add(conversation, recipients(conversation, message.sent_by_id), message_id=message.id)
+
+
+def queue_mentions(note: Note, users: list[User]) -> list[Notification]:
+    """Add the notifications of the users a note mentions (its author aside), each told like a
+    claimer and paced like every notification; sent once the caller commits."""
+    conversation = db.session.get(Conversation, note.conversation_id)
+    chosen = _reachable(users, _settings(conversation), note.author_id)
+    return _add(conversation, chosen, note_id=note.id)
+
+
+def _content(notification: Notification) -> dict:
+    """What a notification says: the contact, the number, what happened (new texts, or a note
+    that mentions the user), its start, and the signed link."""
+    conversation = notification.conversation
     contact = conversation.contact.name or phones.pretty(conversation.contact.phone)
-    what = "a new text" if note.texts == 1 else f"{note.texts} new texts"
-    return {
-        "user": note.user,
+    context = {
+        "user": notification.user,
         "contact": contact,
         "phone": conversation.contact.phone,
         "label": conversation.tracking_number.label,
         "company": conversation.tracking_number.account.name,
-        "what": what,
-        "texts": note.texts,
-        "start": message.body[:200],
-        "from_agent": message.sent_by.name if message.sent_by else None,
-        "link": links.make(note.user, conversation),
+        "texts": notification.texts,
+        "link": links.make(notification.user, conversation),
+        "author": None,
+        "from_agent": None,
     }
+    if notification.note_id is not None:
+        note = db.session.get(Note, notification.note_id)
+        context["author"] = note.author.name
+        context["what"] = f"{note.author.name} mentioned you in a note"
+        context["start"] = note.body[:200]
+    else:
+        message = db.session.get(Message, notification.message_id)
+        texts = notification.texts
+        context["what"] = "a new text" if texts == 1 else f"{texts} new texts"
+        context["start"] = message.body[:200]
+        context["from_agent"] = message.sent_by.name if message.sent_by else None
+    return context
 
 
-def sms_text(context: dict) -> str:
-    """The notification SMS, in GSM-7 and one segment where the link leaves room: the head gets
-    shorter before the start of the text is given up."""
-    contact = _gsm7(context["contact"]) or phones.pretty(context["phone"])
-    label = _gsm7(context["label"])
-    who = f"{contact} ({label})" if label else contact
+def subject(context: dict) -> str:
+    """The notification e-mail's subject."""
+    if context["author"]:
+        return f"{context['what']} about {context['contact']} on {context['label']}"
+    return f"{context['what'].capitalize()} from {context['contact']} on {context['label']}"
+
+
+def _sms_heads(context: dict, who: str) -> list[str]:
+    """What an SMS may open with, longest first: the last is the shortest there is."""
     what, company = context["what"], _gsm7(context["company"])
-    heads = [
+    if context["author"]:
+        author = _gsm7(context["author"]) or "A teammate"
+        mentioned = f"{author} mentioned you in a note"
+        return [
+            *([f"{company}: {mentioned} on {who}"] if company else []),
+            f"{mentioned} on {who}",
+            mentioned,
+        ]
+    return [
         *([f"{company}: {what} from {who}"] if company else []),
         f"{what.capitalize()} from {who}",
         who if context["texts"] == 1 else f"{who}, {context['texts']} texts",
     ]
+
+
+def sms_text(context: dict) -> str:
+    """The notification SMS, in GSM-7 and one segment where the link leaves room: the head gets
+    shorter before the start of the text (or note) is given up."""
+    contact = _gsm7(context["contact"]) or phones.pretty(context["phone"])
+    label = _gsm7(context["label"])
+    who = f"{contact} ({label})" if label else contact
+    heads = _sms_heads(context, who)
     link = context["link"]
     start = _gsm7(context["start"])
 
@@ -224,12 +293,9 @@ def send(notification_id: int) -> None:
     context = _content(note)
     try:
         if note.channel == "email":
-            subject = (
-                f"{context['what'].capitalize()} from {context['contact']} on {context['label']}"
-            )
             mail.send(
                 [note.user.email],
-                subject,
+                subject(context),
                 render_template("mail/notify.txt", **context),
                 render_template("mail/notify.html", **context),
             )
@@ -257,16 +323,18 @@ def failed(notification_id: int, error: Exception) -> None:
         db.session.commit()
 
 
-def failures(conversation: Conversation) -> dict[int, list[Notification]]:
-    """The conversation's notifications that could not be sent, by the text they were about."""
-    found: dict[int, list[Notification]] = {}
+def failures(conversation: Conversation) -> dict[tuple[str, int], list[Notification]]:
+    """The conversation's notifications that could not be sent, by what they were about:
+    `("message", id)` for a text, `("note", id)` for a note's mention."""
+    found: dict[tuple[str, int], list[Notification]] = {}
     for note in db.session.scalars(
         select(Notification)
         .where(Notification.conversation_id == conversation.id, Notification.status == "failed")
         .order_by(Notification.id)
         .options(joinedload(Notification.user))
     ):
-        found.setdefault(note.message_id, []).append(note)
+        about = ("note", note.note_id) if note.note_id is not None else ("message", note.message_id)
+        found.setdefault(about, []).append(note)
     return found
 
 
