@@ -27,6 +27,7 @@ ERRORS = {
 # Leaves first: nested schemas then refer to them instead of registering a second copy.
 SCHEMAS = (
     "UserBrief", "Contact", "Number", "Message", "Event", "ErrorBody", "User", "UserList",
+    "Note", "NoteIn",
     "Conversation", "ConversationDetail", "ConversationPage", "Reply", "UserId", "Error",
     "NewConversation",
     "Consent", "ContactDetail", "ContactChange",

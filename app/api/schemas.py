@@ -16,6 +16,7 @@ from app.models.conversation import (
 )
 from app.services import saved_replies
 from app.services.contacts import NameAndNotes
+from app.services.notes import MAX_MENTIONS, MAX_NOTE
 from app.services.outbound import MAX_BODY
 
 
@@ -100,6 +101,7 @@ class EventSchema(Schema):
 class ConversationDetailSchema(ConversationSchema):
     messages = fields.List(fields.Nested(MessageSchema))
     events = fields.List(fields.Nested(EventSchema))
+    notes = fields.List(fields.Nested("NoteSchema"))
 
 
 class ConversationPageSchema(Schema):
@@ -200,3 +202,21 @@ class SavedReplyListSchema(Schema):
 
 SavedReplyNewSchema = saved_replies.NewSavedReplySchema
 SavedReplyChangeSchema = saved_replies.SavedReplyChangeSchema
+
+
+# Internal notes (SPEC §2.10): what a note is answered as, and what adding one takes.
+
+
+class NoteSchema(Schema):
+    id = fields.Integer()
+    body = fields.String()
+    author = fields.Nested(UserBriefSchema)
+    mentions = fields.List(fields.Integer(), attribute="mentioned_ids")
+    created_at = UtcDateTime()
+
+
+class NoteInSchema(Strict):
+    body = fields.String(required=True, metadata={"maxLength": MAX_NOTE})
+    mentions = fields.List(
+        Id(), load_default=list, metadata={"maxItems": MAX_MENTIONS, "uniqueItems": True}
+    )

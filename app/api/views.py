@@ -86,7 +86,7 @@ def start():
 
 @bp.get("/conversations/<id:conversation_id>")
 def conversation(conversation_id: int):
-    """A conversation with its messages and events (marked read).
+    """A conversation with its messages, events and notes (marked read).
 
     ---
     get:
@@ -99,6 +99,7 @@ def conversation(conversation_id: int):
     inbox.mark_read(conversation, current_user)
     thread = inbox.thread(conversation)
     conversation.messages, conversation.events = thread.messages, thread.events
+    conversation.notes = thread.notes
     answer = ConversationDetailSchema().dump(conversation)
     db.session.commit()  # the read mark
     return jsonify(answer)

@@ -12,7 +12,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.models import Conversation, ConversationEvent, Message, Participant, ReadMark, User
+from app.models import (
+    Conversation,
+    ConversationEvent,
+    Message,
+    Note,
+    Participant,
+    ReadMark,
+    User,
+)
 from app.models.base import MAX_ID, utcnow
 from app.models.conversation import TABS
 from app.services.errors import Invalid, NotFound
@@ -155,16 +163,18 @@ def mark_read(conversation: Conversation, user: User) -> None:
 
 @dataclass
 class Thread:
-    """A conversation's texts and events, oldest first, and the people of its account."""
+    """A conversation's texts, events and notes, oldest first, and the people of its account."""
 
     messages: list[Message]
     events: list[ConversationEvent]
     people: list[User]
+    notes: list[Note]
 
 
 def thread(conversation: Conversation) -> Thread:
-    """A conversation's texts and events. The account's people are read first, in one query:
-    each text's sender and each event's people are then found in the session, not asked for."""
+    """A conversation's texts, events and notes. The account's people are read first, in one
+    query: each text's sender, each event's people and each note's author and mentioned users
+    are then found in the session, not asked for."""
     people = list(
         db.session.scalars(
             select(User)
@@ -183,7 +193,13 @@ def thread(conversation: Conversation) -> Thread:
         .where(ConversationEvent.conversation_id == conversation.id)
         .order_by(ConversationEvent.id)
     ).all()
-    return Thread(list(messages), list(events), people)
+    notes = db.session.scalars(
+        select(Note)
+        .where(Note.conversation_id == conversation.id)
+        .order_by(Note.id)
+        .options(selectinload(Note.mentions))
+    ).all()
+    return Thread(list(messages), list(events), people, list(notes))
 
 
 def history(conversation: Conversation, user: User) -> list[tuple[Conversation, list[Message]]]:

@@ -22,6 +22,7 @@ def test_openapi_document_lists_every_endpoint_without_login(client):
         "/contacts/{contact_id}",
         "/saved-replies",
         "/saved-replies/{reply_id}",
+        "/conversations/{conversation_id}/notes",
     }
     reply = doc["components"]["schemas"]["Reply"]
     assert reply["required"] == ["body"]
