@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from app import phones
 from app.extensions import db
@@ -19,6 +20,7 @@ from app.services import (
     consent,
     contacts,
     inbox,
+    notes,
     notify,
     outbound,
     people,
@@ -54,6 +56,21 @@ def when_filter(value) -> str:
     return value.replace(tzinfo=UTC).astimezone(local_zone()).strftime("%b %d, %H:%M")
 
 
+@bp.app_template_filter("note_body")
+def note_body_filter(note) -> Markup:
+    """A note's text, escaped, each `@First Last` of a user it mentions marked."""
+    names = sorted({f"@{m.user.name}" for m in note.mentions}, key=len, reverse=True)
+    if not names:
+        return escape(note.body)
+    parts, last = [], 0
+    for found in re.finditer("|".join(map(re.escape, names)), note.body):
+        parts.append(escape(note.body[last : found.start()]))
+        parts.append(Markup('<mark class="mention">{}</mark>').format(found.group()))
+        last = found.end()
+    parts.append(escape(note.body[last:]))
+    return Markup("").join(parts)
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -83,7 +100,8 @@ def thread_context(selected) -> dict:
     messages = thread.messages
     timeline = sorted(
         [("message", m.created_at, m) for m in messages]
-        + [("event", e.created_at, e) for e in thread.events],
+        + [("event", e.created_at, e) for e in thread.events]
+        + [("note", n.created_at, n) for n in thread.notes],
         key=lambda row: row[1],
     )
     pair = consent.of_conversation(selected)
@@ -109,7 +127,13 @@ def thread_context(selected) -> dict:
         "failed_notifications": notify.failures(selected),
         "contact_limits": contacts.LIMITS,
         "saved_replies": saved_replies.for_composer(selected, current_user),
+        "mentionable": mentionable(thread.people),
     }
+
+
+def mentionable(people: list) -> list[dict]:
+    """The teammates a note may mention (the account's active users), for the @ picker."""
+    return [{"value": u.id, "label": u.name, "detail": u.email} for u in people if u.active]
 
 
 def reasons(selected, refusals: dict) -> list[str]:
@@ -229,6 +253,17 @@ def send(conversation_id: int):
         conversation_id,
         lambda c: outbound.reply(c, current_user, request.form.get("body", ""), claim=claim_first),
         "Text sent.",
+    )
+
+
+@bp.post("/conversations/<id:conversation_id>/notes")
+@login_required
+def add_note(conversation_id: int):
+    mentions = request.form.getlist("mentions")
+    return act(
+        conversation_id,
+        lambda c: notes.add(c, current_user, request.form.get("body", ""), mentions),
+        "Note added.",
     )
 
 

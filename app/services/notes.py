@@ -10,7 +10,7 @@ from marshmallow import ValidationError, fields, pre_load, validate, validates
 from sqlalchemy import select
 
 from app.extensions import db
-from app.inputs import Form, Id, Text, check
+from app.inputs import Form, Id, Text, check, described
 from app.models import Conversation, Note, NoteMention, Participant, User
 from app.models.base import utcnow
 from app.models.conversation import EventType
@@ -70,7 +70,7 @@ def _check(author: User, body, mentions) -> tuple[str, list[User]]:
             errors["mentions"] = [f"No such active user in this account: {', '.join(unknown)}."]
         users = [found[i] for i in ids if i in found]
     if errors:
-        raise Invalid("The note was not added.", errors)
+        raise Invalid(f"The note was not added. {described(errors)}", errors)
     return values["body"], users
 
 

@@ -44,6 +44,8 @@
     var stick = nearBottom(thread) || nearBottom(document.scrollingElement);
     var kept = keep(thread);
     thread.innerHTML = html;
+    // Scripts that dress the composer (notes.js) do so again before the draft goes back in.
+    document.dispatchEvent(new CustomEvent("sms:thread"));
     restore(kept);
     var body = document.getElementById("body");
     if (body && !body.disabled && draft) {
