@@ -4,10 +4,12 @@ nor counted as a text (SPEC §2.10)."""
 import re
 from datetime import date, timedelta
 
+import pytest
+
 from app.extensions import db
-from app.models import Conversation, User
+from app.models import Conversation, Note, User
 from app.services import reports
-from tests.support import CUSTOMER, NUM, text_in
+from tests.support import CUSTOMER, NUM, count, text_in
 from tests.support.sql import statements
 
 
@@ -126,3 +128,34 @@ def test_the_thread_reads_its_notes_in_a_fixed_number_of_statements(
     page, many = read()
     assert page.count('<li class="note"') == 6 and page.count('class="mention"') == 18
     assert len(many) == len(few), (few, many)
+
+
+@pytest.mark.parametrize(
+    ("body", "mentions", "field"),
+    [
+        ("hi", ["99999999999999999999"], "mentions"),
+        ("hi", ["2147483648"], "mentions"),
+        ("hi", ["²"], "mentions"),
+        ("hi", ["-1"], "mentions"),
+        ("hi", ["0"], "mentions"),
+        ("hi", ["1.5"], "mentions"),
+        ("hi", ["2147483647"], "mentions"),
+        ("a\x00b", [], "body"),
+        ("x" * 1601, [], "body"),
+    ],
+)
+def test_bad_note_forms_are_refused_on_the_thread_naming_the_field(
+    app, acme, browser, conversation_id, body, mentions, field
+):
+    r = browser("bob@acme.test").post(
+        f"/conversations/{conversation_id}/notes", body=body, mentions=mentions
+    )
+    assert r.status_code == 200, r.text
+    assert f"{field}: " in r.text and "Note added." not in r.text
+    assert count(app, Note) == 0
+
+
+def test_a_note_on_a_conversation_one_may_not_see_is_404(app, acme, browser, conversation_id):
+    r = browser("dan@acme.test").post(f"/conversations/{conversation_id}/notes", body="hello")
+    assert r.status_code == 404
+    assert count(app, Note) == 0
