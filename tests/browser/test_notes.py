@@ -31,6 +31,9 @@ def opened(acme, api, client, live_server, open_as):
 def test_a_note_with_a_mention_by_keyboard_only(opened, width, height):
     page = opened(width, height)
     body = page.locator("#body")
+    in_view = "(() => { const r = document.getElementById('composer').getBoundingClientRect();"
+    in_view += " return r.top >= 0 && r.bottom <= innerHeight; })()"
+    assert page.evaluate(in_view), "the composer is in view as the thread opens"
     page.keyboard.press("Control+Alt+n")
     expect(body).to_be_focused()
     expect(page.locator("#mode-note")).to_be_checked()
