@@ -40,14 +40,13 @@
     var picker = window.SmsPicker.attach(area, {
       trigger: "@",
       label: "Mention a teammate",
-      items: function () { return mode === "note" ? people : []; },
+      when: function () { return mode === "note"; },  // in a text, "@" is only a character
+      items: function () { return people; },
       choose: function (item) {
         chosen[item.value] = item.label;
         return "@" + item.label + " ";
       },
     });
-    // Registered after the picker's own: in Text mode "@" is only a character.
-    area.addEventListener("input", function () { if (mode !== "note") picker.close(); });
     form.querySelector(".composer-mode").hidden = false;
     Array.prototype.forEach.call(form.querySelectorAll('input[name="mode"]'), function (radio) {
       radio.addEventListener("change", function () { if (radio.checked) apply(radio.value); });

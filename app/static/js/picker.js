@@ -1,7 +1,9 @@
 // The composer's picker: a list that opens over a textarea when a trigger character is typed at the
 // start of a word (`@` for a teammate, `/` for a saved reply) or from a button, filters as the word
 // grows, and is driven by the keyboard (an ARIA combobox with its listbox). Choosing an item puts
-// its text in place of the trigger and the word.
+// its text in place of the trigger and the word. Options: `trigger`, `label` (the list's name),
+// `items()` ({label, detail, value} each), `choose(item)` (the text put in), and `when()` (whether
+// the trigger opens the list now; a box may carry several pickers, each for its own mode).
 (function () {
   "use strict";
   var count = 0;
@@ -22,7 +24,7 @@
     area.parentNode.insertBefore(list, area.nextSibling);
     area.setAttribute("role", "combobox");
     area.setAttribute("aria-autocomplete", "list");
-    area.setAttribute("aria-controls", id);
+    if (!area.hasAttribute("aria-controls")) area.setAttribute("aria-controls", id);
     area.setAttribute("aria-expanded", "false");
 
     var start = -1;  // where the trigger sits in the text; the caret when opened from a button
@@ -84,6 +86,7 @@
       start = typed ? area.selectionStart - 1 : area.selectionStart;
       active = 0;
       list.hidden = false;
+      area.setAttribute("aria-controls", id);  // a box may have several pickers: this one is open
       area.setAttribute("aria-expanded", "true");
       draw();
     }
@@ -140,7 +143,8 @@
       }
       var at = area.selectionStart - 1;
       var before = at > 0 ? area.value[at - 1] : "";
-      if (area.value[at] === options.trigger && (at === 0 || /\s/.test(before))) open(true);
+      var wanted = !options.when || options.when();
+      if (wanted && area.value[at] === options.trigger && (at === 0 || /\s/.test(before))) open(true);
     });
 
     area.addEventListener("blur", close);

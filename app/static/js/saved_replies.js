@@ -2,7 +2,7 @@
 // the start of the text or after a space, opens the picker (picker.js) over the replies the server
 // put in the page, already filled in for this conversation and this agent; the one chosen goes in
 // place of "/word" (or at the caret, from the button). The thread is redrawn by live updates, so
-// each new composer is bound again.
+// each new composer is bound again. Notes (Note mode) take no saved reply.
 (function () {
   "use strict";
   var PREVIEW = 90;  // characters of a body shown under its title
@@ -21,6 +21,7 @@
     var picker = window.SmsPicker.attach(area, {
       trigger: "/",
       label: "Saved replies",
+      when: function () { return !area.form.classList.contains("note-mode"); },  // texts only
       items: function () {
         return replies.map(function (reply) {
           return { label: reply.title, detail: preview(reply.body), value: reply.body };
@@ -34,6 +35,5 @@
 
   if (!window.SmsPicker) return;
   bind();
-  var thread = document.getElementById("thread");
-  if (thread) new MutationObserver(bind).observe(thread, { childList: true });
+  document.addEventListener("sms:thread", bind);  // portal.js drew the thread anew
 })();
