@@ -7,8 +7,8 @@ Writes racers (users racer0…@claims.bench) and one conversation per round into
 """
 
 import argparse
+import functools
 import statistics
-import threading
 import time
 
 from sqlalchemy import select
@@ -18,32 +18,30 @@ from app.extensions import db
 from app.models import Account, Conversation, TrackingNumber, User
 from app.services import claims, directory, inbound
 from app.services.errors import AlreadyClaimed
+from tests.support.race import at_once_when_ready
 
 
 def race(app, conversation_id: int, user_ids: list[int]) -> tuple[list[float], list[float]]:
     """One round: (winners' latencies, losers' latencies) in ms from the common start."""
-    barrier = threading.Barrier(len(user_ids))
     won, lost = [], []
 
-    def racer(user_id: int) -> None:
-        with app.app_context():
-            conversation = db.session.get(Conversation, conversation_id)
-            user = db.session.get(User, user_id)
-            barrier.wait()
+    def racer(user_id: int):
+        conversation = db.session.get(Conversation, conversation_id)
+        user = db.session.get(User, user_id)
+
+        def claim() -> None:
             began = time.perf_counter()
             try:
                 claims.claim(conversation, user)
                 won.append((time.perf_counter() - began) * 1000)
             except AlreadyClaimed:
                 lost.append((time.perf_counter() - began) * 1000)
-            finally:
-                db.session.remove()
 
-    threads = [threading.Thread(target=racer, args=(uid,)) for uid in user_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+        return claim
+
+    errors = at_once_when_ready(app, [functools.partial(racer, uid) for uid in user_ids])
+    if errors:
+        raise SystemExit(f"{len(errors)} claims failed; the first: {errors[0]!r}")
     return won, lost
 
 

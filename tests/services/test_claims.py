@@ -1,6 +1,6 @@
 """Claiming and handing over conversations (SPEC §2.3): atomic claims and who may do what."""
 
-import threading
+import functools
 
 import pytest
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import Account, Conversation, ConversationEvent, Message, User
 from app.services import claims, directory, outbound
 from app.services.errors import AlreadyClaimed, Closed, NotClaimer
+from tests.support.race import at_once_when_ready
 
 
 def events(app, conversation_id) -> list[tuple[str, str | None, str | None]]:
@@ -55,29 +56,22 @@ def test_fifty_simultaneous_claims_have_exactly_one_winner(postgres, acme, conve
             directory.create_user(account, f"racer{i}@acme.test", f"Racer{i}", "Tester", "admin").id
             for i in range(RACERS)
         ]
-    barrier = threading.Barrier(len(user_ids))
     outcomes: list[str] = []
 
-    def race(user_id: int) -> None:
-        with app.app_context():
-            conversation = db.session.get(Conversation, conversation_id)
-            user = db.session.get(User, user_id)
-            barrier.wait()
+    def racer(user_id: int):
+        conversation = db.session.get(Conversation, conversation_id)
+        user = db.session.get(User, user_id)
+
+        def claim() -> None:
             try:
                 claims.claim(conversation, user)
                 outcomes.append("won")
             except AlreadyClaimed:
                 outcomes.append("already_claimed")
-            finally:
-                db.session.remove()
 
-    threads = [threading.Thread(target=race, args=(uid,)) for uid in user_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    with app.app_context():
-        db.engine.dispose()  # the racers' connections go back to the server
+        return claim
+
+    assert at_once_when_ready(app, [functools.partial(racer, uid) for uid in user_ids]) == []
     assert sorted(outcomes) == ["already_claimed"] * (RACERS - 1) + ["won"]
     assert [e[0] for e in events(app, conversation_id)] == ["claimed"]
 
