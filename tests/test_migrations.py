@@ -1,5 +1,7 @@
-"""The migrations build the schema the models describe, from an empty database, on both engines."""
+"""The migrations build the schema the models describe, from an empty database, on both engines,
+and undo it down to an empty database and build it again."""
 
+import contextlib
 import uuid
 
 import flask_migrate
@@ -7,7 +9,9 @@ import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import CheckConstraint, inspect, select, update
+from alembic.script import ScriptDirectory
+from flask import current_app
+from sqlalchemy import CheckConstraint, inspect, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -32,23 +36,64 @@ from app.models import (
 from tests.support import PG_URL, settings
 
 
-def upgrade_and_compare(uri: str) -> None:
-    app = create_app(settings(SQLALCHEMY_DATABASE_URI=uri))
-    with app.app_context():
-        flask_migrate.upgrade()
-        with db.engine.connect() as conn:
-            tables = set(inspect(conn).get_table_names())
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-        db.engine.dispose()
+def migrated_app(uri: str):
+    return create_app(settings(SQLALCHEMY_DATABASE_URI=uri))
+
+
+def assert_models_and_database_agree() -> None:
+    with db.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert {"conversations", "messages", "consent_events", "alembic_version"} <= tables
     assert diff == [], f"models and migrations differ: {diff}"
 
 
-def test_migrations_upgrade_an_empty_sqlite_database(tmp_path):
-    upgrade_and_compare(f"sqlite:///{tmp_path / 'empty.db'}")
+def upgrade_and_compare(uri: str) -> None:
+    with migrated_app(uri).app_context():
+        flask_migrate.upgrade()
+        assert_models_and_database_agree()
+        db.engine.dispose()
 
 
-def test_migrations_upgrade_an_empty_postgresql_database():
+# The names of what a database holds: tables, indexes, sequences, types, statistics.
+SCHEMA_OBJECTS = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+    "postgresql": """
+        SELECT relname FROM pg_class JOIN pg_namespace n ON n.oid = relnamespace
+            WHERE nspname = 'public'
+        UNION ALL SELECT typname FROM pg_type JOIN pg_namespace n ON n.oid = typnamespace
+            WHERE nspname = 'public' AND typtype IN ('e', 'd')
+        UNION ALL SELECT stxname FROM pg_statistic_ext JOIN pg_namespace n ON n.oid = stxnamespace
+            WHERE nspname = 'public'
+        UNION ALL SELECT proname FROM pg_proc JOIN pg_namespace n ON n.oid = pronamespace
+            WHERE nspname = 'public'
+    """,
+}
+
+
+def downgrade_upgrade_and_compare(uri: str) -> None:
+    """Up to the head, down one revision at a time to an empty database, up to the head again."""
+    with migrated_app(uri).app_context():
+        flask_migrate.upgrade()
+        revisions = ScriptDirectory.from_config(
+            current_app.extensions["migrate"].migrate.get_config()
+        )
+        for revision in revisions.walk_revisions():  # the head first
+            flask_migrate.downgrade(revision=revision.down_revision or "base")
+            with db.engine.connect() as conn:
+                version = conn.scalar(text("SELECT version_num FROM alembic_version"))
+            assert version == revision.down_revision, f"downgrading {revision.revision}"
+        with db.engine.connect() as conn:
+            left = set(conn.scalars(text(SCHEMA_OBJECTS[conn.dialect.name])))
+        assert left <= {"alembic_version", "alembic_version_pkc"}, "left after the downgrades"
+        flask_migrate.upgrade()
+        assert_models_and_database_agree()
+        db.engine.dispose()
+
+
+@contextlib.contextmanager
+def throwaway_postgresql_database():
+    """The URI of a new, empty database on the test server, dropped afterwards."""
     if not PG_URL:
         pytest.skip("needs PostgreSQL: runs in the PostgreSQL pass (set TEST_DATABASE_URL)")
     server = make_url(database_url(PG_URL))
@@ -59,10 +104,28 @@ def test_migrations_upgrade_an_empty_postgresql_database():
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     try:
-        upgrade_and_compare(server.set(database=name).render_as_string(hide_password=False))
+        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_migrations_upgrade_an_empty_sqlite_database(tmp_path):
+    upgrade_and_compare(f"sqlite:///{tmp_path / 'empty.db'}")
+
+
+def test_migrations_upgrade_an_empty_postgresql_database():
+    with throwaway_postgresql_database() as uri:
+        upgrade_and_compare(uri)
+
+
+def test_migrations_downgrade_to_empty_and_upgrade_again_on_sqlite(tmp_path):
+    downgrade_upgrade_and_compare(f"sqlite:///{tmp_path / 'empty.db'}")
+
+
+def test_migrations_downgrade_to_empty_and_upgrade_again_on_postgresql():
+    with throwaway_postgresql_database() as uri:
+        downgrade_upgrade_and_compare(uri)
 
 
 def one_row_in_each_checked_table() -> None:
