@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 from bench import percentile
+from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-auth-token"
@@ -109,13 +110,14 @@ def lowest_priority(pid: int) -> None:
 
 
 def wait_until_up(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def answering() -> bool:
         with contextlib.suppress(requests.RequestException):
             requests.get(f"http://127.0.0.1:{port}/", timeout=1)
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"nothing answered on port {port}")
+            return True
+        return False
+
+    if not eventually(answering, 30, interval=0.2):
+        raise SystemExit(f"nothing answered on port {port}")
 
 
 def texts(count: int, phones: int, run: str) -> list[dict[str, str]]:
@@ -200,17 +202,20 @@ def wait_until_filed(database: str, sids: list[str]) -> float:
     began = time.perf_counter()
     queue = redis.Redis.from_url(REDIS_URL)
     with psycopg.connect(database, autocommit=True) as conn:
-        while True:
-            unfiled = conn.execute(
+
+        def unfiled() -> int:
+            return conn.execute(
                 "SELECT count(*) FROM messages WHERE provider_sid = ANY(%s) "
                 "AND conversation_id IS NULL",
                 (sids,),
             ).fetchone()[0]
-            if unfiled == 0 and not queue.llen("celery") and not queue.hlen("unacked"):
-                return time.perf_counter() - began
-            if time.perf_counter() - began > 600:
-                raise SystemExit(f"the worker left {unfiled} texts unfiled after 10 minutes")
-            time.sleep(0.5)
+
+        def done() -> bool:
+            return unfiled() == 0 and not queue.llen("celery") and not queue.hlen("unacked")
+
+        if not eventually(done, 600, interval=0.5):
+            raise SystemExit(f"the worker left {unfiled()} texts unfiled after 10 minutes")
+    return time.perf_counter() - began
 
 
 def main() -> None:

@@ -1,13 +1,14 @@
 """`make run`, the README's first command: migrates, seeds the demo, prints its logins, serves."""
 
+import contextlib
 import os
 import signal
 import subprocess
-import time
 
 import requests
 
 from tests.support import ROOT, free_port
+from tests.support.waiting import eventually
 
 
 def test_make_run_seeds_the_demo_and_serves_the_login_page(tmp_path):
@@ -29,16 +30,18 @@ def test_make_run_seeds_the_demo_and_serves_the_login_page(tmp_path):
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 120
-        page = None
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                page = requests.get(f"http://127.0.0.1:{port}/login", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.3)
+        answers: list[requests.Response] = []
+
+        def answered() -> list[requests.Response]:
+            assert proc.poll() is None, f"make run exited; its output:\n{log.read_text()}"
+            with contextlib.suppress(requests.ConnectionError):
+                answers.append(requests.get(f"http://127.0.0.1:{port}/login", timeout=2))
+            return answers
+
+        eventually(answered, 120, interval=0.3)
         output = log.read_text()
-        assert page is not None, f"make run never served; its output:\n{output}"
+        assert answers, f"make run never served; its output:\n{output}"
+        page = answers[0]
         assert page.status_code == 200
         assert "Log in" in page.text
         assert (

@@ -2,7 +2,6 @@
 
 import json
 import threading
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +10,7 @@ from app.extensions import db
 from app.models import Conversation, Message, SmsUser, TrackingNumber, User
 from app.sms.simulator import SimulatedCarrier
 from tests.support import CUSTOMER, NUM, text_in
-from tests.support.waiting import jobs_settled
+from tests.support.waiting import eventually, jobs_settled
 
 PAGE = "/admin/numbers"
 NEW = "+15005550177"
@@ -30,13 +29,13 @@ def ids(app) -> dict[str, int]:
 
 
 def wait_for_state(app, e164: str, state: str, seconds: float = 5) -> TrackingNumber:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    def reached() -> TrackingNumber | None:
         row = number(app, e164)
-        if row.sms_state == state:
-            return row
-        time.sleep(0.05)
-    raise AssertionError(f"{e164} stayed {number(app, e164).sms_state}, never {state}")
+        return row if row.sms_state == state else None
+
+    row = eventually(reached, seconds)
+    assert row, f"{e164} stayed {number(app, e164).sms_state}, never {state}"
+    return row
 
 
 class HeldCarrier(SimulatedCarrier):

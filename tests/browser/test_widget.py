@@ -3,7 +3,6 @@ hostile CSS, refused origins, escaping, the phone's `sms:` link, focus, errors f
 
 import re
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
@@ -14,6 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db, limiter
 from app.models import Conversation, OutboxItem, Widget
 from tests.support import NUM
+from tests.support.waiting import eventually
 
 VISITOR = "+15550100199"
 HOSTILE_CSS = "* { all: unset; color: red !important; font-size: 40px !important }"
@@ -103,14 +103,6 @@ def fill_in(page, name: str, phone: str, message: str, consent: bool = True) -> 
     page.get_by_label("Message", exact=True).fill(message)
     page.get_by_role("checkbox").set_checked(consent)
     page.get_by_role("button", name="Send").click()
-
-
-def eventually(check, timeout: float = 5.0):
-    """The value of `check()` once it is truthy (jobs run after the live server's response)."""
-    deadline = time.monotonic() + timeout
-    while not (value := check()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return value
 
 
 def count(app, model) -> int:
