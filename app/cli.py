@@ -8,9 +8,17 @@ from sqlalchemy import select
 from app.demo import load, seed
 from app.extensions import db
 from app.models import Account, TrackingNumber, User
+from app.models.account import ROLES
+from app.models.number import NUMBER_TYPES, NumberType, SmsState
 from app.services import directory, widget_intake
 from app.services.errors import DomainError, Invalid
 from app.sms import provider
+
+
+def values(members) -> list[str]:
+    """An enum's values as a click.Choice's choices: given the members, click would match their
+    names (ADMIN), not the values users type (admin)."""
+    return [member.value for member in members]
 
 
 def fail(e: DomainError):
@@ -49,7 +57,7 @@ def create_account(name: str):
 @click.option("--email", required=True)
 @click.option("--first", required=True)
 @click.option("--last", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "agent", "identified"]))
+@click.option("--role", required=True, type=click.Choice(values(ROLES)))
 @click.option("--password")
 @click.option("--phone")
 @with_appcontext
@@ -70,7 +78,11 @@ def create_user(account_name, email, first, last, role, password, phone):
 @click.option("--number", required=True, help="E.164, e.g. +15005550101")
 @click.option("--label", required=True)
 @click.option(
-    "--type", "type_", type=click.Choice(["local", "toll_free"]), default="local", show_default=True
+    "--type",
+    "type_",
+    type=click.Choice(values(NUMBER_TYPES)),
+    default=NumberType.LOCAL.value,
+    show_default=True,
 )
 @click.option(
     "--sms-user", "sms_users", multiple=True, help="E-mail of a user to notify (repeatable)."
@@ -175,7 +187,7 @@ def twilio_check():
                 f"{service_webhook or '(none)'}, should be {expected}"
             )
     for tracking in db.session.scalars(select(TrackingNumber).order_by(TrackingNumber.number)):
-        if tracking.sms_state != "active":
+        if tracking.sms_state != SmsState.ACTIVE:
             continue
         name = f"{tracking.number} ({tracking.label})"
         url = numbers.get(tracking.number)

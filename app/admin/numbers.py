@@ -6,7 +6,7 @@ from flask_login import current_user
 from app import phones
 from app.admin import admin_required, bp, carry_out
 from app.inputs import parse_id
-from app.models.number import MAX_SMS_USERS
+from app.models.number import MAX_SMS_USERS, NumberType
 from app.services import activation, directory, people
 from app.services.errors import Invalid
 
@@ -27,7 +27,7 @@ def numbers():
                 account,
                 form.get("number", ""),
                 form.get("label", ""),
-                form.get("type", "local"),
+                form.get("type", NumberType.LOCAL),
                 chosen,
                 activate=form.get("sms") == "on",
             )

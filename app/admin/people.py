@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin import admin_required, bp, carry_out
-from app.models.account import ROLES
+from app.models.account import ROLES, Role
 from app.services import people
 from app.services.errors import Invalid
 
@@ -23,7 +23,7 @@ def people_page():
                 form.get("email", ""),
                 form.get("first_name", ""),
                 form.get("last_name", ""),
-                form.get("role", "agent"),
+                form.get("role", Role.AGENT),
                 form.get("phone", ""),
             )
         except Invalid as e:

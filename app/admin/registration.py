@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.admin import admin_required, bp
 from app.csvfile import csv_response
+from app.models.registration import RegistrationKind
 from app.services import registration
 from app.services.errors import Invalid
 
@@ -48,7 +49,7 @@ def page(
 
 def kind_arg() -> str:
     """The registration kind the query string asks for (10DLC unless told); 404 for others."""
-    kind = request.args.get("kind", "10dlc")
+    kind = request.args.get("kind", RegistrationKind.TEN_DLC)
     if kind not in registration.KIND_LABELS:
         abort(404, "No such registration kind.")
     return kind

@@ -24,7 +24,18 @@ from app.models import (
     TrackingNumber,
     User,
 )
+from app.models.account import Role
 from app.models.base import utcnow
+from app.models.contact import ConsentSource, ConsentState
+from app.models.conversation import (
+    ConversationSource,
+    ConversationStatus,
+    Direction,
+    EventType,
+    MessageKind,
+    MessageStatus,
+)
+from app.models.number import SmsState
 from app.services.errors import Invalid
 
 BATCH = 1000
@@ -90,7 +101,9 @@ def generate(
     if number is None:
         number = db.session.scalar(
             select(TrackingNumber)
-            .where(TrackingNumber.account_id == account.id, TrackingNumber.sms_state == "active")
+            .where(
+                TrackingNumber.account_id == account.id, TrackingNumber.sms_state == SmsState.ACTIVE
+            )
             .order_by(TrackingNumber.id)
         )
     if number is None or number.account_id != account.id:
@@ -98,7 +111,7 @@ def generate(
     users = list(
         db.session.scalars(
             select(User.id).where(
-                User.account_id == account.id, User.active, User.role != "identified"
+                User.account_id == account.id, User.active, User.role != Role.IDENTIFIED
             )
         )
     )
@@ -145,8 +158,10 @@ def generate(
                 "account_id": account.id,
                 "tracking_number_id": number.id,
                 "contact_id": p.contact_id,
-                "status": "closed" if p.closed else "open",
-                "source": "widget" if rng.random() < 0.1 else "sms",
+                "status": ConversationStatus.CLOSED if p.closed else ConversationStatus.OPEN,
+                "source": ConversationSource.WIDGET
+                if rng.random() < 0.1
+                else ConversationSource.SMS,
                 "claimed_by_id": p.claimer,
                 "claimed_at": p.claimed,
                 "first_claimed_at": p.claimed,
@@ -170,7 +185,7 @@ def generate(
             {
                 "contact_id": p.contact_id,
                 "tracking_number_id": number.id,
-                "state": "opted_out" if p.stopped else "opted_in",
+                "state": ConsentState.OPTED_OUT if p.stopped else ConsentState.OPTED_IN,
             }
             for p in plans
         ],
@@ -181,8 +196,8 @@ def generate(
         consent_events.append(
             {
                 "consent_id": cid,
-                "state": "opted_in",
-                "source": "first_text",
+                "state": ConsentState.OPTED_IN,
+                "source": ConsentSource.FIRST_TEXT,
                 "created_at": p.times[0],
             }
         )
@@ -190,8 +205,8 @@ def generate(
             consent_events.append(
                 {
                     "consent_id": cid,
-                    "state": "opted_out",
-                    "source": "keyword",
+                    "state": ConsentState.OPTED_OUT,
+                    "source": ConsentSource.KEYWORD,
                     "created_at": p.times[-1],
                 }
             )
@@ -204,29 +219,35 @@ def generate(
             events.append(
                 {
                     "conversation_id": cid,
-                    "type": "claimed",
+                    "type": EventType.CLAIMED,
                     "user_id": claimer,
                     "created_at": claimed,
                 }
             )
         if closed:
             events.append(
-                {"conversation_id": cid, "type": "closed", "user_id": claimer, "created_at": closed}
+                {
+                    "conversation_id": cid,
+                    "type": EventType.CLOSED,
+                    "user_id": claimer,
+                    "created_at": closed,
+                }
             )
         for k in range(messages_per_conversation):
             stop = stopped and k == messages_per_conversation - 1
             inbound = k % 2 == 0 or claimer is None or stop
             failed = not inbound and rng.random() < 0.02
+            sent = MessageStatus.FAILED if failed else MessageStatus.DELIVERED
             messages.append(
                 {
                     "tracking_number_id": number.id,
                     "conversation_id": cid,
-                    "direction": "inbound" if inbound else "outbound",
-                    "kind": "text",
+                    "direction": Direction.INBOUND if inbound else Direction.OUTBOUND,
+                    "kind": MessageKind.TEXT,
                     "body": "STOP" if stop else body(k),
                     "from_number": phone if inbound else number.number,
                     "to_number": number.number if inbound else phone,
-                    "status": "received" if inbound else ("failed" if failed else "delivered"),
+                    "status": MessageStatus.RECEIVED if inbound else sent,
                     "error_code": "30003" if failed else None,
                     "error_message": "Unreachable destination handset" if failed else None,
                     "sent_by_id": None if inbound else claimer,

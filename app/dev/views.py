@@ -9,6 +9,8 @@ from app import phones
 from app.dev import bp
 from app.extensions import db
 from app.models import OutboxItem, TrackingNumber, Widget
+from app.models.number import SmsState
+from app.models.outbox import OutboxChannel
 from app.services import inbound
 from app.sms.simulator import phone_sends
 
@@ -21,7 +23,7 @@ def thread(phone: str, number: str) -> list[OutboxItem]:
         db.session.scalars(
             select(OutboxItem)
             .where(
-                OutboxItem.channel.in_(("sms_mo", "sms_mt")),
+                OutboxItem.channel.in_((OutboxChannel.SMS_MO, OutboxChannel.SMS_MT)),
                 or_(
                     and_(OutboxItem.sender == phone, OutboxItem.recipient == number),
                     and_(OutboxItem.sender == number, OutboxItem.recipient == phone),
@@ -46,7 +48,7 @@ def chosen() -> tuple[str, str]:
 def phone():
     numbers = db.session.scalars(
         select(TrackingNumber)
-        .where(TrackingNumber.sms_state == "active")
+        .where(TrackingNumber.sms_state == SmsState.ACTIVE)
         .order_by(TrackingNumber.id)
     ).all()
     phone_number, number = chosen()
@@ -89,7 +91,7 @@ def phone_send():
 def outbox():
     items = db.session.scalars(
         select(OutboxItem)
-        .where(OutboxItem.channel != "sms_mo")
+        .where(OutboxItem.channel != OutboxChannel.SMS_MO)
         .order_by(OutboxItem.id.desc())
         .limit(500)
     ).all()

@@ -39,6 +39,8 @@ class SmsState(StrEnum):
 
 NUMBER_TYPES = tuple(NumberType)
 SMS_STATES = tuple(SmsState)
+# A change asked of the provider and not answered yet: texts to the number wait for its end.
+PENDING_SMS_STATES = (SmsState.PENDING_ACTIVATION, SmsState.PENDING_DEACTIVATION)
 MAX_SMS_USERS = 5
 
 

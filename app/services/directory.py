@@ -20,9 +20,10 @@ from app.models import (
     TrackingNumber,
     User,
 )
-from app.models.account import ROLES
+from app.models.account import ROLES, Role
 from app.models.base import utcnow
-from app.models.number import MAX_SMS_USERS, NUMBER_TYPES
+from app.models.conversation import ConversationStatus
+from app.models.number import MAX_SMS_USERS, NUMBER_TYPES, NumberType, SmsState
 from app.services import activation
 from app.services.errors import Conflict, Invalid, NotFound
 
@@ -86,9 +87,9 @@ def new_user(
         errors["email"] = ["A user with this e-mail exists already."]
     if "password" in errors:
         pass
-    elif role == "identified" and password:
+    elif role == Role.IDENTIFIED and password:
         errors["password"] = ["Identified-only users have no password."]
-    elif password is not None and role != "identified" and len(password) < MIN_PASSWORD:
+    elif password is not None and role != Role.IDENTIFIED and len(password) < MIN_PASSWORD:
         errors["password"] = [f"At least {MIN_PASSWORD} characters."]
     elif password is not None and len(password) > MAX_PASSWORD:
         errors["password"] = [f"At most {MAX_PASSWORD} characters."]
@@ -168,7 +169,7 @@ def create_number(
     account: Account,
     number: str,
     label: str,
-    type_: str = "local",
+    type_: str = NumberType.LOCAL,
     sms_users: Sequence[User] = (),
     activate: bool = False,
     at_once: bool = False,
@@ -225,7 +226,7 @@ def _check_sms_users(number: TrackingNumber, choices: Sequence[SmsUserChoice]) -
             f"A number has at most {MAX_SMS_USERS} SMS users; {len(choices)} were chosen."
         ]
     # Also while SMS is being turned off: should the carrier refuse, the number stays on.
-    if not choices and number.sms_state != "off":
+    if not choices and number.sms_state != SmsState.OFF:
         errors["sms_users"] = ["SMS is on for this number: it needs at least one SMS user."]
     for c in choices:
         if c.user.account_id != number.account_id or not c.user.active:
@@ -281,7 +282,7 @@ def add_new_sms_user(
     if not (notify_email or notify_sms):
         errors["notify"] = ["Choose e-mail, SMS or both."]
     try:
-        user = new_user(number.account, email, first_name, last_name, "identified", phone=phone)
+        user = new_user(number.account, email, first_name, last_name, Role.IDENTIFIED, phone=phone)
     except Invalid as e:
         errors = {**e.fields, **errors}
     try:
@@ -307,12 +308,15 @@ def remove_number(number: TrackingNumber) -> str:
     Refused while SMS is on (or changing) and while it has open conversations. Returns
     "deleted" or "archived".
     """
-    if number.sms_state != "off":
+    if number.sms_state != SmsState.OFF:
         raise Conflict("Turn SMS off for this number before removing it.")
     open_count = db.session.scalar(
         select(func.count())
         .select_from(Conversation)
-        .where(Conversation.tracking_number_id == number.id, Conversation.status == "open")
+        .where(
+            Conversation.tracking_number_id == number.id,
+            Conversation.status == ConversationStatus.OPEN,
+        )
     )
     if open_count:
         raise Conflict(

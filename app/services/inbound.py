@@ -11,8 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from app import phones
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageMedia, TrackingNumber
-from app.models.base import utcnow
-from app.models.conversation import WAITING_WHERE
+from app.models.base import in_sql, utcnow
+from app.models.conversation import (
+    WAITING_WHERE,
+    ConversationSource,
+    ConversationStatus,
+    Direction,
+    MessageKind,
+    MessageStatus,
+)
+from app.models.number import PENDING_SMS_STATES
 from app.queue import after_commit, backoff, soon
 from app.services import consent, events, notify, outbound
 from app.services.errors import Transient, new_error_id
@@ -102,7 +110,11 @@ STORED = (
     "created_at",
     "updated_at",
 )
-INBOUND = {"direction": "inbound", "kind": "text", "status": "received"}
+INBOUND = {
+    "direction": Direction.INBOUND,
+    "kind": MessageKind.TEXT,
+    "status": MessageStatus.RECEIVED,
+}
 STORE = {dialect: _store_statement(dialect) for dialect in ("postgresql", "sqlite")}
 
 
@@ -169,7 +181,7 @@ def _stored_before(to: str, sender: str, sid: str | None) -> int | None:
 # A text waiting for its number's pending SMS change is left to the end of that change.
 FILING_WHERE = (
     f"{WAITING_WHERE} AND tracking_number_id NOT IN "
-    "(SELECT id FROM tracking_numbers WHERE sms_state LIKE 'pending%')"
+    f"(SELECT id FROM tracking_numbers WHERE {in_sql('sms_state', PENDING_SMS_STATES)})"
 )
 
 
@@ -214,7 +226,7 @@ def _filing_failed(message_id: int) -> None:
         .where(Message.id == message_id, text(WAITING_WHERE))
         .values(
             attempts=Message.attempts + 1,
-            status=case((last, "failed"), else_=Message.status),
+            status=case((last, MessageStatus.FAILED), else_=Message.status),
             error_message=case((last, reason), else_=Message.error_message),
         )
         .returning(Message.attempts)
@@ -238,11 +250,11 @@ def take_in(message_id: int) -> None:
         message = db.session.scalar(
             select(Message).where(Message.id == message_id).with_for_update()
         )
-        if message is None or message.status != "received" or message.conversation_id:
+        if message is None or message.status != MessageStatus.RECEIVED or message.conversation_id:
             db.session.rollback()
             return
         number = message.tracking_number
-        if number.sms_state.startswith("pending"):
+        if number.sms_state in PENDING_SMS_STATES:
             number_id = number.id
             db.session.rollback()
             # The change may have ended while this text was held, its own filing passing it by.
@@ -250,12 +262,12 @@ def take_in(message_id: int) -> None:
                 select(TrackingNumber.sms_state).where(TrackingNumber.id == number_id)
             )
             db.session.rollback()
-            if state.startswith("pending"):
+            if state in PENDING_SMS_STATES:
                 return
             continue
         if not number.sms_active:
             # Kept for audit: a number whose SMS is not active opens no conversation.
-            message.status = "ignored"
+            message.status = MessageStatus.IGNORED
             db.session.commit()
             return
         try:
@@ -274,7 +286,9 @@ def _act(number: TrackingNumber, message: Message) -> None:
     opt_out_type = message.opt_out_type
     provider_answers = bool(opt_out_type) or current_app.config["TWILIO_ADVANCED_OPT_OUT"]
     outcome = consent.on_inbound(contact, number, message, provider_answers, opt_out_type)
-    conversation = conversation_for(number, contact, "sms", keyword_only=bool(outcome.keyword))
+    conversation = conversation_for(
+        number, contact, ConversationSource.SMS, keyword_only=bool(outcome.keyword)
+    )
     attach(message, conversation)
     if outcome.event:
         events.record(conversation, outcome.event, None)
@@ -289,11 +303,11 @@ def new_text(number: TrackingNumber, sender: str, body: str, sid: str | None = N
     """An inbound text to the number, added to the session (no conversation yet)."""
     message = Message(
         tracking_number_id=number.id,
-        direction="inbound",
+        direction=Direction.INBOUND,
         body=body,
         from_number=sender,
         to_number=number.number,
-        status="received",
+        status=MessageStatus.RECEIVED,
         provider_sid=sid or None,
         created_at=utcnow(),
     )
@@ -335,7 +349,7 @@ def conversation_for(
     """
     pair = (Conversation.tracking_number_id == number.id, Conversation.contact_id == contact.id)
     conversation = db.session.scalar(
-        select(Conversation).where(*pair, Conversation.status == "open")
+        select(Conversation).where(*pair, Conversation.status == ConversationStatus.OPEN)
     )
     if conversation is None and keyword_only:
         conversation = db.session.scalar(
@@ -348,7 +362,7 @@ def conversation_for(
             tracking_number=number,
             contact=contact,
             source=source,
-            status="closed" if keyword_only else "open",
+            status=ConversationStatus.CLOSED if keyword_only else ConversationStatus.OPEN,
             closed_at=now if keyword_only else None,
             last_message_at=now,
         )

@@ -19,7 +19,8 @@ from werkzeug import security
 from app import mail, phones
 from app.extensions import db
 from app.models import Account, SmsUser, TrackingNumber, User
-from app.models.account import ROLES
+from app.models.account import ROLES, Role
+from app.models.number import SmsState
 from app.services import directory, tokens
 from app.services.directory import MIN_PASSWORD
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -108,7 +109,7 @@ def invite(
     account: Account, by: User, email: str, first: str, last: str, role: str, phone: str | None
 ) -> User:
     """Create a user without a password and e-mail them a link to set one."""
-    if role not in ("admin", "agent"):
+    if role not in (Role.ADMIN, Role.AGENT):
         raise Invalid("Invite an admin or an agent.", {"role": ["Admin or agent."]})
     user = directory.new_user(account, email, first, last, role, phone=phone or None)
     db.session.flush()
@@ -169,7 +170,7 @@ def _admins_left(account_id: int, without: User) -> int:
         .select_from(User)
         .where(
             User.account_id == account_id,
-            User.role == "admin",
+            User.role == Role.ADMIN,
             User.active.is_(True),
             User.id != without.id,
         )
@@ -182,10 +183,10 @@ def set_role(admin: User, user: User, role: str) -> None:
         raise Invalid("Unknown role.", {"role": [f"One of {', '.join(ROLES)}."]})
     if user.id == admin.id:
         raise Forbidden("You cannot change your own role.")
-    if user.role == "admin" and role != "admin" and not _admins_left(user.account_id, user):
+    if user.role == Role.ADMIN and role != Role.ADMIN and not _admins_left(user.account_id, user):
         raise Conflict("The account needs at least one active admin.")
     user.role = role
-    if role == "identified":
+    if role == Role.IDENTIFIED:
         user.password_hash = None  # identified-only users reach the portal only by their links
         _end_sessions(user)  # the sessions made with that password end with it
     db.session.commit()
@@ -196,7 +197,7 @@ def _left_without_sms_users(user: User) -> list[TrackingNumber]:
     numbers = db.session.scalars(
         select(TrackingNumber)
         .join(SmsUser)
-        .where(SmsUser.user_id == user.id, TrackingNumber.sms_state != "off")
+        .where(SmsUser.user_id == user.id, TrackingNumber.sms_state != SmsState.OFF)
         .order_by(TrackingNumber.id)
     )
     return [
@@ -217,7 +218,7 @@ def set_active(admin: User, user: User, active: bool) -> None:
     """
     if user.id == admin.id:
         raise Forbidden("You cannot deactivate yourself.")
-    if not active and user.role == "admin" and not _admins_left(user.account_id, user):
+    if not active and user.role == Role.ADMIN and not _admins_left(user.account_id, user):
         raise Conflict("The account needs at least one active admin.")
     if not active and (numbers := _left_without_sms_users(user)):
         names = ", ".join(f"{n.label} ({phones.pretty(n.number)})" for n in numbers)

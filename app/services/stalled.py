@@ -17,8 +17,10 @@ from sqlalchemy import delete, select, text, update
 from app.extensions import db
 from app.models import Conversation, EarlyStatus, Message, Notification, TrackingNumber
 from app.models.base import utcnow
-from app.models.conversation import UNSENT_WHERE
+from app.models.conversation import UNSENT_WHERE, MessageStatus
 from app.models.notification import QUEUED_WHERE as WAITING_NOTIFICATIONS
+from app.models.notification import NotificationStatus
+from app.models.number import PENDING_SMS_STATES
 from app.queue import after_commit
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ def enqueue_again(before: datetime) -> None:
         .with_for_update(skip_locked=True, key_share=True)
     ).all()
     numbers = db.session.scalars(
-        select(TrackingNumber.id).where(TrackingNumber.sms_state.like("pending%"))
+        select(TrackingNumber.id).where(TrackingNumber.sms_state.in_(PENDING_SMS_STATES))
     ).all()
     again = [(i, s) for i, s, attempts in messages if attempts < most]
     _count([i for i, _ in again], Message)
@@ -66,13 +68,16 @@ def enqueue_again(before: datetime) -> None:
             db.session.execute(
                 update(Notification)
                 .where(Notification.id == note_id, text(WAITING_NOTIFICATIONS))
-                .values(status="failed", error=lost(attempts + 1))
+                .values(status=NotificationStatus.FAILED, error=lost(attempts + 1))
             )
     db.session.execute(
         delete(EarlyStatus).where(EarlyStatus.created_at < utcnow() - EARLY_STATUS_KEPT)
     )
     work = [
-        *(("deliver_message" if s == "queued" else "reconcile_message", i) for i, s in again),
+        *(
+            ("deliver_message" if s == MessageStatus.QUEUED else "reconcile_message", i)
+            for i, s in again
+        ),
         *(("send_notification", i) for i, attempts in notes if attempts < most),
         *(("activate_number", i) for i in numbers),
     ]
@@ -98,13 +103,13 @@ def _give_up(rows: list[tuple[int, str, int]]) -> None:
     whose send timed out may have reached the contact, and says so."""
     for message_id, status, attempts in rows:
         reason = lost(attempts + 1)
-        if status == "unknown":
+        if status == MessageStatus.UNKNOWN:
             reason += " (the provider did not answer its send: it may have reached the contact)"
         log.error("text %s %s", message_id, reason)
         db.session.execute(
             update(Message)
             .where(Message.id == message_id, text(UNSENT_WHERE))
-            .values(status="failed", error_message=reason)
+            .values(status=MessageStatus.FAILED, error_message=reason)
             .execution_options(synchronize_session=False)
         )
     if rows:

@@ -24,6 +24,8 @@ from app.inputs import (
     one_line,
 )
 from app.models import Account, Message, TrackingNumber, Widget
+from app.models.conversation import ConversationSource, Purpose
+from app.models.number import SmsState
 from app.models.widget import DEFAULTS, MOBILE_BEHAVIOURS, POSITIONS
 from app.services import consent, inbound, notify, outbound
 from app.services.errors import Conflict, Invalid, NotFound
@@ -188,7 +190,7 @@ def number_choices(account: Account) -> list[TrackingNumber]:
             .where(
                 TrackingNumber.account_id == account.id,
                 TrackingNumber.archived_at.is_(None),
-                TrackingNumber.sms_state == "active",
+                TrackingNumber.sms_state == SmsState.ACTIVE,
             )
             .order_by(TrackingNumber.id)
         )
@@ -256,7 +258,9 @@ def submit(widget: Widget, data: dict, ip: str, user_agent: str) -> Message | No
         raise Conflict("This number does not take texts right now. Please call us instead.")
     contact = inbound.contact_for(number, phone)
     contact.name = contact.name or name
-    conversation = inbound.conversation_for(number, contact, "widget", keyword_only=False)
+    conversation = inbound.conversation_for(
+        number, contact, ConversationSource.WIDGET, keyword_only=False
+    )
     message = inbound.new_text(number, phone, body)
     inbound.attach(message, conversation)
     evidence = (
@@ -266,8 +270,8 @@ def submit(widget: Widget, data: dict, ip: str, user_agent: str) -> Message | No
     )
     answer = consent.from_widget(contact, number, message, evidence)
     text = (
-        number.account.sms_text("opt_in")
-        if answer == "opt_in"
+        number.account.sms_text(Purpose.OPT_IN)
+        if answer == Purpose.OPT_IN
         else number.account.expand(CONFIRMATION)
     )
     outbound.queue(conversation, text, purpose=answer)

@@ -7,7 +7,7 @@ read as they will in production; what an error means is its `reason`, as with an
 import secrets
 
 from app.extensions import db
-from app.models.outbox import OutboxItem
+from app.models.outbox import OutboxChannel, OutboxItem
 from app.sms.base import ActivationError, Provider, Reason, SendError, SendResult
 
 UNSUBSCRIBED = ("21610", "The recipient has unsubscribed from this number (STOP).")
@@ -41,7 +41,13 @@ class SimulatedCarrier(Provider):
             raise SendError(Reason.UNSUBSCRIBED, words, code)
         sid = new_sid()
         db.session.add(
-            OutboxItem(channel="sms_mt", sender=sender, recipient=to, body=body, provider_sid=sid)
+            OutboxItem(
+                channel=OutboxChannel.SMS_MT,
+                sender=sender,
+                recipient=to,
+                body=body,
+                provider_sid=sid,
+            )
         )
         return SendResult(sid=sid, status="delivered")
 
@@ -70,6 +76,12 @@ def phone_sends(phone: str, number: str, body: str) -> str:
     """A simulated phone texts a number: the carrier records it and gives it a SID."""
     sid = new_sid()
     db.session.add(
-        OutboxItem(channel="sms_mo", sender=phone, recipient=number, body=body, provider_sid=sid)
+        OutboxItem(
+            channel=OutboxChannel.SMS_MO,
+            sender=phone,
+            recipient=number,
+            body=body,
+            provider_sid=sid,
+        )
     )
     return sid
