@@ -1,26 +1,10 @@
 """Admin pages: account settings that only admins may see or change."""
 
-from functools import wraps
-
-from flask import Blueprint, abort, flash, redirect, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, url_for
 
 from app.services.errors import DomainError
 
 bp = Blueprint("admin", __name__)
-
-
-def admin_required(view):
-    """Admins only: others get 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403, "Only admins can open this page.")
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def carry_out(action, done: str, back: str):

@@ -3,7 +3,8 @@
 from flask import render_template, request
 from flask_login import current_user
 
-from app.admin import admin_required, bp
+from app.access import admin_required
+from app.admin import bp
 from app.csvfile import csv_response
 from app.inputs import Day, Form, Id, load
 from app.services import consent, directory

@@ -4,7 +4,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import phones
-from app.admin import admin_required, bp, carry_out
+from app.access import admin_required
+from app.admin import bp, carry_out
 from app.inputs import parse_id
 from app.models.number import MAX_SMS_USERS, NumberType
 from app.services import activation, directory, people

@@ -3,7 +3,8 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin import admin_required, bp, carry_out
+from app.access import admin_required
+from app.admin import bp, carry_out
 from app.models.account import ROLES, Role
 from app.services import people
 from app.services.errors import Invalid

@@ -3,7 +3,8 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin import admin_required, bp
+from app.access import admin_required
+from app.admin import bp
 from app.csvfile import csv_response
 from app.models.registration import RegistrationKind
 from app.services import registration

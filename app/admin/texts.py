@@ -4,7 +4,8 @@ opt-out line."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin import admin_required, bp
+from app.access import admin_required
+from app.admin import bp
 from app.segments import count
 from app.services import sms_texts
 from app.services.errors import Invalid

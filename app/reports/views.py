@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.admin import admin_required
+from app.access import admin_required
 from app.csvfile import csv_response
 from app.inputs import parse_id
 from app.reports import bp
