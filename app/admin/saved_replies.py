@@ -3,7 +3,8 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin import admin_required, bp
+from app.access import admin_required
+from app.admin import bp
 from app.services import saved_replies
 from app.services.errors import Invalid
 
