@@ -9,11 +9,6 @@ from app.services import saved_replies
 from app.services.errors import Invalid
 
 
-def reply_form() -> dict:
-    """The title and body as the page's form posts them."""
-    return {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
-
-
 @bp.route("/saved-replies", methods=["GET", "POST"])
 @bp.route("/saved-replies/<id:reply_id>", methods=["GET", "POST"])
 @admin_required
@@ -23,12 +18,9 @@ def saved_replies_page(reply_id: int | None = None):
     values = {"title": reply.title, "body": reply.body} if reply else {}
     errors, status = {}, 200
     if request.method == "POST":
-        values = reply_form()
+        values = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
         try:
-            if reply:
-                saved = saved_replies.update(current_user, reply, values)
-            else:
-                saved = saved_replies.create(current_user, {**values, "shared": True})
+            saved = saved_replies.save(current_user, reply, **values, shared=True)
         except Invalid as e:
             errors, status = e.fields, 422
             flash(e.message, "danger")

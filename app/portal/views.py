@@ -344,10 +344,7 @@ def own_saved_reply(reply_id: int | None = None):
         return profile_page(reply)
     values = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
     try:
-        if reply:
-            saved = saved_replies.update(current_user, reply, values)
-        else:
-            saved = saved_replies.create(current_user, values)
+        saved = saved_replies.save(current_user, reply, **values, shared=False)
     except Invalid as e:
         flash(e.message, "danger")
         return profile_page(reply, values, e.fields, 422)

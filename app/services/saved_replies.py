@@ -162,6 +162,14 @@ def update(user: User, reply: SavedReply, data) -> SavedReply:
     return reply
 
 
+def save(user: User, reply: SavedReply | None, title, body, shared: bool) -> SavedReply:
+    """A page's form: `reply` changed, or, when None, a new reply (shared, or the user's own)."""
+    values = {"title": title, "body": body}
+    if reply is not None:
+        return update(user, reply, values)
+    return create(user, {**values, "shared": shared})
+
+
 def delete(user: User, reply: SavedReply) -> None:
     """Delete a reply; Forbidden for an agent's shared one."""
     if denied := refusal(user, reply.shared):
