@@ -10,6 +10,7 @@ from flask_mail import Message
 
 from app.extensions import db, mail
 from app.models import OutboxItem
+from app.models.outbox import OutboxChannel
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def send(
         names = "".join(f"\n[attached: {a.filename}]" for a in attachments)
         db.session.add(
             OutboxItem(
-                channel="email",
+                channel=OutboxChannel.EMAIL,
                 sender=config["MAIL_DEFAULT_SENDER"],
                 recipient=", ".join(to),
                 subject=subject,

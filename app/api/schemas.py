@@ -13,6 +13,7 @@ from app.models.conversation import (
     Direction,
     MessageKind,
     MessageStatus,
+    Tab,
 )
 from app.services import saved_replies
 from app.services.contacts import NameAndNotes
@@ -126,7 +127,7 @@ class ErrorSchema(Schema):
 
 
 class TabQuerySchema(Strict):
-    tab = fields.String(load_default="active", validate=validate.OneOf(list(TABS)))
+    tab = fields.String(load_default=Tab.ACTIVE, validate=validate.OneOf(list(TABS)))
     cursor = fields.String(load_default=None)
 
 

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired
 
 from app.auth import bp
 from app.extensions import limiter
+from app.models.account import Role
 from app.services import links, people
 from app.services.errors import DomainError
 
@@ -179,7 +180,7 @@ def conversation_link(token: str):
         return redirect(target)
     if current_user.is_authenticated:
         logout_user()  # the link is someone else's: this browser's session must not open it
-    if user.role == "identified":
+    if user.role == Role.IDENTIFIED:
         login_user(user)
         return redirect(target)
     flash(f"Log in as {user.email} to open the conversation.", "info")

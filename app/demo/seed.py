@@ -7,19 +7,24 @@ from sqlalchemy import insert, select
 from app.demo import load
 from app.extensions import db
 from app.models import Account, Conversation, ReadMark
+from app.models.account import Role
 from app.models.base import utcnow
+from app.models.number import NumberType
 from app.services import claims, directory, inbound, outbound, saved_replies, widget_intake
 from app.services.directory import SmsUserChoice
 
 ACCOUNT = "Demo Plumbing"
 PASSWORD = "demo-password"
 USERS = [
-    ("admin@demo.test", "Ada", "Admin", "admin", "+15005550001"),
-    ("bob@demo.test", "Bob", "Baker", "agent", "+15005550002"),
-    ("cat@demo.test", "Cat", "Cruz", "agent", "+15005550003"),
+    ("admin@demo.test", "Ada", "Admin", Role.ADMIN, "+15005550001"),
+    ("bob@demo.test", "Bob", "Baker", Role.AGENT, "+15005550002"),
+    ("cat@demo.test", "Cat", "Cruz", Role.AGENT, "+15005550003"),
 ]
-IDENTIFIED = ("dee@demo.test", "Dee", "Dent", "identified", "+15005550004")
-NUMBERS = [("+15005550101", "Main line", "local"), ("+18005550102", "Emergency line", "toll_free")]
+IDENTIFIED = ("dee@demo.test", "Dee", "Dent", Role.IDENTIFIED, "+15005550004")
+NUMBERS = [
+    ("+15005550101", "Main line", NumberType.LOCAL),
+    ("+18005550102", "Emergency line", NumberType.TOLL_FREE),
+]
 # The month of history: conversations per number, and what is said in each, in turn.
 HISTORY = {"Main line": 150, "Emergency line": 45}
 SCRIPT = [

@@ -123,9 +123,19 @@ UNSENT_WHERE = f"direction = '{Direction.OUTBOUND}' AND " + in_sql(
 )
 # Texts we send, found by their provider's SID when a delivery status comes.
 OUTBOUND_WHERE = f"direction = '{Direction.OUTBOUND}'"
-# The portal's tabs (SPEC §2.6), in their order, with their titles; `Conversation.in_tab` says
-# which conversations each holds.
-TABS = {"active": "Active", "team": "Team", "closed": "Closed"}
+
+
+class Tab(StrEnum):
+    """The portal's tabs (SPEC §2.6), in their order; `Conversation.in_tab` says which
+    conversations each holds."""
+
+    ACTIVE = "active"
+    TEAM = "team"
+    CLOSED = "closed"
+
+
+# Each tab with its title, in the tabs' order.
+TABS = {tab: tab.value.title() for tab in Tab}
 
 
 class Conversation(CreatedMixin, db.Model):
@@ -231,13 +241,13 @@ class Conversation(CreatedMixin, db.Model):
     def in_tab(cls, user: User, tab: str) -> Select:
         """The conversations of one portal tab: active, team or closed (SPEC §2.6)."""
         query = cls.visible_to(user)
-        if tab == "closed":
+        if tab == Tab.CLOSED:
             return query.where(cls.status == ConversationStatus.CLOSED)
         query = query.where(cls.status == ConversationStatus.OPEN)
         mine = cls.handled_by(user)
-        if tab == "active":
+        if tab == Tab.ACTIVE:
             return query.where(or_(cls.claimed_by_id.is_(None), mine))
-        if tab == "team":
+        if tab == Tab.TEAM:
             return query.where(cls.claimed_by_id.is_not(None), ~mine)
         return query.where(false())
 

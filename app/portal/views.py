@@ -13,7 +13,7 @@ from app.extensions import db
 from app.inputs import parse_id
 from app.models import MessageMedia
 from app.models.contact import CONSENT_SOURCES
-from app.models.conversation import TABS, Purpose
+from app.models.conversation import TABS, Purpose, Tab
 from app.portal import bp
 from app.services import (
     claims,
@@ -78,8 +78,8 @@ def index():
 
 
 def current_tab() -> str:
-    tab = request.args.get("tab", "active")
-    return tab if tab in TABS else "active"
+    tab = request.args.get("tab", Tab.ACTIVE)
+    return tab if tab in TABS else Tab.ACTIVE
 
 
 def list_context(tab: str) -> dict:

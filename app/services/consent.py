@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,6 +19,15 @@ from app.models import Consent, ConsentEvent, Contact, Conversation, Message, Tr
 from app.models.contact import CONSENT_SOURCES, ConsentSource, ConsentState
 from app.models.conversation import Direction, EventType, Purpose
 from app.services import events
+
+
+class Keyword(StrEnum):
+    """What a keyword text asks for (SPEC §2.4)."""
+
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+
 
 OPT_OUT_KEYWORDS = frozenset(
     {
@@ -36,7 +46,7 @@ OPT_OUT_KEYWORDS = frozenset(
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
 # Twilio's Advanced Opt-Out names what it matched in OptOutType.
-OPT_OUT_TYPES = {"STOP": "opt_out", "START": "opt_in", "HELP": "help"}
+OPT_OUT_TYPES = {"STOP": Keyword.OPT_OUT, "START": Keyword.OPT_IN, "HELP": Keyword.HELP}
 
 # Requests to stop written as sentences, matched on the text with its spaces collapsed and curly
 # apostrophes made straight. Each must match a request, not a mention or its negation: "don't stop
@@ -60,17 +70,17 @@ POSSIBLE_OPT_OUT = [
 ]
 
 
-def keyword(body: str) -> str | None:
-    """`opt_out`, `opt_in` or `help` when the whole text is one of the keywords, else None."""
+def keyword(body: str) -> Keyword | None:
+    """The keyword when the whole text is one of the keywords, else None."""
     text = " ".join((body or "").split()).upper()
     while text and (unicodedata.category(text[-1]).startswith("P") or text[-1].isspace()):
         text = text[:-1]
     if text in OPT_OUT_KEYWORDS:
-        return "opt_out"
+        return Keyword.OPT_OUT
     if text in OPT_IN_KEYWORDS:
-        return "opt_in"
+        return Keyword.OPT_IN
     if text in HELP_KEYWORDS:
-        return "help"
+        return Keyword.HELP
     return None
 
 
@@ -155,15 +165,15 @@ def on_inbound(
             contact=contact, tracking_number_id=number.id, state=ConsentState.OPTED_IN
         )
         db.session.add(consent)
-    if kind == "opt_out":
+    if kind == Keyword.OPT_OUT:
         if consent.opted_out:
             return Outcome(keyword=kind)  # the confirmation went out once already
         _change(consent, ConsentState.OPTED_OUT, ConsentSource.KEYWORD, body, message)
         outcome = Outcome(keyword=kind, event=EventType.OPTED_OUT, replies=[Purpose.OPT_OUT])
-    elif kind == "opt_in" and consent.opted_out:
+    elif kind == Keyword.OPT_IN and consent.opted_out:
         _change(consent, ConsentState.OPTED_IN, ConsentSource.KEYWORD, body, message)
         outcome = Outcome(keyword=kind, event=EventType.OPTED_IN, replies=[Purpose.OPT_IN_AGAIN])
-    elif kind == "help":
+    elif kind == Keyword.HELP:
         if first:
             _change(consent, ConsentState.OPTED_IN, ConsentSource.FIRST_TEXT, body, message)
         if consent.opted_out:

@@ -15,6 +15,7 @@ from app.inputs import Strict, Text, length_of, load
 from app.models import Consent, Contact, Conversation, Participant, TrackingNumber, User
 from app.models.base import utcnow
 from app.models.contact import ConsentEvent, ConsentState
+from app.models.conversation import Tab
 from app.services import inbox
 from app.services.errors import NotFound
 
@@ -99,10 +100,10 @@ def change(contact: Contact, data) -> Contact:
 def tab_of(conversation: Conversation, user: User) -> str:
     """The portal tab that holds the conversation for the user (SPEC §2.6)."""
     if not conversation.is_open:
-        return "closed"
+        return Tab.CLOSED
     if conversation.claimed_by_id is None or conversation.handled_by(user):
-        return "active"
-    return "team"
+        return Tab.ACTIVE
+    return Tab.TEAM
 
 
 def page(user: User, contact: Contact) -> ContactPage:

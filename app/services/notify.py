@@ -28,7 +28,7 @@ from app.models import (
     User,
 )
 from app.models.base import locked_unless_done, utcnow
-from app.models.notification import NOTIFICATION_WINDOW_MINUTES
+from app.models.notification import NOTIFICATION_WINDOW_MINUTES, Channel, NotificationStatus
 from app.queue import after_commit
 from app.services import links
 from app.services.errors import Transient, Unexpected
@@ -129,7 +129,7 @@ def _add(
         texts = _take_turn(user, conversation)
         if texts is None:
             continue
-        for channel, wanted in (("email", by_email), ("sms", by_sms)):
+        for channel, wanted in ((Channel.EMAIL, by_email), (Channel.SMS, by_sms)):
             if wanted:
                 notification = Notification(
                     user_id=user.id,
@@ -287,12 +287,12 @@ def _clip(text: str, room: int) -> str:
 
 def send(notification_id: int) -> None:
     """Send one notification; a failure that may pass is retried by the job system."""
-    note = locked_unless_done(Notification, notification_id, "queued")
+    note = locked_unless_done(Notification, notification_id, NotificationStatus.QUEUED)
     if note is None:
         return
     context = _content(note)
     try:
-        if note.channel == "email":
+        if note.channel == Channel.EMAIL:
             mail.send(
                 [note.user.email],
                 subject(context),
@@ -307,19 +307,19 @@ def send(notification_id: int) -> None:
     except SendError as e:
         if e.retryable:
             raise Transient(e.message) from e
-        note.status, note.error = "failed", e.message
+        note.status, note.error = NotificationStatus.FAILED, e.message
     else:
-        note.status, note.sent_at = "sent", utcnow()
+        note.status, note.sent_at = NotificationStatus.SENT, utcnow()
     db.session.commit()
 
 
 def failed(notification_id: int, error: Exception) -> None:
     """The retries ran out, or the send failed on an error nobody expected (`Unexpected`, whose
     id the reason names): the notification shows as failed, with why."""
-    note = locked_unless_done(Notification, notification_id, "queued")
+    note = locked_unless_done(Notification, notification_id, NotificationStatus.QUEUED)
     if note is not None:
         reason = f"could not be sent ({error})" if isinstance(error, Unexpected) else str(error)
-        note.status, note.error = "failed", reason
+        note.status, note.error = NotificationStatus.FAILED, reason
         db.session.commit()
 
 
@@ -329,7 +329,10 @@ def failures(conversation: Conversation) -> dict[tuple[str, int], list[Notificat
     found: dict[tuple[str, int], list[Notification]] = {}
     for note in db.session.scalars(
         select(Notification)
-        .where(Notification.conversation_id == conversation.id, Notification.status == "failed")
+        .where(
+            Notification.conversation_id == conversation.id,
+            Notification.status == NotificationStatus.FAILED,
+        )
         .order_by(Notification.id)
         .options(joinedload(Notification.user))
     ):

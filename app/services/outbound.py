@@ -13,7 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Account, Conversation, EarlyStatus, Message, User
 from app.models.base import locked_unless_done, utcnow
-from app.models.conversation import OUTBOUND_WHERE
+from app.models.conversation import (
+    OUTBOUND_WHERE,
+    Direction,
+    MessageKind,
+    MessageStatus,
+    Purpose,
+)
 from app.queue import after_commit
 from app.services import claims, consent, notify
 from app.services.errors import (
@@ -91,9 +97,9 @@ def reply(conversation: Conversation, user: User, body, claim: bool = False) -> 
 def delivery_failed(message_id: int, error: Exception) -> None:
     """A text's delivery gave up: it kept failing for a passing reason until the retries ran out,
     or failed on an error nobody expected (`Unexpected`, whose id the reason names)."""
-    message = locked_unless_done(Message, message_id, "queued")
+    message = locked_unless_done(Message, message_id, MessageStatus.QUEUED)
     if message is not None:
-        message.status = "failed"
+        message.status = MessageStatus.FAILED
         if isinstance(error, Unexpected):
             message.error_message = f"could not be sent ({error})"
         else:
@@ -111,7 +117,7 @@ def opt_out_contact(conversation: Conversation, user: User) -> bool:
     if not consent.opt_out(conversation, user):
         return False
     account = conversation.tracking_number.account
-    queue(conversation, account.sms_text("opt_out"), purpose="opt_out")
+    queue(conversation, account.sms_text(Purpose.OPT_OUT), purpose=Purpose.OPT_OUT)
     db.session.commit()
     return True
 
@@ -146,7 +152,7 @@ def queue(
 
     Nothing is queued for an opted-out pair but the opt-out confirmation itself.
     """
-    if purpose != "opt_out" and consent.is_opted_out(
+    if purpose != Purpose.OPT_OUT and consent.is_opted_out(
         conversation.contact_id, conversation.tracking_number_id
     ):
         raise OptedOut("The contact has opted out of texts from this number.")
@@ -154,13 +160,13 @@ def queue(
     message = Message(
         conversation=conversation,
         tracking_number_id=conversation.tracking_number_id,
-        direction="outbound",
-        kind="auto" if purpose else "text",
+        direction=Direction.OUTBOUND,
+        kind=MessageKind.AUTO if purpose else MessageKind.TEXT,
         purpose=purpose,
         body=body,
         from_number=conversation.tracking_number.number,
         to_number=conversation.contact.phone,
-        status="queued",
+        status=MessageStatus.QUEUED,
         sent_by=sent_by,
         created_at=now,
     )
@@ -181,15 +187,15 @@ def queue(
 
 def deliver(message_id: int) -> None:
     """Hand a queued text to the provider; a text to an opted-out pair is blocked instead."""
-    message = locked_unless_done(Message, message_id, "queued")
+    message = locked_unless_done(Message, message_id, MessageStatus.QUEUED)
     if message is None:
         return
     conversation = message.conversation
     # The opt-out confirmation is the one text an opted-out contact may still receive.
-    if message.purpose != "opt_out" and consent.is_opted_out(
+    if message.purpose != Purpose.OPT_OUT and consent.is_opted_out(
         conversation.contact_id, message.tracking_number_id
     ):
-        message.status = "blocked"
+        message.status = MessageStatus.BLOCKED
         message.error_message = "The contact opted out before this text was sent."
         conversation.updated_at = utcnow()
         db.session.commit()
@@ -201,12 +207,12 @@ def deliver(message_id: int) -> None:
             raise Transient(e.message) from e
         if isinstance(e, UnknownOutcome):
             # The provider may have taken it: look it up later instead of sending it twice.
-            message.status, message.error_message = "unknown", e.message
+            message.status, message.error_message = MessageStatus.UNKNOWN, e.message
             conversation.updated_at = utcnow()
             after_commit("reconcile_message", message.id, countdown=RECONCILE_AFTER_SECONDS)
             db.session.commit()
             return
-        message.status = "failed"
+        message.status = MessageStatus.FAILED
         message.error_code = e.code
         message.error_message = e.message
         if e.reason == Reason.UNSUBSCRIBED:
@@ -232,7 +238,7 @@ def _took(message: Message, sid: str, status: str) -> None:
 def reconcile(message_id: int) -> None:
     """Settle a text whose send timed out: found at the provider → taken; not found → queued
     again and sent (it never arrived there, so this is no second copy)."""
-    message = locked_unless_done(Message, message_id, "unknown")
+    message = locked_unless_done(Message, message_id, MessageStatus.UNKNOWN)
     if message is None:
         return
     since = message.created_at - timedelta(minutes=1)
@@ -251,7 +257,7 @@ def reconcile(message_id: int) -> None:
         except IntegrityError as e:  # another text's settling took that SID at the same moment
             raise Transient("the text found was settled for another text") from e
         return
-    message.status, message.error_message = "queued", None
+    message.status, message.error_message = MessageStatus.QUEUED, None
     after_commit("deliver_message", message.id)
     db.session.commit()
 
@@ -271,9 +277,9 @@ def lookup_failed(message_id: int, error: Exception) -> None:
     """A timed-out text could not be looked up until the retries ran out, or its lookup failed on
     an error nobody expected: it is shown failed, saying it may have reached the contact all the
     same."""
-    message = locked_unless_done(Message, message_id, "unknown")
+    message = locked_unless_done(Message, message_id, MessageStatus.UNKNOWN)
     if message is not None:
-        message.status = "failed"
+        message.status = MessageStatus.FAILED
         message.error_message = (
             "The provider did not answer when this text was sent and could not be asked about it "
             f"since: it may or may not have reached the contact. ({error})"
@@ -284,18 +290,18 @@ def lookup_failed(message_id: int, error: Exception) -> None:
 
 # How far along a text is: callbacks arrive out of order, and never move a text backwards.
 PROGRESS = {
-    "queued": 0,
-    "accepted": 0,
-    "sending": 1,
-    "sent": 2,
-    "delivered": 3,
-    "undelivered": 3,
-    "failed": 3,
+    MessageStatus.QUEUED: 0,
+    MessageStatus.ACCEPTED: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.SENT: 2,
+    MessageStatus.DELIVERED: 3,
+    MessageStatus.UNDELIVERED: 3,
+    MessageStatus.FAILED: 3,
 }
 
 
 def _advance(message: Message, status: str, error_code: str | None) -> None:
-    if PROGRESS[status] > PROGRESS.get(message.status, PROGRESS["failed"]):
+    if PROGRESS[status] > PROGRESS.get(message.status, PROGRESS[MessageStatus.FAILED]):
         message.status = status
         if error_code:
             message.error_code = error_code
