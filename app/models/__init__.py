@@ -18,6 +18,7 @@ from app.models.number import SmsUser, TrackingNumber
 from app.models.outbox import OutboxItem
 from app.models.registration import CarrierRegistration
 from app.models.saved_reply import SavedReply
+from app.models.tag import ConversationTag, Tag
 from app.models.widget import Widget
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Contact",
     "Conversation",
     "ConversationEvent",
+    "ConversationTag",
     "EarlyStatus",
     "Message",
     "MessageMedia",
@@ -41,6 +43,7 @@ __all__ = [
     "ReadMark",
     "SavedReply",
     "SmsUser",
+    "Tag",
     "TrackingNumber",
     "User",
     "Widget",

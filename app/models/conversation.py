@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     exists,
     false,
+    func,
     or_,
     select,
 )
@@ -25,6 +26,7 @@ from app.models.account import User
 from app.models.base import CreatedMixin, in_sql, one_of, partial_index, utcnow
 from app.models.contact import Contact
 from app.models.number import TrackingNumber
+from app.models.tag import Tag
 
 
 class ConversationStatus(StrEnum):
@@ -97,6 +99,8 @@ class EventType(StrEnum):
     CLOSED = "closed"
     OPTED_OUT = "opted_out"
     OPTED_IN = "opted_in"
+    TAGGED = "tagged"
+    UNTAGGED = "untagged"
 
 
 EVENT_TYPES = tuple(EventType)
@@ -192,6 +196,9 @@ class Conversation(CreatedMixin, db.Model):
         back_populates="conversation",
         cascade="all, delete-orphan",
         order_by="Participant.created_at",
+    )
+    tags: Mapped[list[Tag]] = relationship(
+        secondary="conversation_tags", order_by=(func.lower(Tag.name), Tag.id), viewonly=True
     )
 
     @property
@@ -334,6 +341,9 @@ class ConversationEvent(CreatedMixin, db.Model):
     type: Mapped[str] = mapped_column(String(24))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A tag added or removed, by name as it was then: the history reads the same after the tag
+    # is renamed or deleted.
+    tag_name: Mapped[str | None] = mapped_column(String(40))
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     target_user: Mapped[User | None] = relationship(foreign_keys=[target_user_id])
