@@ -25,4 +25,4 @@ def authenticate():
     return None
 
 
-from app.api import contacts, notes, saved_replies, views  # noqa: E402,F401
+from app.api import contacts, notes, saved_replies, tags, views  # noqa: E402,F401

@@ -18,7 +18,7 @@ ERRORS = {
     "BadRequest": "Bad request: a cookie session's change without its CSRF token",
     "Unauthorized": "Not logged in: no session and no valid Bearer token",
     "Forbidden": "Not allowed to you (`code` says why)",
-    "NotFound": "No such conversation, contact or user, or not one you may see",
+    "NotFound": "No such conversation, contact, user, saved reply or tag, or not one you may see",
     "Conflict": "Refused by the conversation's state (`code` says which)",
     "Invalid": (
         "Invalid input: `fields` names each field at fault (`_schema` for the body as a whole)"
@@ -26,12 +26,13 @@ ERRORS = {
 }
 # Leaves first: nested schemas then refer to them instead of registering a second copy.
 SCHEMAS = (
-    "UserBrief", "Contact", "Number", "Message", "Event", "ErrorBody", "User", "UserList",
+    "UserBrief", "Contact", "Number", "Tag", "Message", "Event", "ErrorBody", "User", "UserList",
     "Note", "NoteIn",
     "Conversation", "ConversationDetail", "ConversationPage", "Reply", "UserId", "Error",
     "NewConversation",
     "Consent", "ContactDetail", "ContactChange",
     "SavedReply", "SavedReplyList", "SavedReplyNew", "SavedReplyChange",
+    "TagList", "TagNew", "TagChange", "TagId",
 )  # fmt: skip
 DOCUMENT = f"{bp.name}.openapi"  # the route serving the document, which it does not list
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")

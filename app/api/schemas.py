@@ -15,7 +15,8 @@ from app.models.conversation import (
     MessageStatus,
     Tab,
 )
-from app.services import saved_replies
+from app.models.tag import TAG_COLORS
+from app.services import inbox, saved_replies, tags
 from app.services.contacts import NameAndNotes
 from app.services.notes import MAX_MENTIONS, MAX_NOTE
 from app.services.outbound import MAX_BODY
@@ -57,6 +58,21 @@ class NumberSchema(Schema):
     label = fields.String()
 
 
+class TagSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    color = fields.String(metadata={"enum": list(TAG_COLORS)})
+
+
+class TagListSchema(Schema):
+    items = fields.List(fields.Nested(TagSchema))
+
+
+TagNewSchema = tags.NewTagSchema
+TagChangeSchema = tags.TagChangeSchema
+TagIdSchema = tags.TagIdSchema
+
+
 class ParticipantSchema(Schema):
     user = fields.Nested(UserBriefSchema)
 
@@ -69,6 +85,7 @@ class ConversationSchema(Schema):
     tracking_number = fields.Nested(NumberSchema)
     claimed_by = fields.Nested(UserBriefSchema, allow_none=True)
     participants = fields.Method("dump_participants")
+    tags = fields.List(fields.Nested(TagSchema))
     last_message_at = UtcDateTime()
     last_message_preview = fields.String()
     unread = fields.Boolean()
@@ -96,6 +113,11 @@ class EventSchema(Schema):
     type = fields.String(metadata={"enum": list(EVENT_TYPES)})
     user = fields.Nested(UserBriefSchema, allow_none=True)
     target_user = fields.Nested(UserBriefSchema, allow_none=True)
+    tag = fields.String(
+        attribute="tag_name",
+        allow_none=True,
+        metadata={"description": "the tag put on or taken off, as it was named then"},
+    )
     created_at = UtcDateTime()
 
 
@@ -126,7 +148,9 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
-class TabQuerySchema(Strict):
+class TabQuerySchema(Strict, inbox.FilterFields):
+    """A page of a tab, narrowed by the filters."""
+
     tab = fields.String(load_default=Tab.ACTIVE, validate=validate.OneOf(list(TABS)))
     cursor = fields.String(load_default=None)
 

@@ -41,7 +41,7 @@ def users():
 
 @bp.get("/conversations")
 def conversations():
-    """One page of a tab, newest first.
+    """One page of a tab, newest first, narrowed by the filters given.
 
     ---
     get:
@@ -59,6 +59,7 @@ def conversations():
         args["cursor"],
         current_app.config["API_PAGE_SIZE"],
         participants=True,
+        narrowed=inbox.filters(current_user, args),
     )
     return jsonify(ConversationPageSchema().dump({"items": items, "next_cursor": next_cursor}))
 

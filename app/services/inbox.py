@@ -6,23 +6,30 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from marshmallow import Schema
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import phones
 from app.extensions import db
+from app.inputs import Choice, Form, Id, Text, length_of, load
 from app.models import (
     Conversation,
     ConversationEvent,
+    ConversationTag,
     Message,
     Note,
     Participant,
     ReadMark,
+    Tag,
+    TrackingNumber,
     User,
 )
 from app.models.base import MAX_ID, utcnow
 from app.models.conversation import TABS
+from app.services import tags
 from app.services.errors import Invalid, NotFound
 
 
@@ -62,14 +69,100 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         ) from e
 
 
+class FilterFields(Schema):
+    """The filters of a list (SPEC §2.11), as a query string gives them: `number` (one of the
+    user's numbers, in any format), `tag` (a tag's id), `unread=1`, `mine=1`."""
+
+    number = Text(max_length=length_of(TrackingNumber.number) * 2, required=False)
+    tag = Id(strict=False)
+    unread = Choice(("1", "0"), load_default="0")
+    mine = Choice(("1", "0"), load_default="0")
+
+
+class FilterSchema(Form, FilterFields):
+    """The filters of a page's list: a blank box counts as not given, other arguments pass."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a tab: one number, one tag, unread texts only, claimed by the user."""
+
+    number: TrackingNumber | None = None
+    tag: Tag | None = None
+    unread: bool = False
+    mine: bool = False
+
+    def args(self) -> dict[str, str | int]:
+        """The filters as a query string gives them, for links that keep them."""
+        found: dict[str, str | int] = {}
+        if self.number is not None:
+            found["number"] = self.number.number
+        if self.tag is not None:
+            found["tag"] = self.tag.id
+        if self.unread:
+            found["unread"] = "1"
+        if self.mine:
+            found["mine"] = "1"
+        return found
+
+    def narrow(self, query, user: User):
+        """`query` (of conversations) narrowed by each filter that is set."""
+        if self.number is not None:
+            query = query.where(Conversation.tracking_number_id == self.number.id)
+        if self.tag is not None:
+            query = query.where(
+                Conversation.id.in_(
+                    select(ConversationTag.conversation_id).where(
+                        ConversationTag.tag_id == self.tag.id
+                    )
+                )
+            )
+        if self.unread:
+            query = query.where(unread_condition(user))
+        if self.mine:
+            query = query.where(Conversation.claimed_by_id == user.id)
+        return query
+
+
+NO_FILTERS = Filters()
+
+
+def filters(user: User, args) -> Filters:
+    """The filters a query string asks for; Invalid naming the field for a number that is not
+    one of the user's, or a tag that is not one of the account's."""
+    values = load(FilterSchema(), args, "The filters were not understood.")
+    number = None
+    if "number" in values:
+        try:
+            e164 = phones.normalize(values["number"])
+        except ValueError:
+            e164 = None
+        number = e164 and db.session.scalar(
+            TrackingNumber.visible_to(user).where(TrackingNumber.number == e164)
+        )
+        if not number:
+            raise Invalid(
+                "The filters were not understood.",
+                {"number": ["Not one of the numbers whose texts you see."]},
+            )
+    tag = tags.get(user, values["tag"], field="tag") if "tag" in values else None
+    return Filters(number, tag, values["unread"] == "1", values["mine"] == "1")
+
+
 def page(
-    user: User, tab: str, cursor: str | None = None, size: int = 50, participants: bool = False
+    user: User,
+    tab: str,
+    cursor: str | None = None,
+    size: int = 50,
+    participants: bool = False,
+    narrowed: Filters = NO_FILTERS,
 ):
-    """One page of a tab, newest text first: (conversations, next cursor or None); with
-    `participants`, each conversation's participants are loaded too (the API lists them)."""
+    """One page of a tab, newest text first: (conversations, next cursor or None), `narrowed`
+    by the filters; with `participants`, each conversation's participants are loaded too (the
+    API lists them)."""
     if tab not in TABS:
         raise Invalid("Unknown tab.", {"tab": [f"One of {', '.join(TABS)}."]})
-    query = Conversation.in_tab(user, tab)
+    query = narrowed.narrow(Conversation.in_tab(user, tab), user)
     if cursor:
         stamp, id_ = decode_cursor(cursor)
         query = query.where(
@@ -86,6 +179,7 @@ def page(
             joinedload(Conversation.contact, innerjoin=True),
             joinedload(Conversation.tracking_number, innerjoin=True),
             joinedload(Conversation.claimed_by),
+            selectinload(Conversation.tags),
         )
     )
     if participants:

@@ -23,6 +23,10 @@ def test_openapi_document_lists_every_endpoint_without_login(client):
         "/saved-replies",
         "/saved-replies/{reply_id}",
         "/conversations/{conversation_id}/notes",
+        "/tags",
+        "/tags/{tag_id}",
+        "/conversations/{conversation_id}/tags",
+        "/conversations/{conversation_id}/tags/{tag_id}",
     }
     reply = doc["components"]["schemas"]["Reply"]
     assert reply["required"] == ["body"]
@@ -37,6 +41,7 @@ def test_openapi_document_lists_every_endpoint_without_login(client):
         "participants",
         "last_message_at",
         "unread",
+        "tags",
     } <= set(item)
     claim = doc["paths"]["/conversations/{conversation_id}/claim"]["post"]["responses"]
     assert {"200", "404", "409"} <= set(claim)

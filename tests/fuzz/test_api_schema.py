@@ -37,17 +37,20 @@ CHECKS = [
 @pytest.fixture
 def seeded(acme, conversation_id, api) -> dict:
     """Real ids to aim at: the conversation and its contact, every user of Acme (and Other Co's
-    admin), and a saved reply shared by Acme."""
+    admin), a saved reply shared by Acme, and a tag of Acme's on the conversation."""
     users = [u["id"] for who in (ADMIN, OTHER) for u in api(who).get("/users").json["items"]]
     contact = api(ADMIN).get(f"/conversations/{conversation_id}").json["contact"]["id"]
     reply = api(ADMIN).post(
         "/saved-replies", json={"title": "Late", "body": "Late", "shared": True}
     )
+    tag = api(ADMIN).post("/tags", json={"name": "VIP", "color": "teal"}).json["id"]
+    api(ADMIN).post(f"/conversations/{conversation_id}/tags", json={"tag_id": tag})
     return {
         "conversation_id": [conversation_id],
         "user_id": users,
         "contact_id": [contact],
         "reply_id": [reply.json["id"]],
+        "tag_id": [tag],
     }
 
 
