@@ -24,6 +24,7 @@ from app.admin import (  # noqa: E402,F401
     people,
     registration,
     saved_replies,
+    tags,
     texts,
     widgets,
 )

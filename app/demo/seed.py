@@ -10,7 +10,15 @@ from app.models import Account, Conversation, ReadMark
 from app.models.account import Role
 from app.models.base import utcnow
 from app.models.number import NumberType
-from app.services import claims, directory, inbound, outbound, saved_replies, widget_intake
+from app.services import (
+    claims,
+    directory,
+    inbound,
+    outbound,
+    saved_replies,
+    tags,
+    widget_intake,
+)
 from app.services.directory import SmsUserChoice
 
 ACCOUNT = "Demo Plumbing"
@@ -33,6 +41,8 @@ SCRIPT = [
     "Thursday at 9 is perfect, thank you.",
     "Great, you're booked. The plumber will text when on the way.",
 ]
+# The account's tags, some of them on the open conversations.
+TAGS = [("Urgent", "red"), ("Quote", "green"), ("Water heater", "blue"), ("VIP", "purple")]
 # The account's shared saved replies, and one of Bob's own.
 SHARED_REPLIES = [
     (
@@ -110,18 +120,23 @@ def _create() -> None:
     site = widget_intake.origin(website(current_app.config["PUBLIC_BASE_URL"]))
     widget_intake.save(account, {**widget_intake.defaults(main, [site]), "name": "Demo website"})
 
+    made = {name: tags.create(admin, {"name": name, "color": color}) for name, color in TAGS}
     first = inbound.receive(
         main.number, "+15555550121", "Hi, my kitchen sink is leaking. Can someone come today?", None
     )
     first.conversation.contact.name = "Wendy Walker"
     db.session.commit()
+    tags.add(first.conversation, cat, {"tag_id": made["Urgent"].id})
     second = inbound.receive(main.number, "+15555550122", "Do you install water heaters?", None)
     claims.claim(second.conversation, bob)
     outbound.reply(second.conversation, bob, "We do! What size tank do you have in mind?")
+    for name in ("Water heater", "Quote"):
+        tags.add(second.conversation, bob, {"tag_id": made[name].id})
     inbound.receive(main.number, "+15555550122", "50 gallons, gas.", None)
     third = inbound.receive(emergency.number, "+15555550123", "Basement is flooding!!", None)
     claims.claim(third.conversation, cat)
     outbound.reply(third.conversation, cat, "A plumber is on the way, about 20 minutes.")
+    tags.add(third.conversation, cat, {"tag_id": made["Urgent"].id})
     claims.close(third.conversation, cat)
     for title, body in SHARED_REPLIES:
         saved_replies.create(admin, {"title": title, "body": body, "shared": True})

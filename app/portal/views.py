@@ -26,6 +26,7 @@ from app.services import (
     people,
     reports,
     saved_replies,
+    tags,
 )
 from app.services.errors import Conflict, DomainError, Invalid, NotFound
 from app.sms import MediaRefused, MediaUnavailable, provider
@@ -82,11 +83,31 @@ def current_tab() -> str:
     return tab if tab in TABS else Tab.ACTIVE
 
 
+def current_filters() -> tuple[inbox.Filters, Invalid | None]:
+    """The list's filters the URL asks for; none, with why, when they name nothing of the
+    user's (a tag deleted since the page was bookmarked)."""
+    try:
+        return inbox.filters(current_user, request.args), None
+    except Invalid as e:
+        return inbox.NO_FILTERS, e
+
+
+def list_args() -> dict:
+    """The tab and filters of the list on screen, for links and redirects that keep them."""
+    return {"tab": current_tab(), **current_filters()[0].args()}
+
+
 def list_context(tab: str) -> dict:
-    items, next_cursor = inbox.page(current_user, tab, request.args.get("cursor"))
+    narrowed, refused = current_filters()
+    items, next_cursor = inbox.page(
+        current_user, tab, request.args.get("cursor"), narrowed=narrowed
+    )
     return {
         "tab": tab,
         "tabs": TABS,
+        "filters": narrowed,
+        "filter_error": refused,
+        "list_args": {"tab": tab, **narrowed.args()},
         "items": items,
         "next_cursor": next_cursor,
         "counts": inbox.unread_counts(current_user),
@@ -127,6 +148,8 @@ def thread_context(selected) -> dict:
         "failed_notifications": notify.failures(selected),
         "contact_limits": contacts.LIMITS,
         "saved_replies": saved_replies.for_composer(selected, current_user),
+        "tag_refusal": tags.refusal(selected, current_user),
+        "account_tags": tags.listed(current_user),
         "mentionable": mentionable(thread.people),
     }
 
@@ -147,6 +170,14 @@ def reasons(selected, refusals: dict) -> list[str]:
     return [refusals[action].message for action in shown if refusals[action]]
 
 
+def filter_choices() -> dict:
+    """What the list's filters offer: the numbers whose texts the user sees, the account's tags."""
+    return {
+        "filter_numbers": inbox.numbers_seen(current_user),
+        "filter_tags": tags.listed(current_user),
+    }
+
+
 @bp.route("/conversations")
 @login_required
 def conversations():
@@ -154,6 +185,7 @@ def conversations():
         "portal/inbox.html",
         since=inbox.change_stamp(current_user),
         **list_context(current_tab()),
+        **filter_choices(),
     )
 
 
@@ -166,6 +198,7 @@ def conversation(conversation_id: int):
         "portal/inbox.html",
         since=inbox.change_stamp(current_user),
         **list_context(current_tab()),
+        **filter_choices(),
         **thread_context(selected),
     )
     db.session.commit()  # the read mark
@@ -180,17 +213,22 @@ def changes():
     if request.args.get("since") == now:
         return "", 204
     tab = current_tab()
-    answer = {"since": now, "list": render_template("portal/_list.html", **list_context(tab))}
+    listed = list_context(tab)
+    answer = {"since": now, "list": render_template("portal/_list.html", **listed)}
     selected_id = parse_id(request.args.get("selected"), "selected")
     if selected_id:
         try:
             selected = inbox.get(current_user, selected_id)
         except NotFound:
-            answer["thread"] = render_template("portal/_gone.html", tab=tab)
+            answer["thread"] = render_template("portal/_gone.html", list_args=listed["list_args"])
         else:
             inbox.mark_read(selected, current_user)
             answer["thread"] = render_template(
-                "portal/_thread.html", tab=tab, tabs=TABS, **thread_context(selected)
+                "portal/_thread.html",
+                tab=tab,
+                tabs=TABS,
+                list_args=listed["list_args"],
+                **thread_context(selected),
             )
             db.session.commit()  # the read mark
     return jsonify(answer)
@@ -207,10 +245,8 @@ def act(conversation_id: int, action, done: str, leaves: bool = False):
         flash(e.message, "danger")
         leaves = False
     if leaves:
-        return redirect(url_for("portal.conversations", tab=current_tab()))
-    return redirect(
-        url_for("portal.conversation", conversation_id=conversation_id, tab=current_tab())
-    )
+        return redirect(url_for("portal.conversations", **list_args()))
+    return redirect(url_for("portal.conversation", conversation_id=conversation_id, **list_args()))
 
 
 def chosen_user():
@@ -265,6 +301,21 @@ def add_note(conversation_id: int):
         lambda c: notes.add(c, current_user, request.form.get("body", ""), mentions),
         "Note added.",
     )
+
+
+@bp.post("/conversations/<id:conversation_id>/tags")
+@login_required
+def add_tag(conversation_id: int):
+    def add(c):
+        tags.add(c, current_user, {"tag_id": parse_id(request.form.get("tag_id"), "tag_id")})
+
+    return act(conversation_id, add, "Tag added.")
+
+
+@bp.post("/conversations/<id:conversation_id>/tags/<id:tag_id>/remove")
+@login_required
+def remove_tag(conversation_id: int, tag_id: int):
+    return act(conversation_id, lambda c: tags.remove(c, current_user, tag_id), "Tag removed.")
 
 
 @bp.post("/conversations/<id:conversation_id>/participants")

@@ -127,6 +127,15 @@ class Filters:
 NO_FILTERS = Filters()
 
 
+def numbers_seen(user: User) -> list[TrackingNumber]:
+    """The numbers whose conversations the user sees, by label: what the number filter offers."""
+    return list(
+        db.session.scalars(
+            TrackingNumber.visible_to(user).order_by(TrackingNumber.label, TrackingNumber.id)
+        )
+    )
+
+
 def filters(user: User, args) -> Filters:
     """The filters a query string asks for; Invalid naming the field for a number that is not
     one of the user's, or a tag that is not one of the account's."""

@@ -7,7 +7,7 @@ A tag's name is unique in its account whatever its case ("VIP" and "vip" are one
 database keeps that too, so two admins adding it at once get one tag and one refusal.
 """
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -46,6 +46,18 @@ class TagIdSchema(Strict):
 def listed(user: User) -> list[Tag]:
     """The account's tags, by name."""
     return list(db.session.scalars(Tag.of_account(user)))
+
+
+def usage(user: User) -> dict[int, int]:
+    """How many conversations each of the account's tags is on (one grouped query)."""
+    return dict(
+        db.session.execute(
+            select(ConversationTag.tag_id, func.count())
+            .join(Tag, Tag.id == ConversationTag.tag_id)
+            .where(Tag.account_id == user.account_id)
+            .group_by(ConversationTag.tag_id)
+        ).all()
+    )
 
 
 def get(user: User, tag_id, field: str | None = None) -> Tag:
