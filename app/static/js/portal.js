@@ -100,6 +100,18 @@
     if (!area.disabled && area.value.trim() && area.form) area.form.requestSubmit();
   });
 
+  // A filtered list's address names only the filters that are set, so it reads well bookmarked.
+  var filters = document.querySelector(".list-filters");
+  if (filters) {
+    filters.addEventListener("submit", function () {
+      filters.querySelectorAll("select").forEach(function (s) { if (!s.value) s.disabled = true; });
+    });
+    // Back to this page from the browser's history: its boxes usable again.
+    window.addEventListener("pageshow", function () {
+      filters.querySelectorAll("select").forEach(function (s) { s.disabled = false; });
+    });
+  }
+
   scrollToEnd();
   setTimeout(poll, INTERVAL);
 })();
