@@ -130,7 +130,7 @@ def test_note_mode_and_its_draft_outlive_a_live_redraw(acme, api, client, live_s
     page.keyboard.type("Half a note @da")
     page.keyboard.press("Enter")
     text_in(client, CUSTOMER, NUM, "Anyone there?")
-    expect(page.locator("#timeline")).to_contain_text("Anyone there?", timeout=3000)
+    expect(page.locator("#timeline")).to_contain_text("Anyone there?")
     body = page.locator("#body")
     expect(page.locator("#mode-note")).to_be_checked()
     expect(body).to_be_enabled()
