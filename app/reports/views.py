@@ -13,12 +13,13 @@ from app.access import admin_required
 from app.csvfile import csv_response
 from app.inputs import parse_id
 from app.reports import bp
-from app.services import reports
+from app.services import reports, tags
 from app.services.errors import Invalid
 
 
 def selection() -> dict:
-    """The report's filters from the query string: period preset or custom dates, and number."""
+    """The report's filters from the query string: period preset or custom dates, number and
+    tag."""
     number = parse_id(request.args.get("number"), "number")
     preset = request.args.get("period", "30")
     return {
@@ -26,6 +27,7 @@ def selection() -> dict:
         "start": request.args.get("start", ""),
         "end": request.args.get("end", ""),
         "number": number,
+        "tag": parse_id(request.args.get("tag"), "tag"),
     }
 
 
@@ -44,6 +46,7 @@ def page():
                 chosen=chosen,
                 errors=e.fields,
                 numbers=reports.report_numbers(current_user),
+                tags=tags.listed(current_user),
                 timezones=[],
             ),
             422,
@@ -54,6 +57,7 @@ def page():
         chosen=chosen,
         errors={},
         numbers=report.numbers,
+        tags=tags.listed(current_user),
         timezones=sorted(available_timezones()) if current_user.is_admin else [],
         filters={k: v for k, v in request.args.items() if k != "table"},
     )

@@ -30,6 +30,8 @@ from app.models.conversation import (
     Message,
 )
 from app.models.number import TrackingNumber
+from app.models.tag import ConversationTag, Tag
+from app.services import tags
 from app.services.errors import Invalid, NotFound
 
 PRESETS = {"7": 7, "30": 30, "90": 90}
@@ -119,6 +121,7 @@ class Report:
     failures: list[dict]
     agents: list[dict]
     numbers: list[TrackingNumber] = field(default_factory=list)
+    tag: Tag | None = None
 
 
 def report_numbers(user: User) -> list[TrackingNumber]:
@@ -168,10 +171,22 @@ def _fold(rows, tz: ZoneInfo, days: dict[date, dict], name_of) -> None:
             days[_local_day(bucket, tz)][name] += count
 
 
-def report(user: User, start: date, end: date, number_id: int | None = None) -> Report:
+def report(
+    user: User, start: date, end: date, number_id: int | None = None, tag_id: int | None = None
+) -> Report:
     """The report of local days start..end (both included) in the account's time zone, over
-    the numbers the user may see, or one of them (NotFound for any other)."""
+    the numbers the user may see, or one of them (NotFound for any other); with `tag_id`, of
+    the conversations that carry that tag of the account (Invalid naming `tag` for another):
+    their texts, openings, closings, first claims and replies, and the consent changes their
+    texts made."""
     tz = zone(user.account.timezone)
+    tag = tags.get(user, tag_id, field="tag") if tag_id is not None else None
+    tagged = (
+        select(ConversationTag.conversation_id).where(ConversationTag.tag_id == tag.id)
+        if tag is not None
+        else None
+    )
+    in_tag = [] if tagged is None else [Conversation.id.in_(tagged)]
     numbers = report_numbers(user)
     # The numbers' ids themselves, not a subquery: the planner then reads the period's texts
     # without joining each one to its number.
@@ -198,10 +213,14 @@ def report(user: User, start: date, end: date, number_id: int | None = None) -> 
             query.where(column >= lo, column < hi, *where).group_by(bucket, key)
         ).all()
 
-    failures, sent = _messages(scope, lo, hi, tz, days)
+    texts_in_tag = [] if tagged is None else [Message.conversation_id.in_(tagged)]
+    failures, sent = _messages(scope, lo, hi, tz, days, texts_in_tag)
     _fold(
         bucketed(
-            Conversation.created_at, Conversation.source, Conversation.tracking_number_id.in_(scope)
+            Conversation.created_at,
+            Conversation.source,
+            Conversation.tracking_number_id.in_(scope),
+            *in_tag,
         ),
         tz,
         days,
@@ -213,6 +232,7 @@ def report(user: User, start: date, end: date, number_id: int | None = None) -> 
             Conversation.status,
             Conversation.tracking_number_id.in_(scope),
             Conversation.closed_at.is_not(None),
+            *in_tag,
         ),
         tz,
         days,
@@ -223,6 +243,11 @@ def report(user: User, start: date, end: date, number_id: int | None = None) -> 
             ConsentEvent.created_at,
             ConsentEvent.state,
             Consent.tracking_number_id.in_(scope),
+            *(
+                []
+                if tagged is None
+                else [ConsentEvent.message_id.in_(select(Message.id).where(*texts_in_tag))]
+            ),
             join=ConsentEvent.__table__.join(
                 Consent.__table__, ConsentEvent.consent_id == Consent.id
             ),
@@ -233,7 +258,7 @@ def report(user: User, start: date, end: date, number_id: int | None = None) -> 
     )
 
     c = Conversation
-    opened = (c.tracking_number_id.in_(scope), c.created_at >= lo, c.created_at < hi)
+    opened = (c.tracking_number_id.in_(scope), c.created_at >= lo, c.created_at < hi, *in_tag)
     claims_by = _firsts(opened, c.first_claimed_at, c.first_claimed_by_id)
     replies_by = _firsts(opened, c.first_replied_at, c.first_replied_by_id)
     claims = list(chain.from_iterable(claims_by.values()))
@@ -261,18 +286,20 @@ def report(user: User, start: date, end: date, number_id: int | None = None) -> 
         failures=failures,
         agents=_agents(user, claims_by, replies_by, sent),
         numbers=numbers,
+        tag=tag,
     )
 
 
 def of_selection(user: User, chosen: dict) -> Report:
     """The report of the page's filters (`period`: a preset or "custom" with `start` and `end`
-    ISO dates; `number`: an id or None); Invalid for bad dates, NotFound for a hidden number."""
+    ISO dates; `number`: an id or None; `tag`: an id or None); Invalid for bad dates or a tag not
+    of the account, NotFound for a hidden number."""
     tz = zone(user.account.timezone)
     if chosen["period"] == "custom":
         start, end = period((chosen["start"], chosen["end"]), tz)
     else:
         start, end = period(chosen["period"], tz)
-    return report(user, start, end, chosen["number"])
+    return report(user, start, end, chosen["number"], chosen.get("tag"))
 
 
 def _firsts(opened: tuple, at, by) -> dict[int | None, list[int]]:
@@ -289,11 +316,13 @@ def _firsts(opened: tuple, at, by) -> dict[int | None, list[int]]:
     return found
 
 
-def _messages(scope, lo, hi, tz: ZoneInfo, days: dict) -> tuple[list[dict], dict[int, int]]:
-    """The period's texts: received and sent into the days; returns the failures by status and
-    provider error code, and the texts each user sent."""
+def _messages(
+    scope, lo, hi, tz: ZoneInfo, days: dict, where: list
+) -> tuple[list[dict], dict[int, int]]:
+    """The period's texts (those matching `where` too): received and sent into the days; returns
+    the failures by status and provider error code, and the texts each user sent."""
     m = Message
-    in_period = (m.tracking_number_id.in_(scope), m.created_at >= lo, m.created_at < hi)
+    in_period = (m.tracking_number_id.in_(scope), m.created_at >= lo, m.created_at < hi, *where)
     bucket = _bucket(m.created_at).label("bucket")
     rows = db.session.execute(
         select(bucket, m.direction, m.sent_by_id, func.count())
@@ -383,7 +412,8 @@ def _cell(value) -> str:
 
 def csv_for(rep: Report, table: str) -> list[list]:
     """The rows of one table of the report's CSV. Two header lines name the period and the time
-    zone that days are counted in; then the column names and the rows. Durations are in seconds."""
+    zone that days are counted in (and a third the tag, when the report is limited to one); then
+    the column names and the rows. Durations are in seconds."""
     if table not in TABLES:
         raise Invalid("Unknown table.", {"table": [f"One of {', '.join(TABLES)}."]})
     if table == "days":
@@ -397,9 +427,11 @@ def csv_for(rep: Report, table: str) -> list[list]:
         rows = [[f["status"], f["error_code"], f["reason"], f["count"]] for f in rep.failures]
     else:
         rows = _summary_rows(rep)
+    limited = [["# tag", rep.tag.name]] if rep.tag is not None else []
     return [
         ["# period", rep.start.isoformat(), rep.end.isoformat()],
         ["# time zone", rep.timezone],
+        *limited,
         list(TABLES[table]),
         *([_cell(v) for v in row] for row in rows),
     ]

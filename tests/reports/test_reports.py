@@ -42,7 +42,9 @@ from app.models import (
     Contact,
     Conversation,
     ConversationEvent,
+    ConversationTag,
     Message,
+    Tag,
     User,
 )
 from app.services import reports
@@ -522,3 +524,84 @@ def test_the_first_claim_and_first_agent_text_count_not_later_ones(app, api, con
     assert (agents["bob@acme.test"]["claimed"], agents["bob@acme.test"]["replied"]) == (1, 0)
     assert (agents["cat@acme.test"]["claimed"], agents["cat@acme.test"]["replied"]) == (0, 1)
     assert agents["bob@acme.test"]["texts_sent"] == 1
+
+
+# -- a report limited to one tag (SPEC §2.10) ------------------------------------------------------
+
+
+@pytest.fixture
+def follow_up(app, week) -> int:
+    """A tag "Follow-up" on C4 (STOP and START, each consent change linked to its text, as the
+    keyword service records them) and C5 (a failed text); returns its id."""
+    with app.app_context():
+        account = Account.by_name("Acme Plumbing")
+        tag = Tag(account_id=account.id, name="Follow-up", color="orange")
+        db.session.add(tag)
+        db.session.flush()
+        for phone in ("+15005550113", "+15005550114"):
+            contact = db.session.query(Contact).filter_by(phone=phone).one()
+            c = db.session.query(Conversation).filter_by(contact_id=contact.id).one()
+            db.session.add(ConversationTag(conversation_id=c.id, tag_id=tag.id))
+        texts = {
+            m.body: m.id
+            for m in db.session.query(Message).filter(Message.body.in_(["STOP", "START"]))
+        }
+        for event in db.session.query(ConsentEvent).filter(ConsentEvent.source == "keyword"):
+            event.message_id = texts["STOP" if event.state == "opted_out" else "START"]
+        db.session.commit()
+        return tag.id
+
+
+def test_a_report_limited_to_a_tag_counts_only_its_conversations(app, follow_up):
+    with app.app_context():
+        admin = User.by_email("admin@acme.test")
+        rep = reports.report(admin, date(2026, 1, 12), date(2026, 1, 18), tag_id=follow_up)
+    assert rep.days == [
+        day(12),
+        day(13),
+        day(14),
+        day(15, received=2, sent=1, new_sms=1, opt_outs=1),
+        day(16, received=1, sent=2, new_sms=1),
+        day(17),
+        day(18, received=1, sent=1, opt_ins=1),
+    ]
+    s = rep.summary
+    assert (s["claimed"], s["claim_median"], s["replied"], s["reply_median"]) == (2, 465, 1, 1200)
+    assert s["failures"] == 1
+    assert [(a["email"], a["claimed"], a["replied"], a["texts_sent"]) for a in rep.agents] == [
+        ("bob@acme.test", 1, 1, 2),
+        ("cat@acme.test", 1, 0, 0),
+    ]
+
+
+def test_a_tag_report_keeps_to_the_numbers_the_agent_sees(app, follow_up):
+    with app.app_context():
+        dan = User.by_email("dan@acme.test")
+        rep = reports.report(dan, date(2026, 1, 12), date(2026, 1, 18), tag_id=follow_up)
+    assert rep.days == [day(d) for d in range(12, 19)]
+    assert rep.agents == []
+
+
+def test_another_accounts_tag_limits_no_report(app, follow_up):
+    with app.app_context():
+        eve = User.by_email("eve@other.test")
+        with pytest.raises(Invalid) as refused:
+            reports.report(eve, date(2026, 1, 12), date(2026, 1, 18), tag_id=follow_up)
+    assert "tag" in refused.value.fields
+
+
+def test_the_page_and_csv_limited_to_a_tag_name_it(follow_up, browser):
+    b = browser("admin@acme.test")
+    html = b.get(f"/reports?{WEEK}&tag={follow_up}").text
+    assert figures(html)["received"] == "4"
+    assert f'<option value="{follow_up}" selected>Follow-up</option>' in html
+    days = rows(b.get(f"/reports.csv?table=days&{WEEK}&tag={follow_up}").text)
+    assert days[2] == ["# tag", "Follow-up"]
+    summary = dict(rows(b.get(f"/reports.csv?table=summary&{WEEK}&tag={follow_up}").text)[4:])
+    assert summary["texts_received"] == "4" and summary["opt_outs"] == "1"
+
+
+@pytest.mark.parametrize("tag", ["abc", "999999", "2147483648"])
+def test_a_tag_that_is_none_of_the_accounts_gets_422_naming_it(follow_up, browser, tag):
+    r = browser("admin@acme.test").get(f"/reports?{WEEK}&tag={tag}")
+    assert r.status_code == 422 and re.search(r"\btag: ", r.text, re.IGNORECASE)
