@@ -7,7 +7,7 @@ from werkzeug.routing import IntegerConverter
 from app import logs, production
 from app.config import INSTANCE, Config, from_environment
 from app.inputs import JSONProvider
-from app.models.base import MAX_ID
+from app.models.base import MAX_ID, modelled
 
 
 class IdConverter(IntegerConverter):
@@ -52,7 +52,13 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE.mkdir(exist_ok=True)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"), render_as_batch=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(INSTANCE.parent / "migrations"),
+        render_as_batch=True,
+        include_name=modelled,
+    )
     login_manager.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)

@@ -26,7 +26,8 @@ ERRORS = {
 }
 # Leaves first: nested schemas then refer to them instead of registering a second copy.
 SCHEMAS = (
-    "UserBrief", "Contact", "Number", "Tag", "Message", "Event", "ErrorBody", "User", "UserList",
+    "UserBrief", "Contact", "Number", "Tag", "Match", "Message", "Event", "ErrorBody", "User",
+    "UserList",
     "Note", "NoteIn",
     "Conversation", "ConversationDetail", "ConversationPage", "Reply", "UserId", "Error",
     "NewConversation",

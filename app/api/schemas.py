@@ -13,10 +13,9 @@ from app.models.conversation import (
     Direction,
     MessageKind,
     MessageStatus,
-    Tab,
 )
 from app.models.tag import TAG_COLORS
-from app.services import inbox, saved_replies, tags
+from app.services import inbox, saved_replies, search, tags
 from app.services.contacts import NameAndNotes
 from app.services.notes import MAX_MENTIONS, MAX_NOTE
 from app.services.outbound import MAX_BODY
@@ -73,6 +72,16 @@ TagChangeSchema = tags.TagChangeSchema
 TagIdSchema = tags.TagIdSchema
 
 
+class MatchSchema(Schema):
+    """Where a search found the conversation: in a text or note (`id`), the contact's name or
+    phone; an excerpt, and the [start, end) spans of it that matched."""
+
+    kind = fields.String(metadata={"enum": ["text", "note", "name", "phone"]})
+    id = fields.Integer(allow_none=True)
+    excerpt = fields.String()
+    marks = fields.List(fields.List(fields.Integer()))
+
+
 class ParticipantSchema(Schema):
     user = fields.Nested(UserBriefSchema)
 
@@ -86,6 +95,7 @@ class ConversationSchema(Schema):
     claimed_by = fields.Nested(UserBriefSchema, allow_none=True)
     participants = fields.Method("dump_participants")
     tags = fields.List(fields.Nested(TagSchema))
+    match = fields.Nested(MatchSchema, metadata={"description": "with `q` only"})
     last_message_at = UtcDateTime()
     last_message_preview = fields.String()
     unread = fields.Boolean()
@@ -149,9 +159,18 @@ class ErrorSchema(Schema):
 
 
 class TabQuerySchema(Strict, inbox.FilterFields):
-    """A page of a tab, narrowed by the filters."""
+    """A page of a tab (active when neither `tab` nor `q` is given), or of the conversations a
+    search finds (in every tab, or in `tab`), narrowed by the filters."""
 
-    tab = fields.String(load_default=Tab.ACTIVE, validate=validate.OneOf(list(TABS)))
+    tab = fields.String(load_default=None, validate=validate.OneOf(list(TABS)))
+    q = fields.String(
+        load_default=None,
+        metadata={
+            "maxLength": search.MAX_QUERY,
+            "description": "search: a phone (any format, or 4 or more of its digits in a row), "
+            "part of a name, or words of texts and notes",
+        },
+    )
     cursor = fields.String(load_default=None)
 
 

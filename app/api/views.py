@@ -18,7 +18,8 @@ from app.api.schemas import (
 )
 from app.extensions import db
 from app.inputs import json_object, load
-from app.services import claims, inbox, outbound, people, starts
+from app.models.conversation import Tab
+from app.services import claims, inbox, outbound, people, search, starts
 
 
 def conversation_out(conversation, status: int = 200):
@@ -41,7 +42,7 @@ def users():
 
 @bp.get("/conversations")
 def conversations():
-    """One page of a tab, newest first, narrowed by the filters given.
+    """One page of a tab, or of what a search finds, newest first, narrowed by the filters.
 
     ---
     get:
@@ -53,14 +54,20 @@ def conversations():
         422: Invalid
     """
     args = load(TabQuerySchema(), request.args.to_dict())
-    items, next_cursor = inbox.page(
-        current_user,
-        args["tab"],
-        args["cursor"],
-        current_app.config["API_PAGE_SIZE"],
-        participants=True,
-        narrowed=inbox.filters(current_user, args),
-    )
+    size, narrowed = current_app.config["API_PAGE_SIZE"], inbox.filters(current_user, args)
+    if args["q"] is not None:
+        items, next_cursor = search.page(
+            current_user, args["q"], args["cursor"], size, narrowed, args["tab"], participants=True
+        )
+    else:
+        items, next_cursor = inbox.page(
+            current_user,
+            args["tab"] or Tab.ACTIVE,
+            args["cursor"],
+            size,
+            participants=True,
+            narrowed=narrowed,
+        )
     return jsonify(ConversationPageSchema().dump({"items": items, "next_cursor": next_cursor}))
 
 

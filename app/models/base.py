@@ -24,6 +24,15 @@ def partial_index(name: str, *columns: str, where: str, unique: bool = False) ->
     )
 
 
+SEARCH_PREFIX = "search_"  # the search objects, one set per engine: made by migration 0015 only
+
+
+def modelled(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Whether a database object is one the models describe (Alembic's `include_name`): the
+    search objects are not, so comparing models and database leaves them alone."""
+    return not (name or "").startswith(SEARCH_PREFIX)
+
+
 def in_sql(column: str, values: Iterable[str]) -> str:
     """SQL condition: the column holds one of the values (for CHECK constraints and partial
     indexes, so both are written from the same lists the code uses)."""

@@ -154,6 +154,8 @@ class Conversation(CreatedMixin, db.Model):
         Index("ix_conversations_claimed_by", "claimed_by_id", "status"),
         Index("ix_conversations_history", "contact_id", "tracking_number_id", "id"),
         Index("ix_conversations_account_updated", "account_id", "updated_at"),
+        # Search: the newest conversations of an account whatever their tab.
+        Index("ix_conversations_account_recent", "account_id", "last_message_at", "id"),
         Index("ix_conversations_number_created", "tracking_number_id", "created_at"),
         # At most one open conversation per pair, so two texts at once cannot open two.
         partial_index(

@@ -169,37 +169,49 @@ def page(
     """One page of a tab, newest text first: (conversations, next cursor or None), `narrowed`
     by the filters; with `participants`, each conversation's participants are loaded too (the
     API lists them)."""
-    if tab not in TABS:
-        raise Invalid("Unknown tab.", {"tab": [f"One of {', '.join(TABS)}."]})
+    check_tab(tab)
     query = narrowed.narrow(Conversation.in_tab(user, tab), user)
     if cursor:
-        stamp, id_ = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                Conversation.last_message_at < stamp,
-                and_(Conversation.last_message_at == stamp, Conversation.id < id_),
-            )
-        )
-    query = (
-        query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-        .limit(size + 1)
-        .options(
-            # In the page's own query: one row each, so joining them costs less than asking.
-            joinedload(Conversation.contact, innerjoin=True),
-            joinedload(Conversation.tracking_number, innerjoin=True),
-            joinedload(Conversation.claimed_by),
-            selectinload(Conversation.tags),
-        )
+        query = query.where(after(cursor))
+    query = query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+    rows = list(db.session.scalars(listed(query.limit(size + 1), participants)))
+    more = len(rows) > size
+    rows = rows[:size]
+    mark_unread(user, rows)
+    return rows, encode_cursor(rows[-1]) if more else None
+
+
+def check_tab(tab: str) -> None:
+    """Invalid naming `tab` unless it is one of the portal's tabs."""
+    if tab not in TABS:
+        raise Invalid("Unknown tab.", {"tab": [f"One of {', '.join(TABS)}."]})
+
+
+def after(cursor: str):
+    """SQL: the conversation comes after the cursor's, newest text first (Invalid naming
+    `cursor` for one this app did not give out)."""
+    stamp, id_ = decode_cursor(cursor)
+    return or_(
+        Conversation.last_message_at < stamp,
+        and_(Conversation.last_message_at == stamp, Conversation.id < id_),
+    )
+
+
+def listed(query, participants: bool = False):
+    """A query of conversations with what a list shows of each loaded with it; with
+    `participants`, their participants too (the API lists them)."""
+    query = query.options(
+        # In the page's own query: one row each, so joining them costs less than asking.
+        joinedload(Conversation.contact, innerjoin=True),
+        joinedload(Conversation.tracking_number, innerjoin=True),
+        joinedload(Conversation.claimed_by),
+        selectinload(Conversation.tags),
     )
     if participants:
         query = query.options(
             selectinload(Conversation.participants).selectinload(Participant.user)
         )
-    rows = list(db.session.scalars(query))
-    more = len(rows) > size
-    rows = rows[:size]
-    mark_unread(user, rows)
-    return rows, encode_cursor(rows[-1]) if more else None
+    return query
 
 
 def unread_condition(user: User):
