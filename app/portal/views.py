@@ -26,6 +26,7 @@ from app.services import (
     people,
     reports,
     saved_replies,
+    search,
     tags,
 )
 from app.services.errors import Conflict, DomainError, Invalid, NotFound
@@ -55,6 +56,18 @@ def when_filter(value) -> str:
     if not value:
         return ""
     return value.replace(tzinfo=UTC).astimezone(local_zone()).strftime("%b %d, %H:%M")
+
+
+@bp.app_template_filter("marked")
+def marked_filter(match) -> Markup:
+    """A search match's excerpt, escaped, each span that matched marked."""
+    parts, last = [], 0
+    for start, end in match.marks:
+        parts.append(escape(match.excerpt[last:start]))
+        parts.append(Markup("<mark>{}</mark>").format(match.excerpt[start:end]))
+        last = end
+    parts.append(escape(match.excerpt[last:]))
+    return Markup("").join(parts)
 
 
 @bp.app_template_filter("note_body")
@@ -92,22 +105,47 @@ def current_filters() -> tuple[inbox.Filters, Invalid | None]:
         return inbox.NO_FILTERS, e
 
 
+def current_query() -> str | None:
+    """What the search box asks for; None when it is empty."""
+    q = request.args.get("q", "")
+    return q if q.strip() else None
+
+
+def args_of(tab: str, narrowed: inbox.Filters, q: str | None) -> dict:
+    """The query string of a list: its tab, filters and search."""
+    return {"tab": tab, **narrowed.args(), **({"q": q} if q else {})}
+
+
 def list_args() -> dict:
-    """The tab and filters of the list on screen, for links and redirects that keep them."""
-    return {"tab": current_tab(), **current_filters()[0].args()}
+    """The tab, filters and search of the list on screen, for links and redirects that keep
+    them."""
+    return args_of(current_tab(), current_filters()[0], current_query())
 
 
 def list_context(tab: str) -> dict:
+    """The list: a tab, or what a search finds in every tab; narrowed by the filters."""
     narrowed, refused = current_filters()
-    items, next_cursor = inbox.page(
-        current_user, tab, request.args.get("cursor"), narrowed=narrowed
-    )
+    notice = None
+    if refused:
+        notice = "The link's filters name nothing of yours, so every conversation is shown: "
+        notice += " ".join(m for messages in refused.fields.values() for m in messages)
+    q, cursor = current_query(), request.args.get("cursor")
+    if q is None:
+        items, next_cursor = inbox.page(current_user, tab, cursor, narrowed=narrowed)
+    else:
+        try:
+            items, next_cursor = search.page(current_user, q, cursor, narrowed=narrowed)
+        except Invalid as e:
+            items, next_cursor = [], None
+            notice = " ".join(["Nothing was searched:", *e.fields.get("q", [e.message])])
     return {
         "tab": tab,
         "tabs": TABS,
         "filters": narrowed,
-        "filter_error": refused,
-        "list_args": {"tab": tab, **narrowed.args()},
+        "list_notice": notice,
+        "q": q,
+        "tab_of": contacts.tab_of,
+        "list_args": args_of(tab, narrowed, q),
         "items": items,
         "next_cursor": next_cursor,
         "counts": inbox.unread_counts(current_user),

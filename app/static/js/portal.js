@@ -112,6 +112,12 @@
     });
   }
 
-  scrollToEnd();
+  // A thread opened from a search result opens at the text or note found; any other at its end.
+  var found = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (found && document.getElementById("thread").contains(found)) {
+    found.scrollIntoView({ block: "center" });
+  } else {
+    scrollToEnd();
+  }
   setTimeout(poll, INTERVAL);
 })();
