@@ -6,6 +6,7 @@ the last `days` days, each with its contact, consent, a claim, alternating texts
 a close, so that lists, threads and reports all have realistic work to do.
 """
 
+import itertools
 import random
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -39,6 +40,29 @@ from app.models.number import SmsState
 from app.services.errors import Invalid
 
 BATCH = 1000
+# What the generated texts and names are made of: words drawn by Zipf's law (the first most
+# often), so a search meets words as common as "the" and as rare as "sump" at a realistic share.
+WORDS = tuple(
+    """the you is to a i and it for we can your my be at on this have in of are water will
+    thanks today what tomorrow do how there leak heater please pipe time yes kitchen sink
+    drain when tank morning quote come hot toilet need shower afternoon price bathroom
+    tuesday check clogged basement still thursday appointment monday friday wednesday install
+    dripping replace faucet plumber running cold garbage disposal pressure valve gas leaking
+    broken flooding estimate invoice payment address gate dog park driveway upstairs
+    downstairs ceiling stain smell sewer backup meter softener filter outdoor spigot frozen
+    burst noise rumbling pilot light warranty parts boiler radiator thermostat drywall access
+    panel crawlspace slab repipe copper pex galvanized corrosion rust hose bib sump pump
+    battery alarm inspection permit schedule reschedule cancel confirm arrive late early
+    window photo picture video""".split()
+)
+FIRST_NAMES = (
+    "Wendy Tom Maria James Linda Robert Patricia Michael Jennifer David Elizabeth William "
+    "Barbara Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Nancy Matthew"
+).split()
+LAST_NAMES = (
+    "Walker Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
+    "Lopez Gonzalez Wilson Anderson Taylor Moore Jackson Martin Lee Perez Thompson White"
+).split()
 
 
 class Plan(NamedTuple):
@@ -53,6 +77,7 @@ class Plan(NamedTuple):
     replied: datetime | None
     closed: datetime | None
     stopped: bool
+    bodies: list[str]
 
 
 def _free_prefix(account: Account) -> str:
@@ -94,7 +119,8 @@ def generate(
     """Write `conversations` conversations of `messages_per_conversation` texts each on one of
     the account's active numbers (the first one unless given); returns what was written.
 
-    The k-th text of each conversation says script[k] (cycling) when a script is given. About
+    The k-th text of each conversation says script[k] (cycling) when a script is given, else a
+    few words drawn from WORDS; four contacts in ten have a name. About
     `closed_share` of the conversations are closed; one in 30 ends with the contact's STOP."""
     if conversations < 1 or messages_per_conversation < 1:
         raise Invalid("Give at least one conversation and one text each.")
@@ -122,13 +148,29 @@ def generate(
     span = int((now - start).total_seconds())
     most = 900  # seconds between two texts of a conversation: from 30 s to a quarter hour
 
+    weights = list(itertools.accumulate(1 / rank for rank in range(1, len(WORDS) + 1)))
+
     def body(k: int) -> str:
-        return script[k % len(script)] if script else f"Load test text {k + 1}"
+        if script:
+            return script[k % len(script)]
+        words = rng.choices(WORDS, cum_weights=weights, k=rng.randrange(5, 16))
+        return " ".join(words).capitalize() + "."
 
     phones = [f"+1{prefix}{i:07d}" for i in range(conversations)]
     contact_ids = _insert(
         Contact,
-        [{"account_id": account.id, "phone": p, "created_at": start} for p in phones],
+        [
+            {
+                "account_id": account.id,
+                "phone": p,
+                # Four in ten named, as after a few months of agents filling names in.
+                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+                if rng.random() < 0.4
+                else None,
+                "created_at": start,
+            }
+            for p in phones
+        ],
         Contact.id,
     )
     opened = sorted(
@@ -150,7 +192,12 @@ def generate(
         if closed and closed >= now:
             closed = None
         stopped = messages_per_conversation > 1 and rng.random() < 1 / 30
-        plans.append(Plan(contact_id, phone, times, claimer, claimed, replied, closed, stopped))
+        bodies = [body(k) for k in range(messages_per_conversation)]
+        if stopped:
+            bodies[-1] = "STOP"
+        plans.append(
+            Plan(contact_id, phone, times, claimer, claimed, replied, closed, stopped, bodies)
+        )
     conversation_ids = _insert(
         Conversation,
         [
@@ -172,7 +219,7 @@ def generate(
                 "created_at": p.times[0],
                 "last_message_at": p.times[-1],
                 "last_inbound_at": p.times[0],
-                "last_message_preview": "STOP" if p.stopped else body(len(p.times) - 1),
+                "last_message_preview": p.bodies[-1][:160],
                 "updated_at": p.closed or p.times[-1],
             }
             for p in plans
@@ -212,7 +259,7 @@ def generate(
             )
     _insert(ConsentEvent, consent_events)
     events, messages = [], []
-    for cid, (_, phone, times, claimer, claimed, _, closed, stopped) in zip(
+    for cid, (_, phone, times, claimer, claimed, _, closed, stopped, bodies) in zip(
         conversation_ids, plans, strict=True
     ):
         if claimer:
@@ -244,7 +291,7 @@ def generate(
                     "conversation_id": cid,
                     "direction": Direction.INBOUND if inbound else Direction.OUTBOUND,
                     "kind": MessageKind.TEXT,
-                    "body": "STOP" if stop else body(k),
+                    "body": bodies[k],
                     "from_number": phone if inbound else number.number,
                     "to_number": number.number if inbound else phone,
                     "status": MessageStatus.RECEIVED if inbound else sent,
