@@ -46,10 +46,10 @@ def main() -> None:
             Conversation.visible_to(user).with_only_columns(func.max(Conversation.id))
         )
         since = inbox.change_stamp(user)
-        user_id = user.id
+        session_id = user.get_id()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
     engine = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
     print(f"{engine}: {conversations:,} conversations,")

@@ -20,7 +20,7 @@ from sqlalchemy import func, literal_column, select, table
 from app import phones
 from app.extensions import db
 from app.inputs import Form, Text, load
-from app.models import Contact, Conversation, Message, Note, User
+from app.models import Contact, Conversation, Message, Note, TrackingNumber, User
 from app.services import inbox
 from app.services.inbox import NO_FILTERS, Filters
 
@@ -30,6 +30,7 @@ PHONE_LIKE = re.compile(r"[\d\s()+.\-]+")
 WORD = re.compile(r"\w+")
 EXCERPT = 160  # characters of a text shown around its first match
 LEAD = 50  # of which before it
+PROBE = 2000  # texts with a word: up to this many, a rare word (see _with_words)
 # Endings a word loses before two words are compared for marking (the database matched them by
 # their stems already; this only says where to draw the marks).
 ENDINGS = ("ing", "ed", "es", "s")
@@ -121,15 +122,30 @@ def _sources(user: User, found: Terms) -> dict:
     if not found.words:
         return {}
     name = Contact.name.ilike(f"%{_like_escaped(found.text)}%", escape="\\")
-    texts = select(Message.conversation_id).where(
-        Message.conversation_id.is_not(None), _has_words(Message, found.words)
-    )
-    notes = select(Note.conversation_id).where(_has_words(Note, found.words))
-    return {
-        "text": Conversation.id.in_(texts),
-        "note": Conversation.id.in_(notes),
+    numbers = select(TrackingNumber.id).where(TrackingNumber.account_id == user.account_id)
+    authors = select(User.id).where(User.account_id == user.account_id)
+    sources = {
+        "text": _with_words(Message, found.words, Message.tracking_number_id.in_(numbers)),
+        "note": _with_words(Note, found.words, Note.author_id.in_(authors)),
         "name": Conversation.contact_id.in_(contacts.where(name)),
     }
+    return {kind: condition for kind, condition in sources.items() if condition is not None}
+
+
+def _with_words(model, words: tuple[str, ...], of_account):
+    """A condition on conversations: one of their texts (or notes) has the words; None when
+    none of the account's has. The index of words is asked first for at most PROBE rows: a word
+    that rare gives its conversations at once, and the page is read from those; a commoner word
+    is found by reading the newest conversations and looking for it in each, which soon fills a
+    page. (Left to itself, the planner may take a rare word for a common one and look through
+    every conversation.)"""
+    has = (model.conversation_id.is_not(None), _has_words(model, words), of_account)
+    found = db.session.scalars(select(model.conversation_id).where(*has).limit(PROBE + 1)).all()
+    if not found:
+        return None
+    if len(found) <= PROBE:
+        return Conversation.id.in_(set(found))
+    return Conversation.id.in_(select(model.conversation_id).where(*has))
 
 
 def _has_digits(digits: str):

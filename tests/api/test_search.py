@@ -5,6 +5,7 @@ never a 500 and never a match across accounts."""
 
 import pytest
 
+from app.services import search
 from tests.support import CUSTOMER, NUM, text_in
 from tests.support.sql import statements
 
@@ -199,9 +200,18 @@ def test_a_search_costs_the_same_statements_for_one_result_or_many(acme, client,
         text_in(client, f"+1500555{4000 + i}", NUM, f"Our boiler {i} is leaking")
     assert searched("boiler") == one_word
     assert searched("5554") == one_phone
-    # The token and its user; the texts, notes and names searched (a phone: the phones); the
-    # page, its tags and its participants; the unread marks; the newest texts matched.
+    # The token and its user; the index of words asked for the texts and the notes, then the
+    # texts and names searched (no note has the word; a phone: the phones searched); the page,
+    # its tags and its participants; the unread marks; the newest texts matched.
     assert (len(one_word), len(one_phone)) == (WORD_SEARCH, PHONE_SEARCH)
 
 
-WORD_SEARCH, PHONE_SEARCH = 10, 7
+WORD_SEARCH, PHONE_SEARCH = 11, 7
+
+
+def test_a_common_word_is_found_as_a_rare_one_is(acme, client, api, monkeypatch):
+    for i in range(4):
+        text_in(client, f"+1500555{5000 + i}", NUM, f"Leaking pipe number {i}")
+    rare = found(api, "pipe")
+    monkeypatch.setattr(search, "PROBE", 2)  # four texts are now more than a rare word has
+    assert found(api, "pipe") == rare == [f"Leaking pipe number {i}" for i in (3, 2, 1, 0)]
