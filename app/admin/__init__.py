@@ -8,13 +8,12 @@ bp = Blueprint("admin", __name__)
 
 
 def carry_out(action, done: str, back: str):
-    """Run one admin change; flash what happened (or what was refused and why, field by field);
-    back to the page."""
+    """Run one admin change; flash what happened (or what was refused and why: the error's
+    message, which says it once); back to the page."""
     try:
         flash(action() or done, "success")
     except DomainError as e:
-        reasons = (m for messages in e.fields.values() for m in messages)
-        flash(" ".join([e.message, *reasons]), "danger")
+        flash(e.message, "danger")
     return redirect(url_for(back))
 
 

@@ -1,6 +1,7 @@
 // The portal, live: every two seconds ask whether anything changed since the page was drawn; if it
-// did, redraw the list and the open thread (keeping what the agent is typing). Enter sends a text,
-// Shift+Enter starts a new line. Nothing here is needed for the portal to work: it only saves reloads.
+// did, redraw the list and the open thread (keeping what the agent is typing). With a keyboard,
+// Enter sends a text and Shift+Enter starts a new line; on a touch screen Enter starts a new line.
+// Nothing here is needed for the portal to work: it only saves reloads.
 (function () {
   "use strict";
   var root = document.querySelector("[data-changes-url]");
@@ -68,9 +69,15 @@
     }
   }
 
+  // On a wide screen the thread scrolls in its own box; on a phone the page scrolls.
   function scrollToEnd() {
     var thread = document.getElementById("thread");
-    thread.scrollTop = thread.scrollHeight;
+    if (getComputedStyle(thread).overflowY === "visible") {
+      var page = document.scrollingElement;
+      page.scrollTop = page.scrollHeight;
+    } else {
+      thread.scrollTop = thread.scrollHeight;
+    }
   }
 
   function poll() {
@@ -93,9 +100,12 @@
       .then(function () { setTimeout(poll, INTERVAL); });
   }
 
+  // A phone's keyboard has no Shift+Enter: there Enter makes a new line and the button sends.
+  var touch = window.matchMedia("(pointer: coarse)").matches;
+
   document.addEventListener("keydown", function (e) {
     var area = e.target;
-    if (area.id !== "body" || e.key !== "Enter" || e.shiftKey || e.isComposing) return;
+    if (touch || area.id !== "body" || e.key !== "Enter" || e.shiftKey || e.isComposing) return;
     e.preventDefault();
     if (!area.disabled && area.value.trim() && area.form) area.form.requestSubmit();
   });
@@ -103,12 +113,13 @@
   // A filtered list's address names only the filters that are set, so it reads well bookmarked.
   var filters = document.querySelector(".list-filters");
   if (filters) {
+    var boxes = filters.querySelectorAll("select, input[type=search]");
     filters.addEventListener("submit", function () {
-      filters.querySelectorAll("select").forEach(function (s) { if (!s.value) s.disabled = true; });
+      boxes.forEach(function (box) { if (!box.value.trim()) box.disabled = true; });
     });
     // Back to this page from the browser's history: its boxes usable again.
     window.addEventListener("pageshow", function () {
-      filters.querySelectorAll("select").forEach(function (s) { s.disabled = false; });
+      boxes.forEach(function (box) { box.disabled = false; });
     });
   }
 
