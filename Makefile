@@ -19,7 +19,16 @@ run: $(STAMP)
 	$(FLASK) seed-demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# axe-core for the browser tests' accessibility checks, pinned by its lock file (npm's registry).
+AXE_DIR := tests/browser/axe
+AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
+
+$(AXE): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	cd $(AXE_DIR) && npm ci --silent --no-audit --no-fund
+
 test: $(STAMP)
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(AXE); \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

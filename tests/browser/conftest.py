@@ -42,7 +42,9 @@ def open_as(chromium, live_server):
     """`open_as("bob@acme.test")` → a logged-in page in its own browser context."""
     contexts = []
 
-    def open_as(email: str | None = None, width: int = 1280, height: int = 800):
+    def open_as(
+        email: str | None = None, width: int = 1280, height: int = 800, password: str = PASSWORD
+    ):
         context = chromium.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
@@ -50,7 +52,7 @@ def open_as(chromium, live_server):
         if email:
             page.goto(f"{live_server}/login")
             page.fill("#email", email)
-            page.fill("#password", PASSWORD)
+            page.fill("#password", password)
             page.click("button[type=submit]")
             page.wait_for_url(f"{live_server}/conversations*")
         return page
