@@ -1,6 +1,7 @@
 """Admin → tracking numbers: adding, the SMS activation lifecycle, SMS users, removing."""
 
 import json
+import re
 import threading
 
 import pytest
@@ -437,3 +438,19 @@ def test_agents_get_403_and_other_accounts_404(app, acme, browser):
     assert r.status_code == 404
     assert number(app).sms_state == "active"
     assert NUM not in eve.get(PAGE).text
+
+
+def flashes(page: str) -> list[str]:
+    return [
+        " ".join(m.split())
+        for m in re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S)
+    ]
+
+
+def test_a_refused_change_says_why_once(app, acme, world, browser):
+    admin = browser("admin@acme.test")
+    page = admin.post(f"{PAGE}/{number(app).id}/label", label="  ").text
+    assert flashes(page) == ["The label was not changed. label: Required."]
+    world.number("Acme Plumbing", "+15005550103", active=False, label="Spare")
+    page = admin.post(f"{PAGE}/{number(app, '+15005550103').id}/sms", sms="on").text
+    assert flashes(page) == ["Add at least one SMS user first."]

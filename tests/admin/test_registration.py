@@ -3,6 +3,7 @@ the status the admins record, and who may see or change any of it."""
 
 import csv
 import io
+import re
 from datetime import datetime
 
 import pytest
@@ -246,6 +247,11 @@ def test_submitting_emails_the_telecom_address_with_both_number_groups_attached(
     assert page.status_code == 200
     assert "Submitted: the telecom team has it by e-mail" in page.text
     assert 'text-bg-primary">Submitted</span>' in page.text
+    assert re.search(
+        r'<span class="meta">· sent \w{3} \d\d, \d\d:\d\d by Ada Tester</span>', page.text
+    )
+    status = page.text.split('id="status"')[1].split("</p>")[0]
+    assert status.lower().count("submitted") == 1, "said once"
     ((recipients, message),) = smtp.messages
     assert recipients == [TELECOM]
     assert message["Subject"] == (
