@@ -14,6 +14,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install -q -r requirements.txt -r requirements-dev.txt
 	touch $(STAMP)
 
+# The port also makes the default PUBLIC_BASE_URL (links, the widget's snippet and the demo website).
+run: export FLASK_RUN_PORT := $(PORT)
 run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 DEV_SECRET_KEY = "dev-secret-key-change-me"
-DEV_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+DEV_HOST = "http://127.0.0.1:"  # where `flask run` serves; PUBLIC_BASE_URL's default is on it
+DEV_PUBLIC_BASE_URL = f"{DEV_HOST}5000"
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
 
 
@@ -58,7 +59,10 @@ def from_environment() -> dict:
         "LOG_FORMAT": env.str("LOG_FORMAT", "json" if app_env == "production" else "text"),
         "SECRET_KEY": env.str("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url(env.str("DATABASE_URL", "")),
-        "PUBLIC_BASE_URL": env.str("PUBLIC_BASE_URL", DEV_PUBLIC_BASE_URL).rstrip("/"),
+        # Unset, the address `flask run` serves on (`make run PORT=5080` sets FLASK_RUN_PORT).
+        "PUBLIC_BASE_URL": env.str(
+            "PUBLIC_BASE_URL", f"{DEV_HOST}{env.int('FLASK_RUN_PORT', 5000)}"
+        ).rstrip("/"),
         "SMS_PROVIDER": env.str("SMS_PROVIDER", "simulator"),
         "TWILIO_ACCOUNT_SID": env.str("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.str("TWILIO_AUTH_TOKEN", ""),

@@ -3,7 +3,7 @@ safe on a developer's machine, and says which, instead of starting half right.""
 
 from flask import Flask
 
-from app.config import DEV_PUBLIC_BASE_URL, DEV_SECRET_KEY
+from app.config import DEV_HOST, DEV_SECRET_KEY
 
 MIN_SECRET_KEY_LENGTH = 24
 
@@ -42,7 +42,8 @@ def problems(config) -> list[str]:
             "several processes lets through its own full count."
         )
     base = config.get("PUBLIC_BASE_URL") or ""
-    if base in ("", DEV_PUBLIC_BASE_URL) or not base.startswith(("https://", "http://")):
+    # The default, on this machine's loopback, is no address customers or Twilio can reach.
+    if base.startswith(DEV_HOST) or not base.startswith(("https://", "http://")):
         found.append(
             "PUBLIC_BASE_URL is missing: set the address customers and Twilio reach the app at "
             "(webhook signatures, links in notifications and the widget are built from it)."

@@ -59,3 +59,11 @@ def test_the_web_entry_point_refuses_a_bad_value_with_a_message_naming_it():
 def test_a_boolean_setting_reads_the_usual_words(monkeypatch, value, expected):
     monkeypatch.setenv("MAIL_USE_TLS", value)
     assert from_environment()["MAIL_USE_TLS"] is expected
+
+
+def test_the_default_public_address_follows_the_port_make_run_serves_on(monkeypatch):
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setenv("FLASK_RUN_PORT", "5080")
+    assert from_environment()["PUBLIC_BASE_URL"] == "http://127.0.0.1:5080"
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://sms.example.com/")
+    assert from_environment()["PUBLIC_BASE_URL"] == "https://sms.example.com"
