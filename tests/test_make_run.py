@@ -13,12 +13,9 @@ from tests.support.waiting import eventually
 
 def test_make_run_seeds_the_demo_and_serves_the_login_page(tmp_path):
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-    }
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
     env.pop("TEST_DATABASE_URL", None)
+    env.pop("PUBLIC_BASE_URL", None)  # the port given makes it
     log = tmp_path / "make-run.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -47,7 +44,9 @@ def test_make_run_seeds_the_demo_and_serves_the_login_page(tmp_path):
         assert (
             "admin@demo.test" in output and "bob@demo.test" in output and "cat@demo.test" in output
         )
-        assert "password: demo-password" in output
+        assert "password: demo-password" in output and "dee@demo.test" in output
+        assert f"Log in at http://127.0.0.1:{port}/login" in output
+        assert f"http://localhost:{port}/dev/website" in output  # the widget's demo website
         phone = requests.get(f"http://127.0.0.1:{port}/dev/phone", timeout=5)
         assert "Main line" in phone.text and "Emergency line" in phone.text
     finally:
