@@ -246,13 +246,19 @@ def conversation(conversation_id: int):
 @bp.route("/conversations/changes")
 @login_required
 def changes():
-    """Live updates: 204 when nothing changed since `since`, else the list and thread anew."""
+    """Live updates: 204 when nothing changed since `since`, else the list and thread anew, and
+    the new texts to tell the user of (`alerts`)."""
     now = inbox.change_stamp(current_user)
-    if request.args.get("since") == now:
+    since = request.args.get("since", "")
+    if since == now:
         return "", 204
     tab = current_tab()
     listed = list_context(tab)
-    answer = {"since": now, "list": render_template("portal/_list.html", **listed)}
+    answer = {
+        "since": now,
+        "list": render_template("portal/_list.html", **listed),
+        "alerts": [alert(m) for m in inbox.alerts(current_user, since)],
+    }
     selected_id = parse_id(request.args.get("selected"), "selected")
     if selected_id:
         try:
@@ -270,6 +276,22 @@ def changes():
             )
             db.session.commit()  # the read mark
     return jsonify(answer)
+
+
+ALERT_START = 100  # characters of a new text a browser notification shows
+
+
+def alert(message) -> dict:
+    """A new text as the browser tells of it: who sent it, its start, where it is."""
+    contact = message.conversation.contact
+    return {
+        "id": message.id,
+        "title": f"New text from {contact.name or phones.pretty(contact.phone)}",
+        "body": message.body
+        if len(message.body) <= ALERT_START
+        else message.body[:ALERT_START] + "…",
+        "url": url_for("portal.conversation", conversation_id=message.conversation_id),
+    }
 
 
 def act(conversation_id: int, action, done: str, leaves: bool = False):

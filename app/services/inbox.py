@@ -10,7 +10,7 @@ from marshmallow import Schema
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import phones
 from app.extensions import db
@@ -28,8 +28,8 @@ from app.models import (
     User,
 )
 from app.models.base import MAX_ID, utcnow
-from app.models.conversation import TABS
-from app.services import tags
+from app.models.conversation import TABS, Direction
+from app.services import notify, tags
 from app.services.errors import Invalid, NotFound
 
 
@@ -364,6 +364,37 @@ def change_stamp(user: User) -> str:
     seen = [(id_, at.isoformat()) for id_, at in recent if at >= last - LATE_COMMITS]
     digest = hashlib.blake2b(repr(sorted(seen)).encode(), digest_size=6).hexdigest()
     return f"{last.isoformat()}~{digest}"
+
+
+ALERTS = 5  # texts told of at once; more make one page's worth of noise
+
+
+def alerts(user: User, since: str) -> list[Message]:
+    """The texts from contacts filed since the change stamp `since` (`change_stamp`) in the
+    conversations the user is told of (`notify.hears_of`), newest first, at most ALERTS: what
+    an open portal taps its user on the shoulder for. Read from the conversations changed since,
+    through their index, never from every text."""
+    try:
+        # An account with no conversation yet has the empty stamp: every text is new.
+        moment = datetime.fromisoformat(since.split("~")[0]) if since else datetime.min
+    except ValueError:
+        return []
+    return list(
+        db.session.scalars(
+            select(Message)
+            .join(Conversation, Message.conversation_id == Conversation.id)
+            .where(
+                Conversation.account_id == user.account_id,
+                Conversation.updated_at > moment,
+                notify.hears_of(user),
+                Message.direction == Direction.INBOUND,
+                Message.updated_at > moment,
+            )
+            .order_by(Message.id.desc())
+            .limit(ALERTS)
+            .options(contains_eager(Message.conversation).joinedload(Conversation.contact))
+        )
+    )
 
 
 def account_users(user: User, people: list[User] | None = None) -> list[User]:

@@ -12,7 +12,7 @@ import unicodedata
 from datetime import timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import select, update
+from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -28,6 +28,7 @@ from app.models import (
     User,
 )
 from app.models.base import locked_unless_done, utcnow
+from app.models.conversation import ConversationStatus
 from app.models.notification import NOTIFICATION_WINDOW_MINUTES, Channel, NotificationStatus
 from app.queue import after_commit
 from app.services import links
@@ -66,6 +67,22 @@ def _reachable(
         by_email, by_sms = (row.notify_email, row.notify_sms) if row else (True, False)
         chosen.append((user, by_email, by_sms and bool(user.phone)))
     return chosen
+
+
+def hears_of(user: User):
+    """SQL condition on conversations: a new text in it is told to the user, by the rule of
+    `recipients`: an open conversation's claimer and participants, or, while it is unclaimed,
+    the SMS users of its number; never a deactivated user or one who paused notifications."""
+    if not user.active or user.notifications_paused:
+        return false()
+    numbers = select(SmsUser.tracking_number_id).where(SmsUser.user_id == user.id)
+    unclaimed = and_(
+        Conversation.claimed_by_id.is_(None), Conversation.tracking_number_id.in_(numbers)
+    )
+    return and_(
+        Conversation.status == ConversationStatus.OPEN,
+        or_(unclaimed, Conversation.handled_by(user)),
+    )
 
 
 def recipients(conversation: Conversation, author_id: int | None) -> list[tuple[User, bool, bool]]:

@@ -94,6 +94,10 @@
         if (!data) return;
         since = data.since;
         swapList(data.list);
+        if (window.SmsAlerts) {
+          window.SmsAlerts.title();
+          window.SmsAlerts.tell(data.alerts);
+        }
         if (typeof data.thread === "string") swapThread(data.thread);
       })
       .catch(function () { /* offline for a moment: try again next time */ })
