@@ -252,14 +252,20 @@ def changes():
     since = request.args.get("since", "")
     if since == now:
         return "", 204
-    tab = current_tab()
-    listed = list_context(tab)
     answer = {
         "since": now,
-        "list": render_template("portal/_list.html", **listed),
         "alerts": [alert(m) for m in inbox.alerts(current_user, since)],
+        **redrawn(parse_id(request.args.get("selected"), "selected")),
     }
-    selected_id = parse_id(request.args.get("selected"), "selected")
+    return jsonify(answer)
+
+
+def redrawn(selected_id: int | None) -> dict:
+    """The list and (with `selected_id`) the thread as the page shows them, to swap in: `list`
+    and `thread` HTML. The thread is read (marked so)."""
+    tab = current_tab()
+    listed = list_context(tab)
+    answer = {"list": render_template("portal/_list.html", **listed)}
     if selected_id:
         try:
             selected = inbox.get(current_user, selected_id)
@@ -275,7 +281,7 @@ def changes():
                 **thread_context(selected),
             )
             db.session.commit()  # the read mark
-    return jsonify(answer)
+    return answer
 
 
 ALERT_START = 100  # characters of a new text a browser notification shows
@@ -294,16 +300,31 @@ def alert(message) -> dict:
     }
 
 
+def in_place() -> bool:
+    """The page's script asked (fetch): the answer is what to swap in, not a page."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
 def act(conversation_id: int, action, done: str, leaves: bool = False):
-    """Run one action on a conversation the user can see; flash the outcome; back to the thread
-    (or to the list, when the action took the user out of the conversation)."""
+    """Run one action on a conversation the user can see. Asked in place: the outcome with the
+    list and thread to swap in, or the refusal (its status and message) and nothing changed.
+    Else: flash the outcome; back to the thread (or to the list, when the action took the user
+    out of the conversation)."""
     conversation = inbox.get(current_user, conversation_id)
     try:
         action(conversation)
-        flash(done, "success")
     except DomainError as e:
+        if in_place():
+            return jsonify({"error": {"code": e.code, "message": e.message}}), e.status
         flash(e.message, "danger")
         leaves = False
+    else:
+        if in_place():
+            answer = {"done": done, "since": inbox.change_stamp(current_user)}
+            if leaves:
+                return jsonify({**answer, "go": url_for("portal.conversations", **list_args())})
+            return jsonify({**answer, **redrawn(conversation_id)})
+        flash(done, "success")
     if leaves:
         return redirect(url_for("portal.conversations", **list_args()))
     return redirect(url_for("portal.conversation", conversation_id=conversation_id, **list_args()))

@@ -21,7 +21,7 @@ def test_a_hostile_name_and_notes_render_as_text(acme, client, open_as, live_ser
     page.fill("#contact-name", ATTACK)
     page.fill("#contact-notes", f"Notes: {ATTACK}")
     page.click("#contact-panel button")
-    expect(page.locator(".alert-success")).to_have_text("Contact saved.")
+    expect(page.locator("#action-status")).to_have_text("Contact saved.")
 
     expect(page.locator("#list .row-item .contact")).to_have_text(ATTACK)
     expect(page.locator("#list .row-item .contact-phone")).to_have_text(phones.pretty(CUSTOMER))
@@ -58,5 +58,5 @@ def test_the_contact_panel_keeps_a_draft_while_the_thread_is_redrawn(acme, clien
     expect(page.locator("#contact-notes")).to_have_value("Gate code 4411.")
     expect(page.locator("#contact-notes")).to_be_focused()
     page.click("#contact-panel button")
-    expect(page.locator(".alert-success")).to_have_text("Contact saved.")
+    expect(page.locator("#action-status")).to_have_text("Contact saved.")
     expect(page.locator("#thread h1")).to_have_text("Wendy Visitor")

@@ -53,7 +53,7 @@ def test_a_note_with_a_mention_by_keyboard_only(opened, width, height):
     page.keyboard.press("Escape")  # "@an" stays a word: Ann was not picked
     page.keyboard.press("Enter")
 
-    expect(page.locator(".alert-success")).to_have_text("Note added.")
+    expect(page.locator("#action-status")).to_have_text("Note added.")
     note = page.locator("#timeline .note").last
     expect(note).to_contain_text("@Dan Tester can you quote? Back in @an")
     expect(note.locator("mark.mention")).to_have_text(["@Dan Tester"])
@@ -80,7 +80,7 @@ def test_the_shortcut_switches_back_and_a_mention_deleted_is_not_sent(opened):
     page.keyboard.type("Noted")
     page.keyboard.press("Control+Alt+n")
     page.keyboard.press("Enter")
-    expect(page.locator(".alert-success")).to_have_text("Note added.")
+    expect(page.locator("#action-status")).to_have_text("Note added.")
     expect(page.locator(".thread-head")).not_to_contain_text("Participants")
 
 
@@ -92,7 +92,7 @@ def test_a_hostile_note_renders_as_text(opened):
     page.keyboard.press("Control+Alt+n")
     page.keyboard.type(attack)
     page.keyboard.press("Enter")
-    expect(page.locator(".alert-success")).to_have_text("Note added.")
+    expect(page.locator("#action-status")).to_have_text("Note added.")
     expect(page.locator("#timeline .note .body").last).to_have_text(attack)
     assert page.locator("#thread img").count() == 0
     assert dialogs == []
@@ -116,7 +116,7 @@ def test_a_note_can_be_written_where_no_text_can_be_sent(acme, api, client, live
     page.keyboard.press("Control+Alt+n")
     expect(body).to_have_value("Bob is on it")
     page.keyboard.press("Enter")
-    expect(page.locator(".alert-success")).to_have_text("Note added.")
+    expect(page.locator("#action-status")).to_have_text("Note added.")
     expect(page.locator("#timeline .note").last).to_contain_text("Bob is on it")
 
 
@@ -138,5 +138,5 @@ def test_note_mode_and_its_draft_outlive_a_live_redraw(acme, api, client, live_s
     expect(body).to_have_value("Half a note @Dan Tester ")
     page.keyboard.type("please")
     page.keyboard.press("Enter")
-    expect(page.locator(".alert-success")).to_have_text("Note added.")
+    expect(page.locator("#action-status")).to_have_text("Note added.")
     expect(page.locator("#timeline .note mark.mention")).to_have_text(["@Dan Tester"])

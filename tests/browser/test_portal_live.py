@@ -24,7 +24,7 @@ def test_two_agents_follow_each_other_without_reloading(acme, client, open_as, l
 
     row(bob, "My sink is leaking").click()
     bob.click("#claim")
-    expect(bob.locator(".alert-success")).to_have_text("You claimed the conversation.")
+    expect(bob.locator("#action-status")).to_have_text("You claimed the conversation.")
     expect(row(cat, "My sink is leaking")).to_have_count(0)
     cat.click(".nav-link:has-text('Team')")
     expect(row(cat, "My sink is leaking")).to_contain_text("Bob Tester")
@@ -38,7 +38,7 @@ def test_two_agents_follow_each_other_without_reloading(acme, client, open_as, l
     row(bob, "Do you fix boilers?").click()
     bob.click("#claim")
     cat.click("#claim")
-    expect(cat.locator(".alert-danger")).to_have_text("Already claimed by Bob Tester.")
+    expect(cat.locator("#action-status")).to_have_text("Already claimed by Bob Tester.")
     cat.unroute("**/conversations/changes*")
 
     phone = open_as()
@@ -122,13 +122,13 @@ def test_keyboard_only_open_claim_type_and_send(acme, client, open_as):
     page.wait_for_url(re.compile(r"/conversations/\d+"))
     tab_to("#claim")
     page.keyboard.press("Enter")
-    expect(page.locator(".alert-success")).to_have_text("You claimed the conversation.")
+    expect(page.locator("#action-status")).to_have_text("You claimed the conversation.")
     tab_to("#body")
     page.keyboard.type("Yes, Friday at 9.")
     page.keyboard.press("Shift+Enter")
     page.keyboard.type("See you then!")
     page.keyboard.press("Enter")
-    expect(page.locator(".alert-success")).to_have_text("Text sent.")
+    expect(page.locator("#action-status")).to_have_text("Text sent.")
     expect(page.locator("#timeline .bubble.outbound").last).to_contain_text(
         "Yes, Friday at 9.\nSee you then!"
     )

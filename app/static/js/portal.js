@@ -36,10 +36,11 @@
     if (focus) focus.focus();
   }
 
-  function swapThread(html) {
+  // `sent`: the composer's text has gone out, so it is not put back.
+  function swapThread(html, sent) {
     var thread = document.getElementById("thread");
     var old = document.getElementById("body");
-    var draft = old ? old.value : "";
+    var draft = old && !sent ? old.value : "";
     var focused = old && document.activeElement === old;
     var start = old ? old.selectionStart : 0, end = old ? old.selectionEnd : 0;
     var stick = nearBottom(thread) || nearBottom(document.scrollingElement);
@@ -112,6 +113,65 @@
     if (touch || area.id !== "body" || e.key !== "Enter" || e.shiftKey || e.isComposing) return;
     e.preventDefault();
     if (!area.disabled && area.value.trim() && area.form) area.form.requestSubmit();
+  });
+
+  // Actions in the thread answer in place: the form is posted by fetch and the server's list and
+  // thread are swapped in; a refusal changes nothing but says why, once, by the form (the draft
+  // stays). Without scripts, or on any answer that is not the expected one, the form posts as a
+  // page does.
+  function say(text, refused, near) {
+    var old = document.getElementById("action-status");
+    if (old) old.remove();
+    var line = document.createElement("p");
+    line.id = "action-status";
+    line.className = refused ? "field-error mb-0" : "meta mb-0";
+    line.setAttribute("role", refused ? "alert" : "status");
+    line.textContent = text;
+    line.tabIndex = -1;
+    if (near) near.insertAdjacentElement("afterend", line);
+    else document.getElementById("thread").prepend(line);
+  }
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var thread = document.getElementById("thread");
+    if (!window.fetch || !thread.contains(form) || form.method.toLowerCase() !== "post") return;
+    e.preventDefault();
+    var submitter = e.submitter;
+    var action = (submitter && submitter.getAttribute("formaction")) || form.getAttribute("action");
+    var composer = form.id === "composer";
+    var data = new FormData(form);
+    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+    Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
+    fetch(action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", Accept: "application/json" },
+    })
+      .then(function (r) {
+        var json = (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (!json) throw new Error("not an answer in place");
+        return r.json();
+      })
+      .then(function (answer) {
+        if (answer.error) {
+          Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = false; });
+          say(answer.error.message, true, composer ? form.querySelector(".composer-foot") : form);
+          return;
+        }
+        if (answer.go) { window.location.href = answer.go; return; }
+        since = answer.since;
+        swapList(answer.list);
+        swapThread(answer.thread, composer);
+        if (window.SmsAlerts) window.SmsAlerts.title();
+        say(answer.done, false, null);
+        var body = document.getElementById("body");
+        if (composer) scrollToEnd();
+        if (body && !body.disabled) body.focus();
+        else document.getElementById("action-status").focus();
+      })
+      .catch(function () { form.submit(); });
   });
 
   // A filtered list's address names only the filters that are set, so it reads well bookmarked.
