@@ -57,9 +57,8 @@ def person_action(user_id: int, action, done: str):
 def person_role(user_id: int):
     """Change a user's role."""
     role = request.form.get("role", "")
-    return person_action(
-        user_id, lambda u: people.set_role(current_user, u, role), "{name} is now " + role + "."
-    )
+    done = "{name} is now " + people.ROLE_NAMES.get(role, role) + "."
+    return person_action(user_id, lambda u: people.set_role(current_user, u, role), done)
 
 
 @bp.post("/people/<id:user_id>/deactivate")

@@ -177,12 +177,18 @@ def _admins_left(account_id: int, without: User) -> int:
     )
 
 
+# How a sentence names each role: "Cat is now an admin."
+ROLE_NAMES = {Role.ADMIN: "an admin", Role.AGENT: "an agent", Role.IDENTIFIED: "identified-only"}
+
+
 def set_role(admin: User, user: User, role: str) -> None:
     """Change a user's role (identified-only users are promoted this way)."""
     if role not in ROLES:
         raise Invalid("Unknown role.", {"role": [f"One of {', '.join(ROLES)}."]})
     if user.id == admin.id:
         raise Forbidden("You cannot change your own role.")
+    if user.role == role:
+        raise Conflict(f"{user.name} is {ROLE_NAMES[role]} already.")
     if user.role == Role.ADMIN and role != Role.ADMIN and not _admins_left(user.account_id, user):
         raise Conflict("The account needs at least one active admin.")
     user.role = role

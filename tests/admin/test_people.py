@@ -99,9 +99,25 @@ def test_an_identified_user_is_promoted_to_agent(app, acme, browser):
         .post(f"{PAGE}/{user_id(app, 'ivy@acme.test')}/role", role="agent")
         .text
     )
-    assert "Ivy Tester is now agent." in page
+    assert "Ivy Tester is now an agent." in page
     with app.app_context():
         assert User.by_email("ivy@acme.test").role == "agent"
+
+
+def test_choosing_the_role_a_user_has_says_so_and_changes_nothing(app, acme, browser):
+    admin = browser("admin@acme.test")
+    page = admin.get(PAGE).text
+    assert ">Promote<" not in page and page.count(">Change role</button>") == 4  # all but you
+    page = admin.post(f"{PAGE}/{user_id(app, 'ivy@acme.test')}/role", role="identified").text
+    assert "Ivy Tester is identified-only already." in page
+    assert "is now" not in page
+
+
+def test_deactivating_asks_first(app, acme, browser):
+    page = browser("admin@acme.test").get(PAGE).text
+    row = page.split('data-email="bob@acme.test"')[1].split("</tr>")[0]
+    assert "<summary" in row and ">Deactivate…</summary>" in row
+    assert "Deactivate Bob Tester</button>" in row
 
 
 def test_the_last_admin_stays_admin_and_nobody_changes_themselves(app, acme, browser):
@@ -109,10 +125,10 @@ def test_the_last_admin_stays_admin_and_nobody_changes_themselves(app, acme, bro
     page = admin.post(f"{PAGE}/{user_id(app, 'admin@acme.test')}/deactivate").text
     assert "You cannot deactivate yourself." in page
     page = admin.post(f"{PAGE}/{user_id(app, 'bob@acme.test')}/role", role="admin").text
-    assert "Bob Tester is now admin." in page
+    assert "Bob Tester is now an admin." in page
     bob = browser("bob@acme.test")
     page = bob.post(f"{PAGE}/{user_id(app, 'admin@acme.test')}/role", role="agent").text
-    assert "Ada Tester is now agent." in page
+    assert "Ada Tester is now an agent." in page
     page = bob.post(f"{PAGE}/{user_id(app, 'bob@acme.test')}/role", role="agent").text
     assert "You cannot change your own role." in page
 
