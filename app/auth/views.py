@@ -9,7 +9,7 @@ import math
 import time
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -23,6 +23,7 @@ from app.services import links, people
 from app.services.errors import DomainError
 
 MAX_EMAIL = 254  # the longest e-mail address; a longer one names nobody
+LOGIN_AS = "login_as"  # the session key of the e-mail a notification link asks to log in with
 
 
 class LoginForm(FlaskForm):
@@ -105,6 +106,10 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
+    if request.method == "GET":
+        # A notification's link sent its user here: their e-mail is filled in (kept in the
+        # session, not the address, where logs and other people's screens would show it).
+        form.email.data = session.pop(LOGIN_AS, None)
     if form.validate_on_submit():
         user = people.authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -184,4 +189,5 @@ def conversation_link(token: str):
         login_user(user)
         return redirect(target)
     flash(f"Log in as {user.email} to open the conversation.", "info")
+    session[LOGIN_AS] = user.email
     return redirect(url_for("auth.login", next=target))

@@ -80,6 +80,9 @@ def test_notification_email_reaches_smtp_and_its_link_opens_the_conversation(
     r = client.get(link)  # Bob has a password and is logged out: through the login page
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     login = client.get(r.headers["Location"])
+    assert "@" not in r.headers["Location"], "the e-mail is not in the address"
+    assert re.search(r'<input[^>]*id="email"[^>]*value="bob@acme.test"', login.text)
+    assert re.search(r'<input[^>]*autofocus[^>]*id="password"', login.text)
     r = client.post(
         r.headers["Location"],
         data={
