@@ -18,17 +18,23 @@ def sms_customization():
     account = current_user.account
     texts, errors, status = sms_texts.current(account), {}, 200
     if request.method == "POST":
+        # What the boxes held when posted: a box's Restore keeps the others' unsaved edits.
+        texts = {kind: request.form.get(kind, texts[kind]) for kind in sms_texts.KINDS}
         if request.form.get("restore"):
-            sms_texts.restore(account, request.form["restore"])
-            flash("Default text restored.", "success")
-            return redirect(url_for("admin.sms_customization"))
-        texts = {kind: request.form.get(kind, "") for kind in sms_texts.KINDS}
+            texts = sms_texts.with_default(texts, request.form["restore"])
+            flash("Default text restored. Save to keep it.", "info")
+            return page(account, texts, {}, 200)
         try:
             sms_texts.update(account, texts)
             flash("Saved. The next texts use these words.", "success")
             return redirect(url_for("admin.sms_customization"))
         except Invalid as e:
             errors, status = e.fields, 422
+    return page(account, texts, errors, status)
+
+
+def page(account, texts: dict[str, str], errors: dict, status: int):
+    """The page with these texts in its boxes (and what is wrong with them)."""
     return (
         render_template(
             "admin/sms_customization.html",

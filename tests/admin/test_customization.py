@@ -151,3 +151,17 @@ def test_the_ledger_csv_shows_each_step(app, acme, world, client, browser, api):
     assert admin.client.get("/admin/consent.csv?start=yesterday").status_code == 422
     assert rows(browser("eve@other.test").client.get("/admin/consent.csv")) == []
     assert browser("bob@acme.test").client.get("/admin/consent.csv").status_code == 403
+
+
+def test_restoring_one_text_keeps_the_unsaved_edits_of_the_others_and_saves_nothing(
+    app, acme, browser
+):
+    admin = browser("admin@acme.test")
+    admin.post(PAGE, **TEXTS)
+    edited = {**TEXTS, "help": "Call us any time at {company}. Reply STOP to stop."}
+    page = admin.post(PAGE, **edited, restore="opt_in").text
+    assert "Default text restored. Save to keep it." in page
+    assert "Welcome to {company}! Messages and data rates may apply." in page
+    assert "Call us any time at {company}." in page, "the unsaved edit is still in its box"
+    saved = admin.get(PAGE).text
+    assert "Call us any time" not in saved and "Welcome to {company}!" not in saved
