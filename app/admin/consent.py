@@ -1,28 +1,65 @@
-"""Admin views: the consent ledger and its CSV download."""
+"""Admin views: the consent ledger, newest first a page at a time, and its CSV download."""
 
 from flask import render_template, request
 from flask_login import current_user
+from marshmallow import ValidationError, validates_schema
 
 from app.access import admin_required
 from app.admin import bp
 from app.csvfile import csv_response
-from app.inputs import Day, Form, Id, load
+from app.inputs import Day, Form, Id, check, load
+from app.models.contact import CONSENT_SOURCES
 from app.services import consent, directory
+
+PAGE = 50  # events a page of the ledger shows
 
 
 class LedgerQuery(Form):
-    """What of the consent ledger to download: one number (or all), from and to a day (UTC)."""
+    """What of the consent ledger to show or download: one number (or all), from and to a day
+    (UTC); a page starts before an event (`before`, its id)."""
 
     number = Id(strict=False, load_default=None)
     start = Day(load_default=None)
     end = Day(load_default=None)
+    before = Id(strict=False, load_default=None)
+
+    @validates_schema
+    def in_order(self, data: dict, **kwargs) -> None:
+        """To is not before From."""
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError("To must not be before From.", "end")
 
 
 @bp.route("/consent")
 @admin_required
 def consent_ledger():
-    """Choose what to download of the consent ledger."""
-    return render_template("admin/consent.html", numbers=directory.numbers(current_user.account))
+    """The consent ledger, newest first, a page at a time, with what to download."""
+    query, errors = check(LedgerQuery(), request.args)
+    rows, older = [], None
+    if not errors:
+        rows = consent.ledger(
+            current_user.account_id,
+            query["number"],
+            query["start"],
+            query["end"],
+            before=query["before"],
+            limit=PAGE + 1,
+        )
+        if len(rows) > PAGE:
+            rows, older = rows[:PAGE], rows[PAGE - 1][0].id
+    chosen = {k: v for k, v in request.args.items() if k != "before" and v}
+    return (
+        render_template(
+            "admin/consent.html",
+            numbers=directory.numbers(current_user.account),
+            rows=rows,
+            older=older,
+            chosen=chosen,
+            errors=errors,
+            consent_sources=CONSENT_SOURCES,
+        ),
+        422 if errors else 200,
+    )
 
 
 @bp.route("/consent.csv")

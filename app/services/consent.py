@@ -255,8 +255,11 @@ def ledger(
     number_id: int | None = None,
     start: date | None = None,
     end: date | None = None,
+    before: int | None = None,
+    limit: int | None = None,
 ):
-    """The account's consent events, oldest first, with their pair: for the CSV export.
+    """The account's consent events with their pair: oldest first (the CSV export), or, with
+    `limit`, a page of the newest before the event id `before` (the ledger page).
 
     `start` and `end` are dates (inclusive), in UTC.
     """
@@ -266,9 +269,14 @@ def ledger(
         .join(Contact, Consent.contact_id == Contact.id)
         .join(TrackingNumber, Consent.tracking_number_id == TrackingNumber.id)
         .where(TrackingNumber.account_id == account_id)
-        .order_by(ConsentEvent.id)
         .options(selectinload(ConsentEvent.user))
     )
+    if limit is None:
+        query = query.order_by(ConsentEvent.id)
+    else:
+        query = query.order_by(ConsentEvent.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(ConsentEvent.id < before)
     if number_id is not None:
         query = query.where(TrackingNumber.id == number_id)
     if start is not None:
