@@ -24,7 +24,10 @@ def widget_form() -> dict:
     form = request.form
     return {
         "tracking_number_id": form.get("tracking_number_id"),
-        "allowed_origins": form.get("allowed_origins", "").split(),
+        # One website a line: a line with a space in it is one bad address, not two.
+        "allowed_origins": [
+            line.strip() for line in form.get("allowed_origins", "").splitlines() if line.strip()
+        ],
         **{field: form.get(field, "") for field in FORM_FIELDS},
     }
 

@@ -131,7 +131,7 @@ def _clean_settings(account: Account, data: dict) -> dict:
             continue
         found = origin(raw)
         if found is None:
-            errors.setdefault("allowed_origins", []).append(f"{raw!r} is not a website address.")
+            errors.setdefault("allowed_origins", []).append(f"“{raw}” is not a website address.")
         elif found not in origins:
             origins.append(found)
     if not origins and "allowed_origins" not in errors:

@@ -254,5 +254,17 @@ def test_admins_edit_a_widget_and_get_its_snippet(app, key, browser):
     assert r.status_code == 422
     for problem in ("A colour like #0d6efd.", "Name at least one website", "One of bottom-right"):
         assert problem in r.text
+    r = admin.client.post(
+        url,
+        data={
+            "csrf_token": admin.token(),
+            "tracking_number_id": number_id,
+            "name": "X",
+            "allowed_origins": f"{SITE}\r\nmy shop dot com\r\n\r\nftp://files.acme.test",
+        },
+    )
+    assert r.status_code == 422
+    assert r.text.count("is not a website address.") == 2, "one error a bad line"
+    assert "“my shop dot com” is not a website address." in r.text
     assert browser("bob@acme.test").client.get(url).status_code == 403
     assert browser("eve@other.test").client.get(url).status_code == 404
