@@ -153,6 +153,8 @@ textarea.smsw-input{min-height:76px;resize:vertical}
     control.id = id;
     control.name = name;
     fields[name] = [control, error];
+    // The error goes as soon as the field is changed: it said what to fix, not what is wrong now.
+    control.addEventListener(control.type === "checkbox" ? "change" : "input", () => unmark(control, error));
     return h("div", { class: "smsw-field" }, h("label", { for: id, class: "smsw-label" }, label), control, error);
   }
 
@@ -233,13 +235,15 @@ textarea.smsw-input{min-height:76px;resize:vertical}
     }
   }
 
+  function unmark(control, error) {
+    error.hidden = true;
+    error.textContent = "";
+    control.removeAttribute("aria-invalid");
+    control.removeAttribute("aria-describedby");
+  }
+
   function clear() {
-    for (const [control, error] of Object.values(fields)) {
-      error.hidden = true;
-      error.textContent = "";
-      control.removeAttribute("aria-invalid");
-      control.removeAttribute("aria-describedby");
-    }
+    for (const [control, error] of Object.values(fields)) unmark(control, error);
     say("");
   }
 
