@@ -62,6 +62,11 @@ def main() -> None:
                 if name == "desktop":
                     page.fill("#body", "Yes! A plumber can be there by 3 pm. Does that work?")
                     page.click("text=Claim and send")
+                    page.wait_for_selector("#action-status")  # answered in place
+                if name == "mobile":  # the page has scrolled to the newest text
+                    page.wait_for_function(
+                        "() => scrollY + innerHeight >= document.documentElement.scrollHeight - 2"
+                    )
                 page.screenshot(path=OUT / f"{name}.png")
             browser.close()
     finally:
