@@ -1,7 +1,42 @@
 """Benchmarks, run by hand or by `bench/run` (see bench/README.md); never part of the tests."""
 
+import time
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Conversation, Message, User
+
 
 def percentile(values: list[float], share: float) -> float:
     """The value at `share` (0–1) of the sorted values, by nearest rank."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def signed_in(app, email: str):
+    """A test client of `app` with `email`'s session (server time, no network), and the loaded
+    account's size: (client, conversations, texts). Exits when there is no such user."""
+    with app.app_context():
+        user = User.by_email(email)
+        if user is None:
+            raise SystemExit(f"No user {email!r}.")
+        conversations = db.session.scalar(select(func.count()).select_from(Conversation))
+        texts = db.session.scalar(select(func.count()).select_from(Message))
+        session_id = user.get_id()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+    return client, conversations, texts
+
+
+def timed(client, url: str, runs: int) -> list[float]:
+    """Milliseconds of each of `runs` answers to `url`, after one to warm up."""
+    client.get(url)
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - began) * 1000)
+    return times

@@ -8,15 +8,14 @@ after one warm-up; prints p50 and p95 in milliseconds per page.
 
 import argparse
 import statistics
-import time
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 
 from app import create_app
 from app.extensions import db
-from app.models import Conversation, Message, User
+from app.models import Conversation, User
 from app.services import inbox
-from bench import percentile
+from bench import percentile, signed_in, timed
 
 PAGES = {
     "Active tab": "/conversations?tab=active",
@@ -35,22 +34,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
     app = create_app({"WTF_CSRF_ENABLED": False})
+    client, conversations, texts = signed_in(app, args.email)
     with app.app_context():
         user = User.by_email(args.email)
-        if user is None:
-            raise SystemExit(f"No user {args.email!r}.")
-        conversations = db.session.scalar(select(func.count()).select_from(Conversation))
-        texts = db.session.scalar(select(func.count()).select_from(Message))
         # The thread with the most texts the user may see, and a poll that finds nothing new.
         thread = db.session.scalar(
             Conversation.visible_to(user).with_only_columns(func.max(Conversation.id))
         )
         since = inbox.change_stamp(user)
-        session_id = user.get_id()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
     engine = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
     print(f"{engine}: {conversations:,} conversations,")
     print(f"{texts:,} texts; as {args.email}; {args.runs} runs per page after a warm-up\n")
@@ -58,11 +49,7 @@ def main() -> None:
     for name, path in PAGES.items():
         url = path.format(thread=thread, since=since)
         assert client.get(url).status_code in (200, 204), url
-        times = []
-        for _ in range(args.runs):
-            began = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - began) * 1000)
+        times = timed(client, url, args.runs)
         print(f"| {name} | {statistics.median(times):.1f} | {percentile(times, 0.95):.1f} |")
 
 

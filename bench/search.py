@@ -10,16 +10,15 @@ puts the tag "Bench" on one conversation in 20 of the account, for the tag filte
 
 import argparse
 import statistics
-import time
 from urllib.parse import urlencode
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, select, text
 
 from app import create_app
 from app.extensions import db
-from app.models import Contact, Conversation, ConversationTag, Message, Tag, User
+from app.models import Contact, Conversation, ConversationTag, Tag, User
 from app.models.number import TrackingNumber
-from bench import percentile
+from bench import percentile, signed_in, timed
 
 
 def bench_tag(user: User) -> int:
@@ -51,12 +50,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
     app = create_app({"WTF_CSRF_ENABLED": False})
+    client, conversations, texts = signed_in(app, args.email)
     with app.app_context():
         user = User.by_email(args.email)
-        if user is None:
-            raise SystemExit(f"No user {args.email!r}.")
-        conversations = db.session.scalar(select(func.count()).select_from(Conversation))
-        texts = db.session.scalar(select(func.count()).select_from(Message))
         # A phone of the load (its newest contact), and a number the user sees.
         phone = db.session.scalar(
             select(Contact.phone)
@@ -67,7 +63,6 @@ def main() -> None:
             TrackingNumber.visible_to(user).with_only_columns(TrackingNumber.number).limit(1)
         )
         tag = bench_tag(user)
-        session_id = user.get_id()
     digits = phone[-10:]
     lists = {
         "a common word (water)": {"q": "water"},
@@ -94,10 +89,6 @@ def main() -> None:
             "mine": "1",
         },
     }
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
     engine = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
     print(f"{engine}: {conversations:,} conversations, {texts:,} texts;")
     print(f"as {args.email}; {args.runs} runs each after a warm-up\n")
@@ -107,11 +98,7 @@ def main() -> None:
         url = "/api/v1/conversations?" + urlencode(query)
         answer = client.get(url)
         assert answer.status_code == 200, (url, answer.get_data(as_text=True))
-        times = []
-        for _ in range(args.runs):
-            began = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - began) * 1000)
+        times = timed(client, url, args.runs)
         found = len(answer.json["items"])
         median, p95 = statistics.median(times), percentile(times, 0.95)
         print(f"| {name} | {found} | {median:.1f} | {p95:.1f} |")
