@@ -4,7 +4,6 @@ axe-core (the npm package in tests/browser/axe, loaded into the page) finds noth
 critical. The tour names every page of the app, so a new page cannot be left out."""
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,9 +12,8 @@ from app.demo import seed
 from app.extensions import db
 from app.models import Conversation, SavedReply, Tag, TrackingNumber, User, Widget
 from app.models.conversation import ConversationStatus
-from tests.support import ON_CI
+from tests.support.axe import serious_violations
 
-AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = [pytest.param(1280, 800, id="desktop"), pytest.param(375, 812, id="phone")]
 # Pages no person opens: downloads, the live-update question, a media file, a link's landing
 # (it redirects), machines' endpoints, the widget's script and the simulated phone's thread part.
@@ -85,21 +83,6 @@ def test_the_tour_names_every_page_of_the_app(app, demo_pages):
     assert pages == set(demo_pages)
 
 
-def axe_problems(page) -> list:
-    if not AXE.exists():
-        message = f"axe-core is not installed at {AXE} (make test installs it with npm)"
-        if ON_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    page.evaluate(AXE.read_text())
-    found = page.evaluate(
-        "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
-        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => [v.id, v.nodes.slice(0, 3).map(n => n.html)]))"
-    )
-    return found
-
-
 @pytest.mark.parametrize("width, height", SIZES)
 def test_no_page_scrolls_sideways_and_axe_finds_nothing_serious(
     demo_pages, open_as, live_server, width, height
@@ -120,7 +103,7 @@ def test_no_page_scrolls_sideways_and_axe_finds_nothing_serious(
             )
             if wide > 0:
                 problems[endpoint] = f"{wide}px wider than the screen"
-            if found := axe_problems(page):
+            if found := serious_violations(page):
                 problems[endpoint] = found
             if endpoint == "portal.conversation":
                 composer = page.evaluate(

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db, limiter
 from app.models import Conversation, OutboxItem, Widget
 from tests.support import NUM
+from tests.support.axe import serious_violations
 from tests.support.waiting import eventually
 
 VISITOR = "+15550100199"
@@ -130,6 +131,7 @@ def test_visitor_texts_with_the_keyboard_only_on_a_hostile_page(
     name_look = page.get_by_label("Your name", exact=True).evaluate(look)
     assert name_look[:2] == ["15px", "rgb(31, 35, 40)"]
     assert focused(page) == "smsw-name"
+    assert serious_violations(page, within=".smsw-host") == [], "the open form, to axe-core"
     page.keyboard.type("Pat Visitor")
     page.keyboard.press("Tab")
     assert focused(page) == "smsw-phone"
