@@ -81,7 +81,12 @@
     }
   }
 
+  // An action answering in place redraws the page too: a poll asked before it, or answered while
+  // it is on its way, would put back an older page (and lose where a refusal is said).
+  var acting = 0, redraws = 0;
+
   function poll() {
+    var asked = redraws;
     var sep = url.indexOf("?") >= 0 ? "&" : "?";
     fetch(url + sep + "since=" + encodeURIComponent(since), {
       credentials: "same-origin",
@@ -93,12 +98,11 @@
       })
       .then(function (data) {
         if (!data) return;
+        if (window.SmsAlerts) window.SmsAlerts.tell(data.alerts);
+        if (acting || asked !== redraws) return;
         since = data.since;
         swapList(data.list);
-        if (window.SmsAlerts) {
-          window.SmsAlerts.title();
-          window.SmsAlerts.tell(data.alerts);
-        }
+        if (window.SmsAlerts) window.SmsAlerts.title();
         if (typeof data.thread === "string") swapThread(data.thread);
       })
       .catch(function () { /* offline for a moment: try again next time */ })
@@ -143,6 +147,7 @@
     var data = new FormData(form);
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
     Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
+    acting += 1;
     fetch(action, {
       method: "POST",
       body: data,
@@ -155,12 +160,14 @@
         return r.json();
       })
       .then(function (answer) {
+        acting -= 1;
         if (answer.error) {
           Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = false; });
           say(answer.error.message, true, composer ? form.querySelector(".composer-foot") : form);
           return;
         }
         if (answer.go) { window.location.href = answer.go; return; }
+        redraws += 1;
         since = answer.since;
         swapList(answer.list);
         swapThread(answer.thread, composer);
@@ -171,7 +178,7 @@
         if (body && !body.disabled) body.focus();
         else document.getElementById("action-status").focus();
       })
-      .catch(function () { form.submit(); });
+      .catch(function () { form.submit(); });  // the page post: a page loads, counts start anew
   });
 
   // A filtered list's address names only the filters that are set, so it reads well bookmarked.
