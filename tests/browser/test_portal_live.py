@@ -33,6 +33,7 @@ def test_two_agents_follow_each_other_without_reloading(acme, client, open_as, l
     text_in(client, "+15005550188", NUM, "Do you fix boilers?")
     cat.click(".nav-link:has-text('Active')")
     row(cat, "Do you fix boilers?").click()
+    expect(cat.locator("#claim")).to_be_visible()  # her page is drawn before Bob claims
     cat.route("**/conversations/changes*", lambda route: route.abort())
     bob.goto(f"{live_server}/conversations")
     row(bob, "Do you fix boilers?").click()
@@ -44,7 +45,11 @@ def test_two_agents_follow_each_other_without_reloading(acme, client, open_as, l
     phone = open_as()
     phone.goto(f"{live_server}/dev/phone?" + urlencode({"phone": CUSTOMER, "number": NUM}))
     bob.click(".nav-link:has-text('Active')")
+    # The row is on the page being left too: click it on the new one, or the two loads race.
+    expect(bob).to_have_url(re.compile(r"/conversations\?tab=active$"))
     row(bob, "My sink is leaking").click()
+    expect(bob).to_have_url(re.compile(r"/conversations/\d+\?tab=active$"))
+    bob.wait_for_load_state()  # its scripts have run: Enter sends, not a new line
     bob.fill("#body", "On our way, 20 minutes.")
     bob.press("#body", "Enter")
     expect(bob.locator("#timeline")).to_contain_text("On our way, 20 minutes.")
