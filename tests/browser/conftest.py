@@ -39,14 +39,23 @@ def chromium():
 
 @pytest.fixture
 def open_as(chromium, live_server):
-    """`open_as("bob@acme.test")` → a logged-in page in its own browser context."""
+    """`open_as("bob@acme.test")` → a logged-in page in its own browser context; `script` runs
+    in every document before the page's own (to record what the browser is asked to do), and
+    `options` are the context's (`has_touch=True`, `java_script_enabled=False`…)."""
     contexts = []
 
     def open_as(
-        email: str | None = None, width: int = 1280, height: int = 800, password: str = PASSWORD
+        email: str | None = None,
+        width: int = 1280,
+        height: int = 800,
+        password: str = PASSWORD,
+        script: str | None = None,
+        **options,
     ):
-        context = chromium.new_context(viewport={"width": width, "height": height})
+        context = chromium.new_context(viewport={"width": width, "height": height}, **options)
         contexts.append(context)
+        if script:
+            context.add_init_script(script)
         page = context.new_page()
         page.set_default_timeout(DEADLINE)
         if email:

@@ -5,7 +5,7 @@ once, by the composer; without scripts the same forms post as pages do."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import CUSTOMER, NUM, PASSWORD, text_in
+from tests.support import CUSTOMER, NUM, text_in
 
 BOB, CAT = "bob@acme.test", "cat@acme.test"
 SIZES = [pytest.param(1280, 800, id="desktop"), pytest.param(375, 812, id="phone")]
@@ -69,20 +69,12 @@ def test_a_refused_send_keeps_the_draft_and_says_why_once(
     assert page.evaluate(LOADS) == loads, "no page was loaded again"
 
 
-def test_without_scripts_every_action_posts_as_a_page(acme, client, api, chromium, live_server):
+def test_without_scripts_every_action_posts_as_a_page(acme, client, api, open_as, live_server):
     text_in(client, CUSTOMER, NUM, "My sink is leaking")
     (item,) = api(BOB).tab("active")
-    context = chromium.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto(f"{live_server}/login")
-        page.fill("#email", BOB)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.goto(f"{live_server}/conversations/{item['id']}")
-        page.fill("#body", "On our way.")
-        page.get_by_role("button", name="Claim and send").click()
-        expect(page.locator(".alert-success")).to_have_text("Text sent.")
-        expect(page.locator("#timeline")).to_contain_text("On our way.")
-    finally:
-        context.close()
+    page = open_as(BOB, java_script_enabled=False)
+    page.goto(f"{live_server}/conversations/{item['id']}")
+    page.fill("#body", "On our way.")
+    page.get_by_role("button", name="Claim and send").click()
+    expect(page.locator(".alert-success")).to_have_text("Text sent.")
+    expect(page.locator("#timeline")).to_contain_text("On our way.")

@@ -4,65 +4,50 @@ sends; the top bar is a Menu that opens by keyboard."""
 
 from playwright.sync_api import expect
 
-from tests.support import CUSTOMER, NUM, PASSWORD, text_in
+from tests.support import CUSTOMER, NUM, text_in
 
 BOB = "bob@acme.test"
 
 
-def phone(chromium, live_server):
+def phone(open_as):
     """Bob's portal on a touch screen the size of a phone."""
-    context = chromium.new_context(
-        viewport={"width": 375, "height": 812}, has_touch=True, is_mobile=True
-    )
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#email", BOB)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/conversations*")
-    return context, page
+    return open_as(BOB, 375, 812, has_touch=True, is_mobile=True)
 
 
 def test_a_long_thread_opens_at_its_newest_text_and_enter_is_a_new_line(
-    acme, client, api, chromium, live_server
+    acme, client, api, open_as, live_server
 ):
     text_in(client, CUSTOMER, NUM, "The first text, far up")
     (item,) = api(BOB).tab("active")
     api(BOB).post(f"/conversations/{item['id']}/claim")
     for i in range(25):
         api(BOB).post(f"/conversations/{item['id']}/messages", json={"body": f"Update {i}"})
-    context, page = phone(chromium, live_server)
-    try:
-        page.goto(f"{live_server}/conversations/{item['id']}")
-        expect(page.locator("#timeline .bubble", has_text="Update 24")).to_be_in_viewport()
-        expect(page.locator("#body")).to_be_in_viewport()
-        assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+    page = phone(open_as)
+    page.goto(f"{live_server}/conversations/{item['id']}")
+    expect(page.locator("#timeline .bubble", has_text="Update 24")).to_be_in_viewport()
+    expect(page.locator("#body")).to_be_in_viewport()
+    assert page.evaluate("matchMedia('(pointer: coarse)').matches")
 
-        page.locator("#body").tap()
-        page.keyboard.type("On our way.")
-        page.keyboard.press("Enter")
-        page.keyboard.type("See you soon.")
-        expect(page.locator("#body")).to_have_value("On our way.\nSee you soon.")
-        page.get_by_role("button", name="Send", exact=True).tap()
+    page.locator("#body").tap()
+    page.keyboard.type("On our way.")
+    page.keyboard.press("Enter")
+    page.keyboard.type("See you soon.")
+    expect(page.locator("#body")).to_have_value("On our way.\nSee you soon.")
+    page.get_by_role("button", name="Send", exact=True).tap()
 
-        sent = page.locator("#timeline .bubble", has_text="See you soon.")
-        expect(sent).to_be_in_viewport()
-        expect(page.locator("#body")).to_be_in_viewport()
-    finally:
-        context.close()
+    sent = page.locator("#timeline .bubble", has_text="See you soon.")
+    expect(sent).to_be_in_viewport()
+    expect(page.locator("#body")).to_be_in_viewport()
 
 
-def test_the_top_bar_is_a_menu_on_a_phone(acme, chromium, live_server):
-    context, page = phone(chromium, live_server)
-    try:
-        reports = page.get_by_role("link", name="Reports")
-        expect(reports).to_be_hidden()
-        page.locator("#menu > summary").focus()
-        page.keyboard.press("Enter")
-        expect(reports).to_be_visible()
-        assert page.evaluate("document.body.scrollWidth <= innerWidth")
-    finally:
-        context.close()
+def test_the_top_bar_is_a_menu_on_a_phone(acme, open_as):
+    page = phone(open_as)
+    reports = page.get_by_role("link", name="Reports")
+    expect(reports).to_be_hidden()
+    page.locator("#menu > summary").focus()
+    page.keyboard.press("Enter")
+    expect(reports).to_be_visible()
+    assert page.evaluate("document.body.scrollWidth <= innerWidth")
 
 
 def test_the_top_bar_shows_every_link_on_a_wide_screen(acme, open_as):
