@@ -4,7 +4,17 @@ import re
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
@@ -98,11 +108,14 @@ def current_tab() -> str:
 
 def current_filters() -> tuple[inbox.Filters, Invalid | None]:
     """The list's filters the URL asks for; none, with why, when they name nothing of the
-    user's (a tag deleted since the page was bookmarked)."""
-    try:
-        return inbox.filters(current_user, request.args), None
-    except Invalid as e:
-        return inbox.NO_FILTERS, e
+    user's (a tag deleted since the page was bookmarked). Read once a request: an action's
+    redirect and its redrawn list both need them."""
+    if "filters" not in g:
+        try:
+            g.filters = inbox.filters(current_user, request.args), None
+        except Invalid as e:
+            g.filters = inbox.NO_FILTERS, e
+    return g.filters
 
 
 def current_query() -> str | None:
