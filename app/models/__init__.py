@@ -13,6 +13,7 @@ from app.models.conversation import (
     Participant,
     ReadMark,
 )
+from app.models.hours import BusinessHours, ClosedDay
 from app.models.notification import Notification, NotificationPace
 from app.models.number import SmsUser, TrackingNumber
 from app.models.outbox import OutboxItem
@@ -24,7 +25,9 @@ from app.models.widget import Widget
 __all__ = [
     "Account",
     "ApiToken",
+    "BusinessHours",
     "CarrierRegistration",
+    "ClosedDay",
     "Consent",
     "ConsentEvent",
     "Contact",

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, false, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug import security
 
@@ -36,6 +36,8 @@ DEFAULT_SMS_TEXTS = {
     "help": "{company}: reply to this number to reach us. "
     "Msg & data rates may apply. Reply STOP to cancel.",
     "opt_out_line": "Reply STOP to opt out.",
+    "after_hours": "Thanks for your text! {company} is closed right now; "
+    "we will answer when we open. Reply STOP to opt out.",
 }
 
 
@@ -54,8 +56,19 @@ class Account(CreatedMixin, db.Model):
     help_text: Mapped[str | None] = mapped_column(Text)
     # Follows the first text the business starts to a contact with no consent on that number.
     opt_out_line_text: Mapped[str | None] = mapped_column(Text)
+    # Answers a contact's text outside business hours, once per closed period, when turned on.
+    after_hours_text: Mapped[str | None] = mapped_column(Text)
+    after_hours_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # One opt-out for the whole account (SPEC §2.4): a STOP to one number stops every number.
+    opt_out_everywhere: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     users: Mapped[list["User"]] = relationship(back_populates="account")
+    hours: Mapped[list["BusinessHours"]] = relationship(
+        order_by="(BusinessHours.weekday, BusinessHours.opens)", cascade="all, delete-orphan"
+    )
+    closed_days: Mapped[list["ClosedDay"]] = relationship(
+        order_by="ClosedDay.day", cascade="all, delete-orphan"
+    )
 
     def expand(self, text: str) -> str:
         """A text the account sends, with `{company}` filled in with the account's name."""

@@ -65,6 +65,7 @@ class Purpose(StrEnum):
     OPT_IN_AGAIN = "opt_in_again"
     HELP = "help"
     CONFIRMATION = "confirmation"
+    AFTER_HOURS = "after_hours"
 
 
 class MessageStatus(StrEnum):
@@ -85,7 +86,14 @@ class MessageStatus(StrEnum):
     UNDELIVERED = "undelivered"
     FAILED = "failed"
     READ = "read"
-    CANCELED = "canceled"
+    CANCELED = "canceled"  # the provider's word for a text it was told not to send
+    CANCELLED = "cancelled"  # a scheduled text that did not leave: cancelled, or could not go
+
+
+class HeldFor(StrEnum):
+    """Why a text waits with the status `scheduled` although nobody chose its time."""
+
+    QUIET_HOURS = "quiet_hours"
 
 
 class EventType(StrEnum):
@@ -125,6 +133,8 @@ WAITING_WHERE = (
 UNSENT_WHERE = f"direction = '{Direction.OUTBOUND}' AND " + in_sql(
     "status", (MessageStatus.QUEUED, MessageStatus.UNKNOWN)
 )
+# Texts that wait for their time (chosen, or the end of quiet hours): what the scheduler sends.
+SCHEDULED_WHERE = f"status = '{MessageStatus.SCHEDULED}'"
 # Texts we send, found by their provider's SID when a delivery status comes.
 OUTBOUND_WHERE = f"direction = '{Direction.OUTBOUND}'"
 
@@ -180,6 +190,8 @@ class Conversation(CreatedMixin, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_message_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the after-hours reply last answered here: once per closed period (SPEC §2.12).
+    after_hours_replied_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_message_preview: Mapped[str] = mapped_column(String(160), default="")
     # The first claim and the first agent's text (auto-replies aside), kept for the reports'
     # response times: set once, never moved by a release, a reassignment or a later reply.
@@ -293,10 +305,12 @@ class Message(CreatedMixin, db.Model):
         partial_index("ix_messages_waiting", "id", where=WAITING_WHERE),
         partial_index("ix_messages_unsent", "created_at", where=UNSENT_WHERE),
         partial_index("ix_messages_outbound_sid", "provider_sid", where=OUTBOUND_WHERE),
+        partial_index("ix_messages_scheduled", "send_at", where=SCHEDULED_WHERE),
         one_of("direction", Direction),
         one_of("kind", MessageKind),
         one_of("purpose", Purpose),
         one_of("status", MessageStatus),
+        one_of("held_for", HeldFor),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -317,6 +331,9 @@ class Message(CreatedMixin, db.Model):
     # (Twilio's OptOutType: STOP, START, HELP).
     opt_out_type: Mapped[str | None] = mapped_column(String(16))
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A scheduled text's time to leave (naive UTC), and why it waits when nobody chose it.
+    send_at: Mapped[datetime | None] = mapped_column(DateTime)
+    held_for: Mapped[str | None] = mapped_column(String(16))
     # How often its job was handed the text (filing an inbound one, sending an outbound one).
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
