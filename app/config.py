@@ -94,6 +94,8 @@ def from_environment() -> dict:
         "JOB_VISIBILITY_TIMEOUT": env.int("JOB_VISIBILITY_TIMEOUT", 600),
         # With workers: a web process enqueues one filing job for the texts it stores in this time.
         "INBOUND_FILING_WINDOW": env.float("INBOUND_FILING_WINDOW", 0.25),
+        # Without workers (REDIS_URL unset) the serving process runs the periodic tasks itself.
+        "SCHEDULER_IN_PROCESS": env.flag("SCHEDULER_IN_PROCESS", "1"),
         "MAIL_SERVER": env.str("MAIL_SERVER", ""),
         "MAIL_PORT": env.int("MAIL_PORT", 25),
         "MAIL_USE_TLS": env.flag("MAIL_USE_TLS", "0"),
@@ -176,4 +178,5 @@ class TestConfig(Config):
     SMS_PROVIDER = "simulator"
     TWILIO_AUTH_TOKEN = "test-auth-token"
     REDIS_URL = ""
+    SCHEDULER_IN_PROCESS = False  # the tests run the periodic tasks when they choose
     MAIL_SERVER = ""

@@ -5,11 +5,13 @@ a sane range, and JSON bodies read with a nesting limit.
 Services call `load(schema, data)` on what they are given, so every caller shares one check.
 """
 
+import functools
 import json
 import math
 import re
 from collections.abc import Mapping
 from datetime import date
+from zoneinfo import available_timezones
 
 from flask import request
 from flask.json.provider import DefaultJSONProvider
@@ -25,6 +27,7 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TICKED = "on"  # what a browser sends for a ticked checkbox with no value of its own
 
 
 def length_of(column) -> int:
@@ -177,6 +180,16 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+class Checkbox(fields.Boolean):
+    """A page form's checkbox: ticked, the browser sends "on"; left unticked, nothing (False)."""
+
+    default_error_messages = {"invalid": "Tick the box or leave it unticked."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("load_default", False)
+        super().__init__(truthy={TICKED}, falsy=set(), **kwargs)
+
+
 def _as_list(validators) -> list:
     if validators is None:
         return []
@@ -215,6 +228,42 @@ class Day(fields.Date):
         if not isinstance(value, str):
             raise self.make_error("invalid")
         return super()._deserialize(value.strip(), attr, data, **kwargs)
+
+
+class Moment(fields.AwareDateTime):
+    """An ISO 8601 date and time with its offset (`2027-01-05T09:00:00-05:00`, or `Z`): a
+    moment, not a wall-clock time some zone would have to be guessed for."""
+
+    default_error_messages = {
+        "invalid": "Give a date and time as ISO 8601, e.g. 2027-01-05T09:00:00-05:00.",
+        "invalid_awareness": "Give the time's offset too, e.g. 2027-01-05T09:00:00-05:00.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+
+@functools.cache
+def time_zones() -> tuple[str, ...]:
+    """The IANA time zone names this machine knows, sorted: a page's list to pick from (read
+    from the zone files once, not on every request)."""
+    return tuple(sorted(available_timezones()))
+
+
+class TimeZone(fields.String):
+    """An IANA time zone name such as America/New_York, one of `time_zones()`."""
+
+    default_error_messages = {
+        "invalid": "Pick a time zone from the list.",
+        "required": "Pick a time zone from the list.",
+        "null": "Pick a time zone from the list.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        name = value.strip() if isinstance(value, str) else None
+        if name not in time_zones():
+            raise self.make_error("invalid")
+        return name
 
 
 def field_errors(messages) -> dict[str, list[str]]:

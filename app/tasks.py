@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from flask import Flask, current_app
 
-from app import queue
+from app import queue, scheduler
 from app.models.base import utcnow
-from app.services import activation, inbound, notify, outbound, stalled
+from app.services import activation, inbound, notify, outbound, scheduled, stalled
 
 # How often the beat asks for a filing of any text still waiting, whatever kept it from its first
 # filing (the clocks of a web machine and a worker's disagreeing, a failed try), and for any
@@ -19,6 +19,8 @@ from app.services import activation, inbound, notify, outbound, stalled
 FILING_SWEEP_SECONDS = 60
 STALLED_SWEEP_SECONDS = 60
 STALLED_AFTER_SECONDS = 120  # beyond the retries a row's own job may still be making
+# Scheduled texts leave within a minute of their time (SPEC §2.12).
+SCHEDULED_SWEEP_SECONDS = 20
 
 
 @queue.task(give_up=outbound.delivery_failed)
@@ -31,6 +33,12 @@ def deliver_message(message_id: int) -> None:
 def file_waiting_texts() -> None:
     """File the inbound texts the webhook stored: conversation, consent, replies, notifications."""
     inbound.file_waiting()
+
+
+@queue.task(every=SCHEDULED_SWEEP_SECONDS)
+def send_scheduled() -> None:
+    """Send the scheduled texts whose time has come, each checked again by the send layer."""
+    scheduled.send_due()
 
 
 @queue.task(give_up=outbound.lookup_failed)
@@ -62,5 +70,7 @@ def send_notification(notification_id: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its queue, which runs these tasks (Celery workers, or this process)."""
+    """Give the app its queue, which runs these tasks (Celery workers, or this process), and,
+    without workers, the scheduler that runs the periodic ones here."""
     queue.init_app(app)
+    scheduler.init_app(app)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.inputs import Id, Strict, StrictBoolean
+from app.inputs import Id, Moment, Strict, StrictBoolean
 from app.models.account import ROLES
 from app.models.contact import CONSENT_STATES
 from app.models.conversation import (
@@ -11,6 +11,7 @@ from app.models.conversation import (
     ConversationSource,
     ConversationStatus,
     Direction,
+    HeldFor,
     MessageKind,
     MessageStatus,
 )
@@ -115,6 +116,13 @@ class MessageSchema(Schema):
     sent_by = fields.Nested(UserBriefSchema, allow_none=True)
     error_code = fields.String(allow_none=True)
     error_message = fields.String(allow_none=True)
+    send_at = UtcDateTime(
+        allow_none=True, metadata={"description": "when a scheduled text leaves (UTC)"}
+    )
+    held_for = fields.String(
+        allow_none=True,
+        metadata={"enum": list(HeldFor), "description": "why it waits, when nobody chose when"},
+    )
     created_at = UtcDateTime()
 
 
@@ -177,6 +185,15 @@ class TabQuerySchema(Strict, inbox.FilterFields):
 class ReplySchema(Strict):
     body = fields.String(required=True, metadata={"maxLength": MAX_BODY})
     claim = StrictBoolean(load_default=False)
+    send_at = Moment(
+        load_default=None,
+        metadata={"description": "send later: a future time with its offset, within a year"},
+    )
+
+
+class ScheduledEditSchema(Strict):
+    body = fields.String(metadata={"maxLength": MAX_BODY})
+    send_at = Moment()
 
 
 class UserIdSchema(Strict):

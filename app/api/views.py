@@ -12,6 +12,7 @@ from app.api.schemas import (
     MessageSchema,
     NewConversationSchema,
     ReplySchema,
+    ScheduledEditSchema,
     TabQuerySchema,
     UserIdSchema,
     UserListSchema,
@@ -19,7 +20,7 @@ from app.api.schemas import (
 from app.extensions import db
 from app.inputs import json_object, load
 from app.models.conversation import Tab
-from app.services import claims, inbox, outbound, people, search, starts
+from app.services import claims, inbox, outbound, people, scheduled, search, starts
 
 
 def conversation_out(conversation, status: int = 200):
@@ -188,8 +189,48 @@ def send(conversation_id: int):
     """
     conversation = inbox.get(current_user, conversation_id)
     args = load(ReplySchema(), json_object())
-    message = outbound.reply(conversation, current_user, args["body"], claim=args["claim"])
+    send_at = args["send_at"] and scheduled.check_send_at(args["send_at"])
+    message = outbound.reply(
+        conversation, current_user, args["body"], claim=args["claim"], send_at=send_at
+    )
     return jsonify(MessageSchema().dump(message)), 201
+
+
+@bp.route(
+    "/conversations/<id:conversation_id>/messages/<id:message_id>", methods=["PATCH", "DELETE"]
+)
+def scheduled_message(conversation_id: int, message_id: int):
+    """Change (PATCH) or cancel (DELETE) a scheduled text while it has not left: its author,
+    or an admin.
+
+    ---
+    patch:
+      requestBody: {required: true, content: {application/json: {schema: ScheduledEdit}}}
+      responses:
+        200: {description: OK, content: {application/json: {schema: Message}}}
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+        422: Invalid
+    delete:
+      responses:
+        200: {description: OK, content: {application/json: {schema: Message}}}
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+    """
+    conversation = inbox.get(current_user, conversation_id)
+    message = scheduled.get(conversation, message_id)
+    if request.method == "DELETE":
+        message = scheduled.cancel(message, current_user)
+    else:
+        args = load(ScheduledEditSchema(), json_object())
+        message = scheduled.edit(message, current_user, args.get("body"), args.get("send_at"))
+    return jsonify(MessageSchema().dump(message))
 
 
 @bp.post("/conversations/<id:conversation_id>/participants")

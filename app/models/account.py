@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_login import UserMixin
@@ -13,6 +14,9 @@ from werkzeug import security
 
 from app.extensions import db
 from app.models.base import CreatedMixin, one_of
+
+if TYPE_CHECKING:
+    from app.models.hours import BusinessHours, ClosedDay
 
 
 class Role(StrEnum):

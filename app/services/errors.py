@@ -44,6 +44,12 @@ class OptedOut(DomainError):
     status, code = 409, "opted_out"
 
 
+class AlreadySent(DomainError):
+    """A scheduled text that has left (or was cancelled) cannot be changed."""
+
+    status, code = 409, "already_sent"
+
+
 class Conflict(DomainError):
     status, code = 409, "conflict"
 

@@ -4,7 +4,7 @@ Consent is checked when a text is created and again when the job sends it.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, text
@@ -16,12 +16,13 @@ from app.models.base import locked_unless_done, utcnow
 from app.models.conversation import (
     OUTBOUND_WHERE,
     Direction,
+    HeldFor,
     MessageKind,
     MessageStatus,
     Purpose,
 )
 from app.queue import after_commit
-from app.services import claims, consent, notify
+from app.services import claims, consent, notify, quiet_hours
 from app.services.errors import (
     Closed,
     DomainError,
@@ -78,8 +79,15 @@ def send_refusal(conversation: Conversation, user: User, claim: bool = False) ->
     return None
 
 
-def reply(conversation: Conversation, user: User, body, claim: bool = False) -> Message:
-    """Send an agent's text; with claim=True an unclaimed one is claimed first, in one step."""
+def reply(
+    conversation: Conversation,
+    user: User,
+    body,
+    claim: bool = False,
+    send_at: datetime | None = None,
+) -> Message:
+    """Send an agent's text, now or at `send_at` (naive UTC, checked by `check_send_at`); with
+    claim=True an unclaimed one is claimed first, in one step."""
     body = check_body(body)
     claims.lock(conversation)
     if refusal := send_refusal(conversation, user, claim):
@@ -88,7 +96,7 @@ def reply(conversation: Conversation, user: User, body, claim: bool = False) -> 
         db.session.rollback()
         db.session.refresh(conversation)
         raise NotClaimer(claims.claimed_message(conversation))
-    message = queue(conversation, body, sent_by=user)
+    message = queue(conversation, body, sent_by=user, send_at=send_at)
     notify.queue(message)  # the claimer and participants, not the author
     db.session.commit()
     return message
@@ -135,9 +143,8 @@ def initiate(
     starts (or continues) a conversation, with the opt-out line after it when the pair has no
     consent on the number yet. The caller commits.
 
-    Every text the business starts goes through here and nowhere else, so the quiet hours of
-    SPEC §2.12 have one place to hold it. The other texts they cover (scheduled texts, replies to
-    a contact who has not texted for 24 hours) are to come through here when they are built.
+    Like every agent's text, it waits for the end of quiet hours when the contact has not
+    texted in the last 24 hours (`queue`).
     """
     if opt_out_line:
         body = with_opt_out_line(conversation.tracking_number.account, body)
@@ -145,18 +152,32 @@ def initiate(
 
 
 def queue(
-    conversation: Conversation, body: str, sent_by: User | None = None, purpose: str | None = None
+    conversation: Conversation,
+    body: str,
+    sent_by: User | None = None,
+    purpose: str | None = None,
+    send_at: datetime | None = None,
 ) -> Message:
-    """Add a queued outbound text to the session, its delivery asked for once the caller
-    commits.
+    """Add an outbound text to the session: queued, its delivery asked for once the caller
+    commits; or `scheduled` for `send_at` (naive UTC), or for the end of quiet hours.
 
-    Nothing is queued for an opted-out pair but the opt-out confirmation itself.
+    Nothing is queued for an opted-out pair but the opt-out confirmation itself. An agent's
+    text is one the business starts when it is scheduled or when the contact has not texted in
+    the last 24 hours: it then leaves only inside quiet hours' window (SPEC §2.12). Auto-replies
+    answer the contact's text and go at once.
     """
     if purpose != Purpose.OPT_OUT and consent.is_opted_out(
         conversation.contact_id, conversation.tracking_number_id
     ):
         raise OptedOut("The contact has opted out of texts from this number.")
     now = utcnow()
+    held_for = None
+    if sent_by is not None and (
+        send_at is not None or quiet_hours.starts_conversation(conversation.last_inbound_at, now)
+    ):
+        opening = held_until(conversation, send_at or now)
+        if opening is not None:
+            send_at, held_for = opening, HeldFor.QUIET_HOURS
     message = Message(
         conversation=conversation,
         tracking_number_id=conversation.tracking_number_id,
@@ -166,23 +187,42 @@ def queue(
         body=body,
         from_number=conversation.tracking_number.number,
         to_number=conversation.contact.phone,
-        status=MessageStatus.QUEUED,
+        status=MessageStatus.SCHEDULED if send_at else MessageStatus.QUEUED,
+        send_at=send_at,
+        held_for=held_for,
         sent_by=sent_by,
         created_at=now,
     )
     db.session.add(message)
     conversation.updated_at = now
-    if not purpose:  # an auto-reply would hide the customer's text from the list
+    db.session.flush()  # its id, for its delivery
+    if send_at is None:
+        leaves(message, now)
+    return message
+
+
+def held_until(conversation: Conversation, at: datetime) -> datetime | None:
+    """When a text the business starts at `at` may reach the conversation's contact: None when
+    it may at `at`, else the opening of quiet hours' window (naive UTC)."""
+    zone = conversation.tracking_number.account.timezone
+    return quiet_hours.held_until(conversation.contact.phone, zone, at)
+
+
+def leaves(message: Message, now: datetime) -> None:
+    """A text starts on its way (at once, or at its scheduled time): it stands in the list as
+    the conversation's latest, counts as a reply, and its delivery is asked for once the caller
+    commits."""
+    conversation = message.conversation
+    message.created_at = now  # where it stands in the thread and in the reports' days
+    if not message.purpose:  # an auto-reply would hide the customer's text from the list
         conversation.last_message_at = now
-        conversation.last_message_preview = body[:160]
+        conversation.last_message_preview = message.body[:160]
         # Set by the first reply only, in SQL: of two replies at once the first committed wins.
         conversation.first_replied_at = func.coalesce(Conversation.first_replied_at, now)
         conversation.first_replied_by_id = func.coalesce(
-            Conversation.first_replied_by_id, sent_by.id if sent_by else None
+            Conversation.first_replied_by_id, message.sent_by_id
         )
-    db.session.flush()  # its id, for its delivery
     after_commit("deliver_message", message.id)
-    return message
 
 
 def deliver(message_id: int) -> None:

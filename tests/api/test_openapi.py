@@ -16,6 +16,7 @@ def test_openapi_document_lists_every_endpoint_without_login(client):
         "/conversations/{conversation_id}/release",
         "/conversations/{conversation_id}/reassign",
         "/conversations/{conversation_id}/messages",
+        "/conversations/{conversation_id}/messages/{message_id}",
         "/conversations/{conversation_id}/participants",
         "/conversations/{conversation_id}/participants/{user_id}",
         "/conversations/{conversation_id}/close",
@@ -30,7 +31,10 @@ def test_openapi_document_lists_every_endpoint_without_login(client):
     }
     reply = doc["components"]["schemas"]["Reply"]
     assert reply["required"] == ["body"]
-    assert {"body", "claim"} <= set(reply["properties"])
+    assert {"body", "claim", "send_at"} <= set(reply["properties"])
+    assert {"patch", "delete"} <= set(
+        doc["paths"]["/conversations/{conversation_id}/messages/{message_id}"]
+    )
     item = doc["components"]["schemas"]["Conversation"]["properties"]
     assert {
         "id",

@@ -2,6 +2,7 @@
 and every refusal leaving nothing written or sent."""
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from app.extensions import db
@@ -23,6 +24,7 @@ from tests.support.race import at_once
 
 MOBILE = "+15550100123"  # fictional (area code 555): the simulated carrier takes it
 LINE = "\n\nReply STOP to opt out."
+NEW_JERSEY_AFTERNOON = "2026-12-07T15:00:00-05:00"
 
 
 def user(email: str) -> User:
@@ -64,8 +66,9 @@ def test_a_first_text_to_someone_new_is_claimed_by_the_sender_with_consent_and_t
 
 
 def test_the_carrier_receives_exactly_the_text_and_its_line(app, acme, ctx, twilio):
-    real = "+12015550123"  # a valid US number of the fixed-line-or-mobile kind
-    starts.start(user("bob@acme.test"), NUM, real, "Your quote is ready.", True)
+    real = "+12015550123"  # a valid US number of the fixed-line-or-mobile kind, in New Jersey
+    with time_machine.travel(NEW_JERSEY_AFTERNOON):  # inside quiet hours' window there
+        starts.start(user("bob@acme.test"), NUM, real, "Your quote is ready.", True)
     (create,) = twilio.creates()
     assert (create.form["To"], create.form["From"]) == (real, NUM)
     assert create.form["Body"] == "Your quote is ready." + LINE

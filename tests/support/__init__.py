@@ -5,6 +5,7 @@ in the conftest.py files and build on these; every test module imports from here
 import itertools
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask.testing import FlaskClient
@@ -40,6 +41,12 @@ class Client(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+def afternoon_zone() -> str:
+    """A fixed-offset zone (`Etc/GMT-5` is UTC+5) where it is now 14:00-something."""
+    offset = 14 - datetime.now(UTC).hour
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+
+
 class World:
     """Builds accounts, users and numbers through the same services the CLI uses."""
 
@@ -48,8 +55,14 @@ class World:
         self.tokens: dict[str, str] = {}
 
     def account(self, name: str = "Acme Plumbing"):
+        """An account whose time zone has it mid-afternoon now: a text the business starts to
+        a number with no zone of its own leaves at once, whatever the hour the suite runs at,
+        unless a test moves the clock (quiet hours, SPEC §2.12)."""
         with self.app.app_context():
-            return directory.create_account(name).id
+            account = directory.create_account(name)
+            account.timezone = afternoon_zone()
+            db.session.commit()
+            return account.id
 
     def user(
         self, account: str, email: str, role: str = "agent", first: str | None = None, **kw
