@@ -1,6 +1,7 @@
-"""Admin views: the consent ledger, newest first a page at a time, and its CSV download."""
+"""Admin views: the consent ledger, newest first a page at a time, its CSV download, and the
+account's one opt-out setting."""
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from marshmallow import ValidationError, validates_schema
 
@@ -12,6 +13,8 @@ from app.models.contact import CONSENT_SOURCES
 from app.services import consent, directory
 
 PAGE = 50  # events a page of the ledger shows
+ONE_OPT_OUT_ON = "One opt-out for the whole account is on."
+ONE_OPT_OUT_OFF = "One opt-out for the whole account is off: an opt-out stops only its number."
 
 
 class LedgerQuery(Form):
@@ -57,6 +60,7 @@ def consent_ledger():
             chosen=chosen,
             errors=errors,
             consent_sources=CONSENT_SOURCES,
+            opt_out_everywhere=current_user.account.opt_out_everywhere,
         ),
         422 if errors else 200,
     )
@@ -71,3 +75,13 @@ def consent_csv():
         current_user.account_id, query["number"], query["start"], query["end"]
     )
     return csv_response(rows, "consent-ledger.csv")
+
+
+@bp.post("/consent/settings")
+@admin_required
+def consent_settings():
+    """Turn the account's one opt-out on or off; bad input is the 422 page naming the field."""
+    consent.save_settings(current_user.account, request.form)
+    on = current_user.account.opt_out_everywhere
+    flash(ONE_OPT_OUT_ON if on else ONE_OPT_OUT_OFF, "success")
+    return redirect(url_for("admin.consent_ledger"))

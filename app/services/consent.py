@@ -2,22 +2,37 @@
 
 Keyword matching follows carrier practice and the FCC's 2025 revocation rule: the whole message,
 trimmed, case-insensitive, trailing punctuation ignored. Longer texts that ask to stop are not acted
-on silently: they raise a "possible opt-out request" for an agent to confirm.
+on silently: they raise a "possible opt-out request" for an agent to confirm. Under the account's
+one opt-out (the FCC's "revoke all" rule) an opt-out on one number is one on every number of the
+account, whichever way it came; an opt-in keyword answers only its own number.
 """
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Consent, ConsentEvent, Contact, Conversation, Message, TrackingNumber, User
+from app.inputs import Checkbox, Form, load
+from app.models import (
+    Account,
+    Consent,
+    ConsentEvent,
+    Contact,
+    Conversation,
+    Message,
+    TrackingNumber,
+    User,
+)
 from app.models.contact import CONSENT_SOURCES, ConsentSource, ConsentState
-from app.models.conversation import Direction, EventType, Purpose
+from app.models.conversation import ConversationStatus, Direction, EventType, Purpose
 from app.services import events
 
 
@@ -133,6 +148,72 @@ def _change(
     )
 
 
+def _opt_out(
+    consent: Consent,
+    contact_id: int,
+    number: TrackingNumber,
+    source: str,
+    body: str | None = None,
+    message: Message | None = None,
+    user: User | None = None,
+) -> bool:
+    """Opt a pair out, with its ledger entry; False when it had opted out already. The caller
+    records the event of the pair's own thread and sends the confirmation, from that number only.
+
+    Under the account's one opt-out (SPEC §2.4, the FCC's "revoke all" rule) the contact is opted
+    out of every other number of the account too, whatever its SMS state: each pair with its own
+    ledger entry of the same source and cause, and an `opted_out` event on its open conversation.
+    A pair already opted out is left as it is.
+    """
+    changed = not consent.opted_out
+    if changed:
+        _change(consent, ConsentState.OPTED_OUT, source, body, message, user)
+    if number.account.opt_out_everywhere:
+        others = [c for c in _elsewhere(contact_id, number) if not c.opted_out]
+        for other in others:
+            _change(other, ConsentState.OPTED_OUT, source, body, message, user)
+        for conversation in _open_conversations(contact_id, [c.tracking_number_id for c in others]):
+            events.record(conversation, EventType.OPTED_OUT, user)
+    return changed
+
+
+def _elsewhere(contact_id: int, number: TrackingNumber) -> list[Consent]:
+    """The contact's consent with every other number of the account; a number they never met
+    gets its row first (opted in, as every pair starts). The insert does nothing on the pair's
+    unique key: a text to that number may be filed at the same moment."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    others = TrackingNumber.account_id == number.account_id, TrackingNumber.id != number.id
+    db.session.execute(
+        insert(Consent)
+        .from_select(
+            ["contact_id", "tracking_number_id", "state"],
+            select(literal(contact_id), TrackingNumber.id, literal(ConsentState.OPTED_IN)).where(
+                *others
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["contact_id", "tracking_number_id"])
+    )
+    return db.session.scalars(
+        select(Consent)
+        .join(TrackingNumber, Consent.tracking_number_id == TrackingNumber.id)
+        .where(Consent.contact_id == contact_id, *others)
+        .order_by(Consent.id)
+    ).all()
+
+
+def _open_conversations(contact_id: int, number_ids: list[int]) -> list[Conversation]:
+    """The contact's open conversations with those numbers."""
+    if not number_ids:
+        return []
+    return db.session.scalars(
+        select(Conversation).where(
+            Conversation.contact_id == contact_id,
+            Conversation.tracking_number_id.in_(number_ids),
+            Conversation.status == ConversationStatus.OPEN,
+        )
+    ).all()
+
+
 @dataclass
 class Outcome:
     """What an inbound text meant: the keyword acted on (None for an ordinary text), the
@@ -166,9 +247,8 @@ def on_inbound(
         )
         db.session.add(consent)
     if kind == Keyword.OPT_OUT:
-        if consent.opted_out:
+        if not _opt_out(consent, contact.id, number, ConsentSource.KEYWORD, body, message):
             return Outcome(keyword=kind)  # the confirmation went out once already
-        _change(consent, ConsentState.OPTED_OUT, ConsentSource.KEYWORD, body, message)
         outcome = Outcome(keyword=kind, event=EventType.OPTED_OUT, replies=[Purpose.OPT_OUT])
     elif kind == Keyword.OPT_IN and consent.opted_out:
         _change(consent, ConsentState.OPTED_IN, ConsentSource.KEYWORD, body, message)
@@ -194,8 +274,9 @@ def on_inbound(
 
 
 def opt_out(conversation: Conversation, user: User, body: str | None = None) -> bool:
-    """An agent or admin opts the contact out (a "possible opt-out request" confirmed); the
-    contact gets the opt-out confirmation. False when the pair had already opted out."""
+    """An agent or admin opts the contact out (a "possible opt-out request" confirmed), of every
+    number under the account's one opt-out; the contact gets the opt-out confirmation, from this
+    number. False when the pair had already opted out."""
     consent = of_conversation(conversation)
     if consent is None:
         consent = Consent(
@@ -205,18 +286,27 @@ def opt_out(conversation: Conversation, user: User, body: str | None = None) -> 
         )
         db.session.add(consent)
     if consent.opted_out:
-        return False
-    _change(consent, ConsentState.OPTED_OUT, ConsentSource.ADMIN, body, user=user)
+        return False  # the banner is gone once the pair has opted out
+    number = conversation.tracking_number
+    _opt_out(consent, conversation.contact_id, number, ConsentSource.ADMIN, body, user=user)
     events.record(conversation, EventType.OPTED_OUT, user)
     return True
 
 
 def provider_opt_out(message: Message, reason: str) -> None:
-    """The carrier said the recipient has unsubscribed: the pair is opted out."""
-    consent = of_conversation(message.conversation)
-    if consent is not None and not consent.opted_out:
-        _change(consent, ConsentState.OPTED_OUT, ConsentSource.PROVIDER, reason, message)
-        events.record(message.conversation, EventType.OPTED_OUT, None)
+    """The carrier said the recipient has unsubscribed: the pair is opted out (every number of
+    the account under its one opt-out)."""
+    conversation = message.conversation
+    consent = of_conversation(conversation)
+    if consent is not None and _opt_out(
+        consent,
+        conversation.contact_id,
+        conversation.tracking_number,
+        ConsentSource.PROVIDER,
+        reason,
+        message,
+    ):
+        events.record(conversation, EventType.OPTED_OUT, None)
 
 
 def of_conversation(conversation: Conversation) -> Consent | None:
@@ -310,6 +400,20 @@ def ledger_rows(
         for event, contact, number in ledger(account_id, number_id, start, end)
     ]
     return [header, *lines]
+
+
+class SettingsSchema(Form):
+    """The account's consent settings as the ledger page posts them."""
+
+    opt_out_everywhere = Checkbox()
+
+
+def save_settings(account: Account, data: Mapping) -> None:
+    """Turn the account's one opt-out (SPEC §2.4) on or off. It rules the opt-outs to come:
+    consents already given or withdrawn stay as they are."""
+    values = load(SettingsSchema(), data, "The setting was not saved.")
+    account.opt_out_everywhere = values["opt_out_everywhere"]
+    db.session.commit()
 
 
 def from_widget(contact: Contact, number: TrackingNumber, message: Message, evidence: str) -> str:

@@ -1,6 +1,7 @@
 """The consent ledger page: every change on the account's numbers, newest first a page at a time,
 filtered by number and dates, with the CSV of the same filter; dates out of order are refused
-on the page and the download alike."""
+on the page and the download alike. Its one setting, one opt-out for the whole account, is an
+admin's to change."""
 
 import re
 
@@ -46,3 +47,42 @@ def test_dates_out_of_order_are_refused_naming_to(acme, browser, url):
     r = browser(ADMIN).client.get(url, query_string={"start": "2026-02-01", "end": "2026-01-01"})
     assert r.status_code == 422
     assert "To must not be before From." in r.text
+
+
+def one_opt_out_ticked(page: str) -> bool:
+    """Whether the page's "One opt-out for the whole account" box is ticked."""
+    box = re.search(r'<input[^>]*name="opt_out_everywhere"[^>]*>', page)
+    assert box, "the page has the setting"
+    return " checked" in box[0]
+
+
+def test_an_admin_turns_one_opt_out_for_the_account_off_and_on(app, acme, browser):
+    admin = browser(ADMIN)
+    page = admin.get("/admin/consent").text
+    assert one_opt_out_ticked(page), "on by default"
+    assert "A STOP to one number stops texts from every number of the account" in page
+    page = admin.post("/admin/consent/settings").text
+    assert "an opt-out stops only its number" in page
+    assert not one_opt_out_ticked(page)
+    page = admin.post("/admin/consent/settings", opt_out_everywhere="on").text
+    assert "One opt-out for the whole account is on." in page
+    assert one_opt_out_ticked(admin.get("/admin/consent").text)
+
+
+def test_an_agent_gets_403_and_the_setting_stays(app, acme, browser):
+    bob = browser("bob@acme.test")
+    r = bob.client.post("/admin/consent/settings", data={"csrf_token": bob.token()})
+    assert r.status_code == 403
+    assert one_opt_out_ticked(browser(ADMIN).get("/admin/consent").text)
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "1", "off", "on\x00", "on " * 400])
+def test_a_box_that_is_neither_ticked_nor_unticked_is_422_naming_it(app, acme, browser, value):
+    admin = browser(ADMIN)
+    r = admin.client.post(
+        "/admin/consent/settings",
+        data={"csrf_token": admin.token(), "opt_out_everywhere": value},
+    )
+    assert r.status_code == 422
+    assert "opt_out_everywhere: Tick the box or leave it unticked." in r.text
+    assert one_opt_out_ticked(admin.get("/admin/consent").text), "nothing was changed"
