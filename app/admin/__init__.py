@@ -19,6 +19,7 @@ def carry_out(action, done: str, back: str):
 
 from app.admin import (  # noqa: E402,F401
     consent,
+    hours,
     numbers,
     people,
     registration,

@@ -1,16 +1,18 @@
 """A text arrives: store it, find or open its conversation, answer what consent calls for (§2.3)."""
 
 import logging
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, case, insert, literal, select, text, update
+from sqlalchemy import Connection, bindparam, case, insert, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app import phones
 from app.extensions import db
-from app.models import Contact, Conversation, Message, MessageMedia, TrackingNumber
+from app.models import Account, Contact, Conversation, Message, MessageMedia, TrackingNumber
 from app.models.base import in_sql, utcnow
 from app.models.conversation import (
     WAITING_WHERE,
@@ -19,10 +21,11 @@ from app.models.conversation import (
     Direction,
     MessageKind,
     MessageStatus,
+    Purpose,
 )
 from app.models.number import PENDING_SMS_STATES
 from app.queue import after_commit, backoff, soon
-from app.services import consent, events, notify, outbound
+from app.services import business_hours, consent, events, notify, outbound
 from app.services.errors import Transient, new_error_id
 
 log = logging.getLogger(__name__)
@@ -253,7 +256,11 @@ def take_in(message_id: int) -> None:
         if message is None or message.status != MessageStatus.RECEIVED or message.conversation_id:
             db.session.rollback()
             return
-        number = message.tracking_number
+        # With its account, in the one statement that reads the number: the account's settings
+        # (the after-hours reply's switch) cost every text nothing more.
+        number = db.session.get(
+            TrackingNumber, message.tracking_number_id, options=[joinedload(TrackingNumber.account)]
+        )
         if number.sms_state in PENDING_SMS_STATES:
             number_id = number.id
             db.session.rollback()
@@ -294,9 +301,51 @@ def _act(number: TrackingNumber, message: Message) -> None:
         events.record(conversation, outcome.event, None)
     for kind in outcome.replies:
         outbound.queue(conversation, number.account.sms_text(kind), purpose=kind)
+    # After the opt-in message when this is the contact's first text: welcome, then when they
+    # will hear back.
+    _answer_after_hours(number.account, conversation, message, outcome.keyword)
     # Queued with the filing, so a text is filed and its people told of it together, once.
     notify.queue(message)
     db.session.commit()
+
+
+def _answer_after_hours(
+    account: Account, conversation: Conversation, message: Message, keyword: str | None
+) -> None:
+    """A contact's text filed outside business hours, with the after-hours reply on, is answered
+    by it (SPEC §2.12): at most once per closed period of the conversation, through the tracked
+    outbound path; never to an opted-out pair, nor to a keyword: neither one acted on (`keyword`,
+    the provider's match included) nor one that changed nothing ("YES", "START" from a pair that
+    never opted out). Nothing is asked of the database while the reply is off; the hours are
+    read once."""
+    if not account.after_hours_reply or keyword or consent.keyword(message.body):
+        return
+    now = utcnow()
+    closed_since = business_hours.week(account).closed_since(now)
+    replied = conversation.after_hours_replied_at
+    if closed_since is None or (replied is not None and replied >= closed_since):
+        return
+    if consent.is_opted_out(conversation.contact_id, conversation.tracking_number_id):
+        return
+    if _first_after_hours_reply(conversation, closed_since, now):
+        body = account.sms_text(Purpose.AFTER_HOURS)
+        outbound.queue(conversation, body, purpose=Purpose.AFTER_HOURS)
+
+
+def _first_after_hours_reply(
+    conversation: Conversation, closed_since: datetime, now: datetime
+) -> bool:
+    """Mark the conversation answered after hours at `now`, unless it was since `closed_since`:
+    one conditional UPDATE, so of two texts filed at once exactly one is answered."""
+    last = Conversation.after_hours_replied_at
+    return bool(
+        db.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id, or_(last.is_(None), last < closed_since))
+            .values(after_hours_replied_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
 
 
 def new_text(number: TrackingNumber, sender: str, body: str, sid: str | None = None) -> Message:

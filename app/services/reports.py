@@ -28,6 +28,8 @@ from app.models.conversation import (
     ConversationSource,
     Direction,
     Message,
+    MessageStatus,
+    Purpose,
 )
 from app.models.number import TrackingNumber
 from app.models.tag import ConversationTag, Tag
@@ -37,7 +39,16 @@ from app.services.errors import Invalid, NotFound
 PRESETS = {"7": 7, "30": 30, "90": 90}
 MAX_DAYS = 366
 BUCKET = 900  # seconds: a UTC quarter hour
-DAY_FIELDS = ("received", "sent", "new_sms", "new_widget", "closed", "opt_outs", "opt_ins")
+DAY_FIELDS = (
+    "received",
+    "sent",
+    "new_sms",
+    "new_widget",
+    "closed",
+    "opt_outs",
+    "opt_ins",
+    "after_hours",
+)
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -316,24 +327,36 @@ def _firsts(opened: tuple, at, by) -> dict[int | None, list[int]]:
     return found
 
 
+# Texts that have not left (still scheduled) or never will (cancelled before they left).
+NOT_LEFT = (MessageStatus.SCHEDULED, MessageStatus.CANCELLED)
+
+
 def _messages(
     scope, lo, hi, tz: ZoneInfo, days: dict, where: list
 ) -> tuple[list[dict], dict[int, int]]:
-    """The period's texts (those matching `where` too): received and sent into the days; returns
-    the failures by status and provider error code, and the texts each user sent."""
+    """The period's texts (those matching `where` too): received and sent into the days, and
+    the after-hours replies among those sent; returns the failures by status and provider error
+    code, and the texts each user sent."""
     m = Message
-    in_period = (m.tracking_number_id.in_(scope), m.created_at >= lo, m.created_at < hi, *where)
+    in_period = (
+        m.tracking_number_id.in_(scope),
+        m.created_at >= lo,
+        m.created_at < hi,
+        m.status.not_in(NOT_LEFT),  # a scheduled text counts on the day it leaves
+        *where,
+    )
     bucket = _bucket(m.created_at).label("bucket")
     rows = db.session.execute(
-        select(bucket, m.direction, m.sent_by_id, func.count())
+        select(bucket, m.direction, m.sent_by_id, m.purpose, func.count())
         .where(*in_period)
-        .group_by(bucket, m.direction, m.sent_by_id)
+        .group_by(bucket, m.direction, m.sent_by_id, m.purpose)
     ).all()
     sent: dict[int, int] = {}
-    for bucket_, direction, sent_by, count in rows:
-        days[_local_day(bucket_, tz)]["received" if direction == Direction.INBOUND else "sent"] += (
-            count
-        )
+    for bucket_, direction, sent_by, purpose, count in rows:
+        day = days[_local_day(bucket_, tz)]
+        day["received" if direction == Direction.INBOUND else "sent"] += count
+        if purpose == Purpose.AFTER_HOURS:
+            day["after_hours"] += count
         if direction == Direction.OUTBOUND and sent_by is not None:
             sent[sent_by] = sent.get(sent_by, 0) + count
     failures = [
@@ -392,6 +415,7 @@ def _summary_rows(rep: Report) -> list[tuple]:
         ("conversations_closed", s["closed"]),
         ("opt_outs", s["opt_outs"]),
         ("opt_ins", s["opt_ins"]),
+        ("after_hours_replies", s["after_hours"]),
         ("conversations_claimed", s["claimed"]),
         ("claim_median_seconds", s["claim_median"]),
         ("claim_p90_seconds", s["claim_p90"]),

@@ -57,6 +57,7 @@ def tour(app) -> dict[str, tuple[str | None, str]]:
         "admin.people_page": (admin, "/admin/people"),
         "admin.widgets": (admin, f"/admin/widgets/{ids['widget']}"),
         "admin.sms_customization": (admin, "/admin/customization/sms"),
+        "admin.business_hours_page": (admin, "/admin/business-hours"),
         "admin.saved_replies_page": (admin, f"/admin/saved-replies/{ids['shared']}"),
         "admin.tags_page": (admin, f"/admin/tags/{ids['tag']}"),
         "admin.consent_ledger": (admin, "/admin/consent"),

@@ -30,10 +30,12 @@ replies 120, 180, 600, 1200 → median (180+600)/2 = 390, p90 rank ⌈3.6⌉ = 4
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 
+from app import tasks
 from app.extensions import db
 from app.models import (
     Account,
@@ -605,3 +607,94 @@ def test_the_page_and_csv_limited_to_a_tag_name_it(follow_up, browser):
 def test_a_tag_that_is_none_of_the_accounts_gets_422_naming_it(follow_up, browser, tag):
     r = browser("admin@acme.test").get(f"/reports?{WEEK}&tag={tag}")
     assert r.status_code == 422 and re.search(r"\btag: ", r.text, re.IGNORECASE)
+
+
+# -- after-hours replies (SPEC §2.12) ----------------------------------------------------------
+
+
+@pytest.fixture
+def after_hours(app, week) -> None:
+    """The week plus after-hours replies: on C2 (Main line) Tuesday 19:00 and Sunday 22:30, and
+    one on Other Co's conversation on Tuesday."""
+    with app.app_context():
+        for phone, when in (
+            ("+15005550111", at(13, 19)),
+            ("+15005550111", at(18, 22, 30)),
+            ("+15005550117", at(13, 19)),
+        ):
+            contact = db.session.query(Contact).filter_by(phone=phone).one()
+            c = (
+                db.session.query(Conversation)
+                .filter_by(contact_id=contact.id)
+                .order_by(Conversation.id.desc())
+                .first()
+            )
+            db.session.add(
+                Message(
+                    tracking_number_id=c.tracking_number_id,
+                    conversation_id=c.id,
+                    direction="outbound",
+                    kind="auto",
+                    purpose="after_hours",
+                    body="Closed now",
+                    from_number=NUM,
+                    to_number=phone,
+                    status="delivered",
+                    created_at=when,
+                )
+            )
+        db.session.commit()
+
+
+def test_after_hours_replies_are_counted_on_their_local_day(app, after_hours):
+    rep = run(app, "admin@acme.test")
+    assert [(d["date"].day, d["after_hours"], d["sent"]) for d in rep.days] == [
+        (12, 0, 4),
+        (13, 1, 2),
+        (14, 0, 0),
+        (15, 0, 1),
+        (16, 0, 2),
+        (17, 0, 0),
+        (18, 1, 2),
+    ]
+    assert rep.summary["after_hours"] == 2
+    assert run(app, "eve@other.test").summary["after_hours"] == 1
+
+
+def test_after_hours_replies_are_a_column_of_the_table_and_the_csv(after_hours, browser):
+    b = browser("admin@acme.test")
+    html = b.get(f"/reports?{WEEK}").text
+    assert "After-hours replies" in html
+    assert figures(html)["after_hours"] == "2"
+    assert page_days(html)["2026-01-13"]["after_hours"] == "1"
+    days = rows(b.get(f"/reports.csv?table=days&{WEEK}").text)
+    header, *data = days[2:]
+    assert header[-1] == "after_hours"
+    by_day = {row[0]: dict(zip(header, row, strict=True)) for row in data}
+    assert [by_day[f"2026-01-{d}"]["after_hours"] for d in range(12, 19)] == list("0100001")
+    summary = dict(rows(b.get(f"/reports.csv?table=summary&{WEEK}").text)[3:])
+    assert summary["after_hours_replies"] == "2"
+
+
+def test_a_scheduled_text_counts_once_it_has_left_on_the_day_it_left(app, api, conversation_id):
+    bob = api("bob@acme.test")
+    path = f"/conversations/{conversation_id}"
+    bob.post(f"{path}/claim")
+    leaves = datetime.now(UTC) + timedelta(hours=1)
+    r = bob.post(f"{path}/messages", json={"body": "Later", "send_at": leaves.isoformat()})
+    assert r.json["status"] == "scheduled"
+    bob.post(f"{path}/messages", json={"body": "Cancelled", "send_at": leaves.isoformat()})
+    cancelled = max(m["id"] for m in bob.get(path).json["messages"])
+    bob("DELETE", f"{path}/messages/{cancelled}")
+
+    def sent_by_bob() -> int:
+        with app.app_context():
+            admin = User.by_email("admin@acme.test")
+            today = date.today()
+            rep = reports.report(admin, today - timedelta(days=1), today + timedelta(days=1))
+            return {a["email"]: a for a in rep.agents}["bob@acme.test"]["texts_sent"]
+
+    assert sent_by_bob() == 0
+    with time_machine.travel(leaves + timedelta(seconds=1), tick=False), app.app_context():
+        tasks.send_scheduled()
+    assert sent_by_bob() == 1
