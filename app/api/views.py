@@ -229,7 +229,8 @@ def scheduled_message(conversation_id: int, message_id: int):
         message = scheduled.cancel(message, current_user)
     else:
         args = load(ScheduledEditSchema(), json_object())
-        message = scheduled.edit(message, current_user, args.get("body"), args.get("send_at"))
+        send_at = args.get("send_at") and scheduled.check_send_at(args["send_at"])
+        message = scheduled.edit(message, current_user, args.get("body"), send_at)
     return jsonify(MessageSchema().dump(message))
 
 

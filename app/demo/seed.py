@@ -1,6 +1,9 @@
 """The demo `make run` seeds: an admin, two agents, an identified-only user, two active numbers,
 a month of closed conversations (so the reports have something to show) and a few open ones."""
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from flask import current_app
 from sqlalchemy import insert, select
 
@@ -11,11 +14,13 @@ from app.models.account import Role
 from app.models.base import utcnow
 from app.models.number import NumberType
 from app.services import (
+    business_hours,
     claims,
     directory,
     inbound,
     outbound,
     saved_replies,
+    scheduled,
     tags,
     widget_intake,
 )
@@ -64,6 +69,14 @@ SHARED_REPLIES = [
 OWN_REPLY = ("On my way", "Hi {contact_first_name}, {agent_first_name} here: I'm on my way now.")
 
 
+# The demo business's clock and week: the thread says "Outside business hours" after 18:00.
+DEMO_ZONE = "America/Chicago"
+HOURS = {
+    **{day: ["08:00–18:00"] for day in ("monday", "tuesday", "wednesday", "thursday", "friday")},
+    "saturday": ["09:00–13:00"],
+}
+
+
 def seed() -> list[str]:
     """Create the demo account unless it exists; return the lines to print (the logins)."""
     if Account.by_name(ACCOUNT) is None:
@@ -97,6 +110,7 @@ def _read_as_it_happened(account: Account, users) -> None:
 
 def _create() -> None:
     account = directory.create_account(ACCOUNT)
+    business_hours.save_week(account, {"timezone": DEMO_ZONE, **HOURS})
     users = [
         directory.create_user(account, email, first, last, role, password=PASSWORD, phone=phone)
         for email, first, last, role, phone in USERS
@@ -138,6 +152,15 @@ def _create() -> None:
     outbound.reply(third.conversation, cat, "A plumber is on the way, about 20 minutes.")
     tags.add(third.conversation, cat, {"tag_id": made["Urgent"].id})
     claims.close(third.conversation, cat)
+    # A reminder Bob scheduled for tomorrow at 10:00: it waits in the thread's Scheduled list.
+    tomorrow = business_hours.local(account, utcnow()).date() + timedelta(days=1)
+    at = datetime.combine(tomorrow, time(10), tzinfo=ZoneInfo(DEMO_ZONE))
+    outbound.reply(
+        second.conversation,
+        bob,
+        "Reminder: the installer comes tomorrow morning.",
+        send_at=scheduled.check_send_at(at),
+    )
     for title, body in SHARED_REPLIES:
         saved_replies.create(admin, {"title": title, "body": body, "shared": True})
     saved_replies.create(bob, {"title": OWN_REPLY[0], "body": OWN_REPLY[1]})

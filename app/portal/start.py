@@ -4,7 +4,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.portal import bp
-from app.services import starts
+from app.portal.views import sent_or_waiting
+from app.services import outbound, starts
 from app.services.errors import DomainError
 
 
@@ -29,7 +30,8 @@ def new_conversation():
         except DomainError as e:
             errors, status = e.fields or {"_schema": [e.message]}, e.status
         else:
-            flash("Text sent. The conversation is yours.", "success")
+            told = sent_or_waiting(outbound.latest(conversation))
+            flash(f"{told} The conversation is yours.", "success")
             return redirect(url_for("portal.conversation", conversation_id=conversation.id))
     return render_template(
         "portal/new.html",

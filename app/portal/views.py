@@ -1,7 +1,7 @@
 """Portal pages: parse the form, call a service, redirect back to the thread with what happened."""
 
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -22,10 +22,12 @@ from app import phones
 from app.extensions import db
 from app.inputs import parse_id
 from app.models import MessageMedia
+from app.models.base import utcnow
 from app.models.contact import CONSENT_SOURCES
-from app.models.conversation import TABS, Purpose, Tab
+from app.models.conversation import TABS, HeldFor, MessageStatus, Purpose, Tab
 from app.portal import bp
 from app.services import (
+    business_hours,
     claims,
     consent,
     contacts,
@@ -34,8 +36,10 @@ from app.services import (
     notify,
     outbound,
     people,
+    quiet_hours,
     reports,
     saved_replies,
+    scheduled,
     search,
     tags,
 )
@@ -47,6 +51,8 @@ AUTO_REPLIES = {
     Purpose.OPT_OUT: "Opt-out confirmation",
     Purpose.OPT_IN_AGAIN: "Opt-in again",
     Purpose.HELP: "Help text",
+    Purpose.CONFIRMATION: "Widget confirmation",
+    Purpose.AFTER_HOURS: "After-hours reply",
 }
 
 
@@ -170,8 +176,9 @@ def thread_context(selected) -> dict:
     """Everything the thread shows: texts and events in order, history, consent, what one may do."""
     thread = inbox.thread(selected)
     messages = thread.messages
+    waiting = [m for m in messages if m.status == MessageStatus.SCHEDULED]
     timeline = sorted(
-        [("message", m.created_at, m) for m in messages]
+        [("message", m.created_at, m) for m in messages if m.status != MessageStatus.SCHEDULED]
         + [("event", e.created_at, e) for e in thread.events]
         + [("note", n.created_at, n) for n in thread.notes],
         key=lambda row: row[1],
@@ -202,7 +209,38 @@ def thread_context(selected) -> dict:
         "tag_refusal": tags.refusal(selected, current_user),
         "account_tags": tags.listed(current_user),
         "mentionable": mentionable(thread.people),
+        "waiting": sorted(waiting, key=lambda m: m.send_at),
+        "quiet_until": quiet_until(selected),
+        "opens_at": business_hours.next_opening(selected.tracking_number.account, utcnow()),
+        "later_choices": scheduled.LATER,
     }
+
+
+def quiet_until(selected) -> datetime | None:
+    """When a text sent now would leave, if quiet hours would hold it: the composer says so
+    before it is sent (SPEC §2.12)."""
+    now = utcnow()
+    if not selected.is_open or not quiet_hours.starts_conversation(selected.last_inbound_at, now):
+        return None
+    return outbound.held_until(selected, now)
+
+
+@bp.app_template_filter("local_input")
+def local_input_filter(value) -> str:
+    """A stored UTC time as a `datetime-local` box takes it, on the account's clock."""
+    return value.replace(tzinfo=UTC).astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+@bp.app_template_filter("their_time")
+def their_time_filter(value, phone: str) -> str:
+    """A stored UTC time on the clock of the owner of `phone` (their zone, else the account's),
+    and on the account's when the two differ: "Tue Dec 08, 08:00 their time (07:00 here)"."""
+    here = when_filter(value)
+    zone = quiet_hours.local_zone(phone, current_user.account.timezone)
+    if zone.key == local_zone().key:
+        return here
+    theirs = value.replace(tzinfo=UTC).astimezone(zone).strftime("%b %d, %H:%M")
+    return f"{theirs} their time ({here} here)"
 
 
 def mentionable(people: list) -> list[dict]:
@@ -318,14 +356,16 @@ def in_place() -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-def act(conversation_id: int, action, done: str, leaves: bool = False):
-    """Run one action on a conversation the user can see. Asked in place: the outcome with the
+def act(conversation_id: int, action, done, leaves: bool = False):
+    """Run one action on a conversation the user can see (`done` says what happened, or makes
+    it from what the action returned). Asked in place: the outcome with the
     list and thread to swap in, or the refusal (its status and message) and nothing changed.
     Else: flash the outcome; back to the thread (or to the list, when the action took the user
     out of the conversation)."""
     conversation = inbox.get(current_user, conversation_id)
     try:
-        action(conversation)
+        outcome = action(conversation)
+        done = done(outcome) if callable(done) else done
     except DomainError as e:
         if in_place():
             return jsonify({"error": {"code": e.code, "message": e.message}}), e.status
@@ -379,10 +419,49 @@ def reassign(conversation_id: int):
 @login_required
 def send(conversation_id: int):
     claim_first = request.form.get("claim") == "1"
+
+    def send_it(c):
+        send_at = scheduled.chosen_time(request.form.to_dict(), local_zone())
+        return outbound.reply(
+            c, current_user, request.form.get("body", ""), claim=claim_first, send_at=send_at
+        )
+
+    return act(conversation_id, send_it, sent_or_waiting)
+
+
+def sent_or_waiting(message) -> str:
+    """What the sender is told: sent, or when it will leave and why."""
+    if message.status != MessageStatus.SCHEDULED:
+        return "Text sent."
+    if message.held_for == HeldFor.QUIET_HOURS:
+        their = their_time_filter(message.send_at, message.to_number)
+        return f"Quiet hours for the contact: the text leaves {their}."
+    return f"Text scheduled for {when_filter(message.send_at)}."
+
+
+@bp.post("/conversations/<id:conversation_id>/messages/<id:message_id>/edit")
+@login_required
+def edit_scheduled(conversation_id: int, message_id: int):
+    def edit(c):
+        message = scheduled.get(c, message_id)
+        form = {**request.form.to_dict(), "later": scheduled.Later.AT}
+        return scheduled.edit(
+            message,
+            current_user,
+            request.form.get("body"),
+            scheduled.chosen_time(form, local_zone()) if request.form.get("send_at") else None,
+        )
+
+    return act(conversation_id, edit, sent_or_waiting)
+
+
+@bp.post("/conversations/<id:conversation_id>/messages/<id:message_id>/cancel")
+@login_required
+def cancel_scheduled(conversation_id: int, message_id: int):
     return act(
         conversation_id,
-        lambda c: outbound.reply(c, current_user, request.form.get("body", ""), claim=claim_first),
-        "Text sent.",
+        lambda c: scheduled.cancel(scheduled.get(c, message_id), current_user),
+        "Scheduled text cancelled.",
     )
 
 

@@ -201,6 +201,16 @@ def queue(
     return message
 
 
+def latest(conversation: Conversation) -> Message | None:
+    """The conversation's newest text to the contact."""
+    return db.session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conversation.id, text(OUTBOUND_WHERE))
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
 def held_until(conversation: Conversation, at: datetime) -> datetime | None:
     """When a text the business starts at `at` may reach the conversation's contact: None when
     it may at `at`, else the opening of quiet hours' window (naive UTC)."""

@@ -8,11 +8,15 @@ an edit never lands on a text that has left.
 """
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from marshmallow import fields
 from sqlalchemy import select, text, update
 
 from app.extensions import db
+from app.inputs import Choice, Form, load
 from app.models import Conversation, Message, User
 from app.models.base import utcnow
 from app.models.conversation import SCHEDULED_WHERE, HeldFor, MessageStatus
@@ -23,6 +27,64 @@ log = logging.getLogger(__name__)
 
 MAX_AHEAD = timedelta(days=365)
 DUE_BATCH = 100  # texts sent per run of the scheduler; the next run takes the rest
+
+
+class Later(StrEnum):
+    """The composer's "Send later" choices: quick picks, or a date and time of one's own."""
+
+    IN_AN_HOUR = "in_an_hour"
+    TOMORROW_9 = "tomorrow_9"
+    AT = "at"
+
+
+LATER = {Later.IN_AN_HOUR: "In 1 hour", Later.TOMORROW_9: "Tomorrow 9:00"}
+MORNING = time(9)
+
+
+class LocalMoment(fields.NaiveDateTime):
+    """A date and time as a page's `datetime-local` box sends it (2027-01-05T09:00), on the
+    account's clock."""
+
+    default_error_messages = {"invalid": "Give a date and a time."}
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+
+class LaterForm(Form):
+    later = Choice(tuple(Later), load_default=None)
+    send_at = LocalMoment(load_default=None)
+
+
+def chosen_time(data, zone: ZoneInfo, now: datetime | None = None) -> datetime | None:
+    """The time a page's form chose to send at (naive UTC, checked by `check_send_at`), or None
+    for now: a quick pick, or a date and time on the account's clock (`zone`)."""
+    args = load(LaterForm(), data, "Choose when to send it: a quick pick, or a date and a time.")
+    here = (now or utcnow()).replace(tzinfo=UTC).astimezone(zone)
+    if args["later"] is None:
+        return None
+    if args["later"] == Later.IN_AN_HOUR:
+        chosen = here + timedelta(hours=1)
+    elif args["later"] == Later.TOMORROW_9:
+        chosen = datetime.combine(here.date() + timedelta(days=1), MORNING, tzinfo=zone)
+    elif args["send_at"] is None:
+        raise Invalid(
+            "Give a date and a time to send it at.", {"send_at": ["Give a date and a time."]}
+        )
+    else:
+        chosen = args["send_at"].replace(tzinfo=zone)
+    return check_send_at(chosen, now)
+
+
+def waiting(conversation: Conversation) -> list[Message]:
+    """The conversation's texts still to leave, soonest first."""
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id, text(SCHEDULED_WHERE))
+            .order_by(Message.send_at, Message.id)
+        )
+    )
 
 
 def check_send_at(value, now: datetime | None = None) -> datetime:
@@ -39,10 +101,14 @@ def check_send_at(value, now: datetime | None = None) -> datetime:
     except OverflowError:  # beyond year 9999 once in UTC
         at = datetime.max
     if at <= now:
-        raise Invalid("The time to send has passed.", {"send_at": ["Choose a time in the future."]})
+        raise Invalid(
+            "That time has passed: choose one in the future.",
+            {"send_at": ["Choose a time in the future."]},
+        )
     if at > now + MAX_AHEAD:
         raise Invalid(
-            "The time to send is too far ahead.", {"send_at": ["At most a year from now."]}
+            "That is too far ahead: at most a year from now.",
+            {"send_at": ["At most a year from now."]},
         )
     return at
 
@@ -78,17 +144,16 @@ def _changed(message: Message, values: dict) -> None:
     db.session.refresh(message)
 
 
-def edit(message: Message, user: User, body=None, send_at=None) -> Message:
-    """Change a scheduled text's body or time (its author, or an admin); a new time is held
-    again by quiet hours when it falls inside them."""
+def edit(message: Message, user: User, body=None, send_at: datetime | None = None) -> Message:
+    """Change a scheduled text's body or its time (naive UTC, checked by `check_send_at`): its
+    author, or an admin. A new time inside quiet hours is held until they end."""
     _may_change(message, user)
     values = {}
     if body is not None:
         values["body"] = outbound.check_body(body)
     if send_at is not None:
-        at = check_send_at(send_at)
-        opening = outbound.held_until(message.conversation, at)
-        values["send_at"] = opening or at
+        opening = outbound.held_until(message.conversation, send_at)
+        values["send_at"] = opening or send_at
         values["held_for"] = HeldFor.QUIET_HOURS if opening else None
     if values:
         _changed(message, values)
