@@ -97,7 +97,6 @@ def reply(
         db.session.refresh(conversation)
         raise NotClaimer(claims.claimed_message(conversation))
     message = queue(conversation, body, sent_by=user, send_at=send_at)
-    notify.queue(message)  # the claimer and participants, not the author
     db.session.commit()
     return message
 
@@ -220,10 +219,12 @@ def held_until(conversation: Conversation, at: datetime) -> datetime | None:
 
 def leaves(message: Message, now: datetime) -> None:
     """A text starts on its way (at once, or at its scheduled time): it stands in the list as
-    the conversation's latest, counts as a reply, and its delivery is asked for once the caller
-    commits."""
+    the conversation's latest, counts as a reply, its author's teammates in the conversation
+    hear of it, and its delivery is asked for once the caller commits."""
     conversation = message.conversation
     message.created_at = now  # where it stands in the thread and in the reports' days
+    if message.sent_by_id is not None:
+        notify.queue(message)  # the claimer and participants, not the author
     if not message.purpose:  # an auto-reply would hide the customer's text from the list
         conversation.last_message_at = now
         conversation.last_message_preview = message.body[:160]

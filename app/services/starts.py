@@ -17,7 +17,7 @@ from app.inputs import Form, Text, check, length_of
 from app.models import Consent, Contact, Conversation, TrackingNumber, User
 from app.models.conversation import ConversationSource, ConversationStatus
 from app.models.number import SmsState
-from app.services import claims, consent, inbound, notify, outbound
+from app.services import claims, consent, inbound, outbound
 from app.services.errors import AlreadyClaimed, Conflict, Invalid, OptedOut
 
 # A phone as people type it, spaces, brackets and dashes included; stored, it is E.164.
@@ -153,7 +153,6 @@ def _start(user: User, checked: Checked, consent_given: bool) -> Conversation:
     message = outbound.initiate(conversation, body, user, opt_out_line=pair is None)
     if pair is None:
         consent.from_agent(contact, number, user, message)
-    notify.queue(message)  # the participants, when the sender continues a conversation
     db.session.commit()
     return conversation
 

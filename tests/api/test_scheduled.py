@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from app import tasks
 from app.extensions import db
-from app.models import Account, Message
+from app.models import Account, Message, Notification
 from tests.support import CUSTOMER, NUM, count, sent_to, text_in
 from tests.support.race import at_once
 
@@ -295,3 +295,19 @@ def test_a_start_to_a_hawaii_number_at_22_there_is_held_until_8_there(app, api, 
     assert (text["status"], text["held_for"]) == ("scheduled", "quiet_hours")
     assert text["send_at"] == "2026-12-08T18:00:00Z"  # 8:00 HST
     assert sent_to(app, hawaii) == []
+
+
+def test_teammates_hear_of_a_scheduled_text_when_it_leaves_not_before(app, api, claimed):
+    cat_id = next(u["id"] for u in api(BOB).get("/users").json["items"] if u["email"] == CAT)
+    api(BOB).post(f"/conversations/{claimed}/participants", json={"user_id": cat_id})
+
+    def told_cat() -> int:
+        return count(app, Notification, Notification.user_id == cat_id)
+
+    before = told_cat()
+    later = datetime.now(UTC) + timedelta(minutes=10)  # past the 5 minutes' pacing of §2.5
+    with time_machine.travel(later, tick=False):
+        schedule(api, claimed, later + timedelta(hours=1))
+    assert told_cat() == before
+    scheduler_runs_at(app, later + timedelta(hours=1, seconds=1))
+    assert told_cat() == before + 1
