@@ -7,7 +7,6 @@ two processes, or an edit racing the scheduler, exactly one wins: a text never l
 an edit never lands on a text that has left.
 """
 
-import logging
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -22,8 +21,6 @@ from app.models.base import utcnow
 from app.models.conversation import SCHEDULED_WHERE, HeldFor, MessageStatus
 from app.services import outbound
 from app.services.errors import AlreadySent, Forbidden, Invalid, NotFound
-
-log = logging.getLogger(__name__)
 
 MAX_AHEAD = timedelta(days=365)
 DUE_BATCH = 100  # texts sent per run of the scheduler; the next run takes the rest
@@ -74,17 +71,6 @@ def chosen_time(data, zone: ZoneInfo, now: datetime | None = None) -> datetime |
     else:
         chosen = args["send_at"].replace(tzinfo=zone)
     return check_send_at(chosen, now)
-
-
-def waiting(conversation: Conversation) -> list[Message]:
-    """The conversation's texts still to leave, soonest first."""
-    return list(
-        db.session.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation.id, text(SCHEDULED_WHERE))
-            .order_by(Message.send_at, Message.id)
-        )
-    )
 
 
 def check_send_at(value, now: datetime | None = None) -> datetime:
