@@ -234,7 +234,7 @@ def local_input_filter(value) -> str:
 @bp.app_template_filter("their_time")
 def their_time_filter(value, phone: str) -> str:
     """A stored UTC time on the clock of the owner of `phone` (their zone, else the account's),
-    and on the account's when the two differ: "Tue Dec 08, 08:00 their time (07:00 here)"."""
+    and on the account's when the two differ: "Dec 08, 08:00 their time (Dec 08, 07:00 here)"."""
     here = when_filter(value)
     zone = quiet_hours.local_zone(phone, current_user.account.timezone)
     if zone.key == local_zone().key:
