@@ -198,17 +198,17 @@ def test_json_lines_carry_the_exception(caplog):
 
 def test_beat_asks_each_minute_for_the_texts_notifications_and_replies_still_waiting(app):
     # The Procfile's beat: each entry names a job the workers know, and expires rather than
-    # piling up while no worker runs.
+    # piling up while no worker runs; scheduled texts are asked for three times a minute.
     celery = app.extensions["celery"]
     entries = celery.conf.beat_schedule.values()
-    assert sorted(entry["task"] for entry in entries) == [
-        "app.jobs.file_waiting_texts",
-        "app.jobs.send_stalled",
-    ]
+    assert {entry["task"]: entry["schedule"] for entry in entries} == {
+        "app.jobs.file_waiting_texts": 60,
+        "app.jobs.send_stalled": 60,
+        "app.jobs.send_scheduled": 20,
+    }
     for entry in entries:
         assert entry["task"] in celery.tasks
-        assert entry["schedule"] == 60
-        assert entry["options"]["expires"] == 60
+        assert entry["options"]["expires"] == entry["schedule"]
     procfile = (Path(__file__).parent.parent / "Procfile").read_text()
     assert "beat: celery -A wsgi:celery beat" in procfile
 

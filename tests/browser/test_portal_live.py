@@ -23,6 +23,8 @@ def test_two_agents_follow_each_other_without_reloading(acme, client, open_as, l
         expect(page.locator(".nav-link.active .badge")).to_have_text(re.compile("^1"))
 
     row(bob, "My sink is leaking").click()
+    expect(bob).to_have_url(re.compile(r"/conversations/\d+"))
+    bob.wait_for_load_state()  # its scripts have run: the claim answers in place
     bob.click("#claim")
     expect(bob.locator("#action-status")).to_have_text("You claimed the conversation.")
     expect(row(cat, "My sink is leaking")).to_have_count(0)
@@ -37,6 +39,8 @@ def test_two_agents_follow_each_other_without_reloading(acme, client, open_as, l
     cat.route("**/conversations/changes*", lambda route: route.abort())
     bob.goto(f"{live_server}/conversations")
     row(bob, "Do you fix boilers?").click()
+    expect(bob).to_have_url(re.compile(r"/conversations/\d+"))
+    bob.wait_for_load_state()
     bob.click("#claim")
     cat.click("#claim")
     expect(cat.locator("#action-status")).to_have_text("Already claimed by Bob Tester.")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Message
+from app.models import Account, Message
 
 
 def test_admin_reads_charts_picks_a_period_and_downloads_matching_csv(app, acme, open_as):
@@ -48,7 +48,9 @@ def test_admin_reads_charts_picks_a_period_and_downloads_matching_csv(app, acme,
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the day series (CSV)").click()
     lines = download.value.path().read_text().splitlines()
-    assert lines[:2] == [f"# period,{first},{last}", "# time zone,UTC"]
+    with app.app_context():
+        zone = Account.by_name("Acme Plumbing").timezone
+    assert lines[:2] == [f"# period,{first},{last}", f"# time zone,{zone}"]
     rows = list(csv.DictReader(io.StringIO("\n".join(lines[2:]))))
     assert [r["received"] for r in rows] == received
 
