@@ -7,6 +7,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import Conversation
 from tests.support import CUSTOMER, NUM, text_in
+from tests.support.sql import statements
 
 
 def test_nothing_new_is_204_and_a_new_text_redraws_list_and_thread(app, acme, client, browser, api):
@@ -87,3 +88,22 @@ def test_a_change_that_commits_after_a_later_one_is_not_missed(app, acme, client
     assert again.status_code == 200
     since = again.json["since"]
     assert bob.client.get(f"/conversations/changes?tab=active&since={since}").status_code == 204
+
+
+def test_an_unchanged_poll_is_204_after_the_login_and_one_indexed_query(
+    app, acme, client, browser, api
+):
+    """What every open portal costs every two seconds while nothing happens: the session's user,
+    then the change stamp; no rendering, no other statement (SPEC §5 pins the hot paths)."""
+    text_in(client, CUSTOMER, NUM, "First text")
+    (item,) = api("bob@acme.test").tab("active")
+    bob = browser("bob@acme.test")
+    url = f"/conversations/changes?tab=active&selected={item['id']}"
+    since = bob.client.get(url).json["since"]
+    bob.client.get(f"{url}&since={since}")  # the pool's connection has served once
+    with statements(app) as seen:
+        answer = bob.client.get(f"{url}&since={since}")
+    assert (answer.status_code, answer.data) == (204, b"")
+    # The pool's liveness check, the transaction the session opens, the user, the stamp; the
+    # request's end hands the connection back.
+    assert seen == ["PING", "BEGIN", "SELECT", "SELECT", "ROLLBACK"]
