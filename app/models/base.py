@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, DateTime, Index, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -31,6 +33,13 @@ def modelled(name: str | None, type_: str, parent_names: dict) -> bool:
     """Whether a database object is one the models describe (Alembic's `include_name`): the
     search objects are not, so comparing models and database leaves them alone."""
     return not (name or "").startswith(SEARCH_PREFIX)
+
+
+def upsert_insert(dialect: str | None = None):
+    """The `insert` of the session's engine (or of `dialect`) that knows ON CONFLICT: the same
+    statement on SQLite and PostgreSQL."""
+    dialect = dialect or db.session.get_bind().dialect.name
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def in_sql(column: str, values: Iterable[str]) -> str:

@@ -219,10 +219,7 @@ def thread_context(selected) -> dict:
 def quiet_until(selected) -> datetime | None:
     """When a text sent now would leave, if quiet hours would hold it: the composer says so
     before it is sent (SPEC §2.12)."""
-    now = utcnow()
-    if not selected.is_open or not quiet_hours.starts_conversation(selected.last_inbound_at, now):
-        return None
-    return outbound.held_until(selected, now)
+    return outbound.quiet_hold(selected, utcnow()) if selected.is_open else None
 
 
 @bp.app_template_filter("local_input")

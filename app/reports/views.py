@@ -4,14 +4,12 @@ Admins see the whole account; agents and identified users the numbers they are S
 so these views need a login, not the admin role (the services apply the visibility rules).
 """
 
-from zoneinfo import available_timezones
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.access import admin_required
 from app.csvfile import csv_response
-from app.inputs import parse_id
+from app.inputs import parse_id, time_zones
 from app.reports import bp
 from app.services import reports, tags
 from app.services.errors import Invalid
@@ -58,7 +56,7 @@ def page():
         errors={},
         numbers=report.numbers,
         tags=tags.listed(current_user),
-        timezones=sorted(available_timezones()) if current_user.is_admin else [],
+        timezones=time_zones() if current_user.is_admin else [],
         filters={k: v for k, v in request.args.items() if k != "table"},
     )
 

@@ -15,8 +15,6 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import literal, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -31,6 +29,7 @@ from app.models import (
     TrackingNumber,
     User,
 )
+from app.models.base import upsert_insert
 from app.models.contact import CONSENT_SOURCES, ConsentSource, ConsentState
 from app.models.conversation import ConversationStatus, Direction, EventType, Purpose
 from app.services import events
@@ -181,7 +180,7 @@ def _elsewhere(contact_id: int, number: TrackingNumber) -> list[Consent]:
     """The contact's consent with every other number of the account; a number they never met
     gets its row first (opted in, as every pair starts). The insert does nothing on the pair's
     unique key: a text to that number may be filed at the same moment."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert()
     others = TrackingNumber.account_id == number.account_id, TrackingNumber.id != number.id
     db.session.execute(
         insert(Consent)

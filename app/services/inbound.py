@@ -5,15 +5,13 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import Connection, bindparam, case, insert, literal, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app import phones
 from app.extensions import db
 from app.models import Account, Contact, Conversation, Message, MessageMedia, TrackingNumber
-from app.models.base import in_sql, utcnow
+from app.models.base import in_sql, upsert_insert, utcnow
 from app.models.conversation import (
     WAITING_WHERE,
     ConversationSource,
@@ -87,7 +85,7 @@ def _store_statement(dialect: str):
     """One INSERT of an inbound text that finds its number by `to` and does nothing when the
     provider's SID is stored already. Built once per dialect: building it costs more than
     running it."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = upsert_insert(dialect)
     table = Message.__table__
     given = [bindparam(name, type_=table.c[name].type).label(name) for name in STORED]
     constant = [literal(v, type_=table.c[name].type).label(name) for name, v in INBOUND.items()]

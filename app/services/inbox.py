@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 
 from marshmallow import Schema
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import phones
@@ -27,7 +25,7 @@ from app.models import (
     TrackingNumber,
     User,
 )
-from app.models.base import MAX_ID, utcnow
+from app.models.base import MAX_ID, upsert_insert, utcnow
 from app.models.conversation import TABS, Direction
 from app.services import notify, tags
 from app.services.errors import Invalid, NotFound
@@ -266,7 +264,7 @@ def unread_counts(user: User) -> dict[str, int]:
 def mark_read(conversation: Conversation, user: User) -> None:
     """The user has seen everything in the conversation up to now. The caller commits once it
     has read what it shows: a commit expires every row loaded, which would then be read again."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert()
     now = utcnow()
     db.session.execute(
         insert(ReadMark)

@@ -171,12 +171,8 @@ def queue(
         raise OptedOut("The contact has opted out of texts from this number.")
     now = utcnow()
     held_for = None
-    if sent_by is not None and (
-        send_at is not None or quiet_hours.starts_conversation(conversation.last_inbound_at, now)
-    ):
-        opening = held_until(conversation, send_at or now)
-        if opening is not None:
-            send_at, held_for = opening, HeldFor.QUIET_HOURS
+    if sent_by is not None and (opening := quiet_hold(conversation, now, send_at)):
+        send_at, held_for = opening, HeldFor.QUIET_HOURS
     message = Message(
         conversation=conversation,
         tracking_number_id=conversation.tracking_number_id,
@@ -208,6 +204,17 @@ def latest(conversation: Conversation) -> Message | None:
         .order_by(Message.id.desc())
         .limit(1)
     )
+
+
+def quiet_hold(
+    conversation: Conversation, now: datetime, send_at: datetime | None = None
+) -> datetime | None:
+    """When an agent's text written `now` (for `send_at`, when scheduled) would leave, if quiet
+    hours hold it: a scheduled text, or one to a contact who has not texted in the last 24
+    hours, is one the business starts (SPEC §2.12). None when nothing holds it."""
+    if send_at is None and not quiet_hours.starts_conversation(conversation.last_inbound_at, now):
+        return None
+    return held_until(conversation, send_at or now)
 
 
 def held_until(conversation: Conversation, at: datetime) -> datetime | None:

@@ -13,13 +13,13 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import ValidationError, validates_schema
 from sqlalchemy import BigInteger, cast, extract, func, literal_column, select, text
 
 from app.extensions import db
-from app.inputs import Day, Form, load
+from app.inputs import Day, Form, load, time_zones
 from app.models import Account, User
 from app.models.contact import Consent, ConsentEvent, ConsentState
 from app.models.conversation import (
@@ -63,7 +63,7 @@ def set_timezone(account: Account, name: str) -> Account:
     """Set the account's time zone (reports' days, the portal's times), an IANA name such as
     America/New_York."""
     name = (name or "").strip()
-    if name not in available_timezones():
+    if name not in time_zones():
         raise Invalid("Unknown time zone.", {"timezone": ["Pick a time zone from the list."]})
     account.timezone = name
     db.session.commit()

@@ -184,7 +184,6 @@ def release(message_id: int, now: datetime) -> bool:
         db.session.rollback()
         return False
     message = db.session.get(Message, message_id)
-    db.session.refresh(message)
     conversation = message.conversation
     conversation.updated_at = now
     refusal = _refusal(message)
