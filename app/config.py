@@ -94,6 +94,8 @@ def from_environment() -> dict:
         "JOB_VISIBILITY_TIMEOUT": env.int("JOB_VISIBILITY_TIMEOUT", 600),
         # With workers: a web process enqueues one filing job for the texts it stores in this time.
         "INBOUND_FILING_WINDOW": env.float("INBOUND_FILING_WINDOW", 0.25),
+        # The most stored texts a filing job files in one transaction.
+        "INBOUND_FILING_BATCH": env.int("INBOUND_FILING_BATCH", 200),
         # Without workers (REDIS_URL unset) the serving process runs the periodic tasks itself.
         "SCHEDULER_IN_PROCESS": env.flag("SCHEDULER_IN_PROCESS", "1"),
         "MAIL_SERVER": env.str("MAIL_SERVER", ""),

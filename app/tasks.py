@@ -11,7 +11,7 @@ from flask import Flask, current_app
 
 from app import queue, scheduler
 from app.models.base import utcnow
-from app.services import activation, inbound, notify, outbound, scheduled, stalled
+from app.services import activation, filing, notify, outbound, scheduled, stalled
 
 # How often the beat asks for a filing of any text still waiting, whatever kept it from its first
 # filing (the clocks of a web machine and a worker's disagreeing, a failed try), and for any
@@ -32,7 +32,7 @@ def deliver_message(message_id: int) -> None:
 @queue.task(every=FILING_SWEEP_SECONDS)
 def file_waiting_texts() -> None:
     """File the inbound texts the webhook stored: conversation, consent, replies, notifications."""
-    inbound.file_waiting()
+    filing.file_waiting()
 
 
 @queue.task(every=SCHEDULED_SWEEP_SECONDS)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from app import phones
 from app.extensions import db
 from app.models import Account, Contact, Conversation, Message, MessageMedia, TrackingNumber
-from app.models.base import in_sql, upsert_insert, utcnow
+from app.models.base import upsert_insert, utcnow
 from app.models.conversation import (
     WAITING_WHERE,
     ConversationSource,
@@ -179,33 +179,6 @@ def _stored_before(to: str, sender: str, sid: str | None) -> int | None:
     return message_id
 
 
-# A text waiting for its number's pending SMS change is left to the end of that change.
-FILING_WHERE = (
-    f"{WAITING_WHERE} AND tracking_number_id NOT IN "
-    f"(SELECT id FROM tracking_numbers WHERE {in_sql('sms_state', PENDING_SMS_STATES)})"
-)
-
-
-def file_waiting() -> None:
-    """File every stored text still waiting for it, oldest first, each in a transaction of its
-    own. Workers filing side by side share the work: a text one of them holds is skipped by the
-    others. A text that fails is logged, counted, and left for a later run; it holds up no other."""
-    after = 0
-    while True:
-        message_id = db.session.scalar(
-            select(Message.id)
-            .where(text(FILING_WHERE), Message.id > after)
-            .order_by(Message.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        if message_id is None:
-            db.session.rollback()
-            return
-        after = message_id
-        file_one(message_id)
-
-
 def file_one(message_id: int) -> None:
     """File one stored text (`take_in`); one that fails is logged under an error id and counted
     on its `attempts`, and a later filing run tries it again, until JOB_MAX_TRIES failures mark
@@ -276,7 +249,8 @@ def take_in(message_id: int) -> None:
             db.session.commit()
             return
         try:
-            _act(number, message)
+            act(number, message)
+            db.session.commit()
             return
         except IntegrityError as e:
             db.session.rollback()  # a text of the same contact opened the conversation first
@@ -285,8 +259,9 @@ def take_in(message_id: int) -> None:
                 raise Transient("the conversation kept changing while filing") from e
 
 
-def _act(number: TrackingNumber, message: Message) -> None:
-    """File a stored inbound text: contact, consent, conversation, replies, notifications."""
+def act(number: TrackingNumber, message: Message) -> None:
+    """File a stored inbound text: contact, consent, conversation, replies, notifications, in
+    the session's transaction (the caller commits)."""
     contact = contact_for(number, message.from_number)
     opt_out_type = message.opt_out_type
     provider_answers = bool(opt_out_type) or current_app.config["TWILIO_ADVANCED_OPT_OUT"]
@@ -304,7 +279,6 @@ def _act(number: TrackingNumber, message: Message) -> None:
     _answer_after_hours(number.account, conversation, message, outcome.keyword)
     # Queued with the filing, so a text is filed and its people told of it together, once.
     notify.queue(message)
-    db.session.commit()
 
 
 def _answer_after_hours(

@@ -9,11 +9,11 @@ mentions a user tells them like a claimer, paced the same way (app/services/note
 
 import smtplib
 import unicodedata
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app, render_template
-from sqlalchemy import and_, false, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, false, insert, or_, select, tuple_, update
 from sqlalchemy.orm import joinedload
 
 from app import mail, phones, segments
@@ -24,10 +24,11 @@ from app.models import (
     Note,
     Notification,
     NotificationPace,
+    Participant,
     SmsUser,
     User,
 )
-from app.models.base import locked_unless_done, utcnow
+from app.models.base import locked_unless_done, upsert_insert, utcnow
 from app.models.conversation import ConversationStatus
 from app.models.notification import NOTIFICATION_WINDOW_MINUTES, Channel, NotificationStatus
 from app.queue import after_commit
@@ -58,14 +59,17 @@ def _reachable(
 ) -> list[tuple[User, bool, bool]]:
     """(user, by e-mail, by SMS) for each of `people` to tell, but the author, paused and
     deactivated users: an SMS user of the number by the channels they chose (SMS only with a
-    phone); anyone else (a claimer, a participant, a mentioned user) by e-mail."""
+    phone); anyone else (a claimer, a participant, a mentioned user) by e-mail. A user left
+    with no channel (SMS only, and no phone) is not told."""
     chosen = []
     for user in people:
         if user.id == author_id or not user.active or user.notifications_paused:
             continue
         row = settings.get(user.id)
         by_email, by_sms = (row.notify_email, row.notify_sms) if row else (True, False)
-        chosen.append((user, by_email, by_sms and bool(user.phone)))
+        by_sms = by_sms and bool(user.phone)
+        if by_email or by_sms:
+            chosen.append((user, by_email, by_sms))
     return chosen
 
 
@@ -95,90 +99,176 @@ def recipients(conversation: Conversation, author_id: int | None) -> list[tuple[
     return _reachable(people, settings, author_id)
 
 
-def _take_turn(user: User, conversation: Conversation) -> int | None:
-    """How many texts to tell the user of now, or None while their five minutes are not up
-    (the text is then counted for the next notification). Safe when jobs run side by side."""
-    now = utcnow()
-    pace = db.session.get(NotificationPace, (user.id, conversation.id))
-    if pace is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    NotificationPace(
-                        user_id=user.id,
-                        conversation_id=conversation.id,
-                        last_sent_at=now,
-                        pending=0,
-                    )
-                )
-            return 1
-        except IntegrityError:
-            pace = db.session.get(NotificationPace, (user.id, conversation.id))
-    cutoff = now - timedelta(minutes=NOTIFICATION_WINDOW_MINUTES)
-    key = (NotificationPace.user_id == user.id, NotificationPace.conversation_id == conversation.id)
-    waiting = pace.pending
-    won = db.session.execute(
-        update(NotificationPace)
-        .where(*key, NotificationPace.last_sent_at <= cutoff, NotificationPace.pending == waiting)
-        .values(last_sent_at=now, pending=0)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if won:
-        return waiting + 1
+NEVER = datetime(1970, 1, 1)  # when a new pace was last sent: its first text is told at once
+
+
+def _take_turns(texts: dict[tuple[int, int], int]) -> dict[tuple[int, int], int]:
+    """For (user id, conversation id) pairs, each with its count of new texts: how many texts
+    to tell each user of now, for those whose five minutes are up (the notification of the
+    first new text counts those that waited before it; the others wait for the next). The paces
+    are made where missing and locked in key order, so jobs side by side wait for each other and
+    never deadlock."""
+    if not texts:
+        return {}
+    keys = sorted(texts)
+    key = tuple_(NotificationPace.user_id, NotificationPace.conversation_id)
     db.session.execute(
-        update(NotificationPace)
-        .where(*key)
-        .values(pending=NotificationPace.pending + 1)
-        .execution_options(synchronize_session=False)
+        upsert_insert()(NotificationPace)
+        .values(
+            [
+                {"user_id": u, "conversation_id": c, "last_sent_at": NEVER, "pending": 0}
+                for u, c in keys
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "conversation_id"])
     )
-    return None
+    paces = db.session.execute(
+        select(
+            NotificationPace.user_id,
+            NotificationPace.conversation_id,
+            NotificationPace.last_sent_at,
+            NotificationPace.pending,
+        )
+        .where(key.in_(keys))
+        .order_by(NotificationPace.user_id, NotificationPace.conversation_id)
+        .with_for_update()
+    ).all()
+    now = utcnow()
+    cutoff = now - timedelta(minutes=NOTIFICATION_WINDOW_MINUTES)
+    turns, paced = {}, []
+    for user_id, conversation_id, last_sent_at, pending in paces:
+        count = texts[user_id, conversation_id]
+        pace = {"user_id": user_id, "conversation_id": conversation_id}
+        if last_sent_at <= cutoff:
+            turns[user_id, conversation_id] = pending + 1
+            paced.append({**pace, "last_sent_at": now, "pending": count - 1})
+        else:
+            paced.append({**pace, "last_sent_at": last_sent_at, "pending": pending + count})
+    db.session.execute(update(NotificationPace), paced)
+    return turns
 
 
-def _add(
-    conversation: Conversation, chosen: list[tuple[User, bool, bool]], **about
-) -> list[Notification]:
+def _add(conversation: Conversation, chosen: list[tuple[User, bool, bool]], **about) -> None:
     """Add a notification for each chosen user and channel whose five minutes are up, about a
     text (`message_id=`) or a note (`note_id=`); each sent once the caller commits."""
-    queued = []
-    for user, by_email, by_sms in chosen:
-        if not (by_email or by_sms):
-            continue
-        texts = _take_turn(user, conversation)
-        if texts is None:
-            continue
-        for channel, wanted in ((Channel.EMAIL, by_email), (Channel.SMS, by_sms)):
-            if wanted:
-                notification = Notification(
-                    user_id=user.id,
-                    conversation_id=conversation.id,
-                    channel=channel,
-                    texts=texts,
-                    **about,
-                )
-                db.session.add(notification)
-                queued.append(notification)
-    db.session.flush()
-    for notification in queued:
-        after_commit("send_notification", notification.id)
-    return queued
+    turns = _take_turns({(user.id, conversation.id): 1 for user, _, _ in chosen})
+    _insert(
+        {"user_id": user.id, "conversation_id": conversation.id, **about, **told}
+        for user, by_email, by_sms in chosen
+        for told in _channels(turns.get((user.id, conversation.id)), by_email, by_sms)
+    )
 
 
-def queue(message: Message) -> list[Notification]:
+def _channels(texts: int | None, by_email: bool, by_sms: bool) -> list[dict]:
+    """The notifications' channel and count of texts, for a user told of `texts` texts now
+    (None: not now)."""
+    if texts is None:
+        return []
+    chosen = ((Channel.EMAIL, by_email), (Channel.SMS, by_sms))
+    return [{"channel": channel, "texts": texts} for channel, wanted in chosen if wanted]
+
+
+def _insert(rows) -> None:
+    """Add the notifications in one statement; each sent once the caller commits."""
+    rows = list(rows)
+    if rows:
+        for notification_id in db.session.scalars(
+            insert(Notification).returning(Notification.id), rows
+        ):
+            after_commit("send_notification", notification_id)
+
+
+def queue(message: Message) -> None:
     """Add the notifications a new text (inbound, or an agent's) calls for to the session, each
     sent once the caller commits them with the change that made the text."""
     db.session.flush()  # the text's author is read below
     conversation = message.conversation
     if conversation is None or not conversation.is_open:
-        return []
-    return _add(conversation, recipients(conversation, message.sent_by_id), message_id=message.id)
+        return
+    _add(conversation, recipients(conversation, message.sent_by_id), message_id=message.id)
 
 
-def queue_mentions(note: Note, users: list[User]) -> list[Notification]:
+class Filed(NamedTuple):
+    """An inbound text the filing job put in an open conversation, as `queue_filed` needs it."""
+
+    message_id: int
+    conversation_id: int
+    tracking_number_id: int
+    claimed_by_id: int | None
+
+
+def queue_filed(texts: list[Filed]) -> None:
+    """Add the notifications of inbound texts filed together, in their order, as `queue` would
+    one text at a time, in a few statements whatever their number: the numbers' SMS users read
+    once, the claimed conversations' handlers once, and every pace taken in one go."""
+    by_conversation: dict[int, list[Filed]] = {}
+    for filed in texts:
+        by_conversation.setdefault(filed.conversation_id, []).append(filed)
+    settings: dict[int, dict[int, SmsUser]] = {}
+    for row in db.session.scalars(
+        select(SmsUser)
+        .where(SmsUser.tracking_number_id.in_({f.tracking_number_id for f in texts}))
+        .options(joinedload(SmsUser.user))
+    ):
+        settings.setdefault(row.tracking_number_id, {})[row.user_id] = row
+    handlers = _handlers({f.conversation_id: f.claimed_by_id for f in texts if f.claimed_by_id})
+    chosen = {}
+    for conversation_id, its in by_conversation.items():
+        number = settings.get(its[0].tracking_number_id, {})
+        people = handlers.get(conversation_id)
+        if people is None:
+            people = [row.user for row in number.values()]
+        chosen[conversation_id] = _reachable(people, number, None)
+    turns = _take_turns(
+        {
+            (user.id, conversation_id): len(by_conversation[conversation_id])
+            for conversation_id, told in chosen.items()
+            for user, _, _ in told
+        }
+    )
+    _insert(
+        {
+            "user_id": user.id,
+            "conversation_id": conversation_id,
+            "message_id": by_conversation[conversation_id][0].message_id,
+            **told,
+        }
+        for conversation_id, chosen_here in chosen.items()
+        for user, by_email, by_sms in chosen_here
+        for told in _channels(turns.get((user.id, conversation_id)), by_email, by_sms)
+    )
+
+
+def _handlers(claimers: dict[int, int]) -> dict[int, list[User]]:
+    """The claimer, then the participants, of each claimed conversation (`claimers`:
+    conversation id → claimer id)."""
+    if not claimers:
+        return {}
+    participants = db.session.execute(
+        select(Participant.conversation_id, Participant.user_id)
+        .where(Participant.conversation_id.in_(claimers))
+        .order_by(Participant.created_at)
+    ).all()
+    users = {
+        user.id: user
+        for user in db.session.scalars(
+            select(User).where(
+                User.id.in_({*claimers.values(), *(user_id for _, user_id in participants)})
+            )
+        )
+    }
+    handlers = {conversation_id: [users[user_id]] for conversation_id, user_id in claimers.items()}
+    for conversation_id, user_id in participants:
+        handlers[conversation_id].append(users[user_id])
+    return handlers
+
+
+def queue_mentions(note: Note, users: list[User]) -> None:
     """Add the notifications of the users a note mentions (its author aside), each told like a
     claimer and paced like every notification; sent once the caller commits."""
     conversation = db.session.get(Conversation, note.conversation_id)
     chosen = _reachable(users, _settings(conversation), note.author_id)
-    return _add(conversation, chosen, note_id=note.id)
+    _add(conversation, chosen, note_id=note.id)
 
 
 def _content(notification: Notification) -> dict:

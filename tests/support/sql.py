@@ -8,13 +8,14 @@ from app.extensions import db
 
 
 @contextlib.contextmanager
-def statements(app):
+def statements(app, anywhere: bool = False):
     """What the app sends the database while it makes its answer to a request (not the jobs that
     run once it has gone out, while its body is read), one entry a round trip: the first word of
     each SQL statement, "BEGIN" and "COMMIT" or "ROLLBACK" around each transaction (PostgreSQL's
     driver sends them as statements of their own; none with autocommit), and "PING" for each
     liveness check of a pooled connection (`pool_pre_ping`: a connection taken again from the
-    pool is checked before it is handed out; a new one is not)."""
+    pool is checked before it is handed out; a new one is not). `anywhere`: every round trip
+    of the app's engine while the block runs, in a request or not (a job's)."""
     seen: list[str] = []
     state = {"in_request": False}
     answer = app.wsgi_app
@@ -27,7 +28,7 @@ def statements(app):
             state["in_request"] = False
 
     def note(what: str) -> None:
-        if state["in_request"]:
+        if anywhere or state["in_request"]:
             seen.append(what)
 
     def count(conn, cursor, statement, parameters, context, executemany):
