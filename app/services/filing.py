@@ -63,10 +63,13 @@ class Waiting(NamedTuple):
 
 
 def file_waiting() -> None:
-    """File every stored text still waiting, oldest first, a batch at a time."""
+    """File every stored text waiting when it starts, oldest first, a batch at a time. It stops
+    at the first batch that is not full: a text stored since has a job of its own asked for
+    after it (`inbound.accept`), so batches stay large while texts keep coming."""
+    size = current_app.config["INBOUND_FILING_BATCH"]
     after = 0
     while True:
-        batch = _take(after, current_app.config["INBOUND_FILING_BATCH"])
+        batch = _take(after, size)
         if not batch:
             db.session.rollback()
             return
@@ -79,6 +82,8 @@ def file_waiting() -> None:
             log.warning("a batch of %d texts could not be filed: each is filed alone", len(batch))
             for text_ in batch:
                 inbound.file_one(text_.id)
+        if len(batch) < size:
+            return
 
 
 def _take(after: int, size: int) -> list[Waiting]:
@@ -165,11 +170,11 @@ def _contacts(wanted: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
     found = read(wanted)
     new = wanted - found.keys()
     if new:
-        now = utcnow()
         db.session.execute(
-            upsert_insert()(Contact)
-            .values([{"account_id": a, "phone": p, "created_at": now} for a, p in sorted(new)])
-            .on_conflict_do_nothing(index_elements=["account_id", "phone"])
+            upsert_insert()(Contact.__table__)
+            .values(created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["account_id", "phone"]),
+            [{"account_id": a, "phone": p} for a, p in sorted(new)],
         )
         found |= read(new)
     return found

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app, render_template
-from sqlalchemy import and_, false, insert, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, false, insert, or_, select, tuple_, update
 from sqlalchemy.orm import joinedload
 
 from app import mail, phones, segments
@@ -112,15 +112,12 @@ def _take_turns(texts: dict[tuple[int, int], int]) -> dict[tuple[int, int], int]
         return {}
     keys = sorted(texts)
     key = tuple_(NotificationPace.user_id, NotificationPace.conversation_id)
+    table = NotificationPace.__table__
     db.session.execute(
-        upsert_insert()(NotificationPace)
-        .values(
-            [
-                {"user_id": u, "conversation_id": c, "last_sent_at": NEVER, "pending": 0}
-                for u, c in keys
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "conversation_id"])
+        upsert_insert()(table)
+        .values(last_sent_at=NEVER, pending=0)
+        .on_conflict_do_nothing(index_elements=["user_id", "conversation_id"]),
+        [{"user_id": u, "conversation_id": c} for u, c in keys],
     )
     paces = db.session.execute(
         select(
@@ -138,13 +135,21 @@ def _take_turns(texts: dict[tuple[int, int], int]) -> dict[tuple[int, int], int]
     turns, paced = {}, []
     for user_id, conversation_id, last_sent_at, pending in paces:
         count = texts[user_id, conversation_id]
-        pace = {"user_id": user_id, "conversation_id": conversation_id}
+        pace = {"user": user_id, "conversation": conversation_id}
         if last_sent_at <= cutoff:
             turns[user_id, conversation_id] = pending + 1
-            paced.append({**pace, "last_sent_at": now, "pending": count - 1})
+            paced.append({**pace, "sent": now, "waiting": count - 1})
         else:
-            paced.append({**pace, "last_sent_at": last_sent_at, "pending": pending + count})
-    db.session.execute(update(NotificationPace), paced)
+            paced.append({**pace, "sent": last_sent_at, "waiting": pending + count})
+    db.session.execute(
+        update(table)
+        .where(
+            table.c.user_id == bindparam("user"),
+            table.c.conversation_id == bindparam("conversation"),
+        )
+        .values(last_sent_at=bindparam("sent"), pending=bindparam("waiting")),
+        paced,
+    )
     return turns
 
 
