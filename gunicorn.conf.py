@@ -13,9 +13,11 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-# A worker is replaced after this many requests (with jitter), so slow leaks cannot build up.
-max_requests = 2000
-max_requests_jitter = 200
+# A worker is replaced after this many requests (with jitter), so slow leaks cannot build up;
+# open portals ask every 2 s, so 1,000 of them make 500 requests a second: a lower count would
+# restart a busy process every few seconds.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 # The app writes one structured line per request itself; gunicorn's own lines go to stderr.
 accesslog = None
 errorlog = "-"

@@ -8,6 +8,12 @@ from app.extensions import db
 from app.models import Conversation, Message, User
 
 
+def figure(name: str, measured: str, goal: str = "—") -> None:
+    """One row of the table `bench/run` prints at its end, every figure beside its goal: it
+    gathers the lines that start with FIGURE."""
+    print(f"FIGURE | {name} | {measured} | {goal} |")
+
+
 def percentile(values: list[float], share: float) -> float:
     """The value at `share` (0–1) of the sorted values, by nearest rank."""
     ordered = sorted(values)

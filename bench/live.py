@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.services import directory, inbound
-from bench import percentile
+from bench import figure, percentile
 
 NUMBER, EMAIL, PASSWORD = "+15005550101", "bob@bench.test", "bench-password-1"
 CHROMIUM_ARGS = [
@@ -76,6 +76,7 @@ def main() -> None:
     print(f"{args.rounds} texts, each from a new contact, to an agent's open portal (ms):\n")
     print("| p50 | p95 | slowest |\n| --- | --- | --- |")
     print(f"| {statistics.median(times):.0f} | {percentile(times, 0.95):.0f} | {max(times):.0f} |")
+    figure("A new text on an open portal, slowest", f"{max(times) / 1000:.2f} s", "≤ 3 s")
 
 
 if __name__ == "__main__":

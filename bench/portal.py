@@ -15,8 +15,15 @@ from app import create_app
 from app.extensions import db
 from app.models import Conversation, User
 from app.services import inbox
-from bench import percentile, signed_in, timed
+from bench import figure, percentile, signed_in, timed
 
+# The goals of p95, in milliseconds (#22 raised them from 50 and 30).
+GOALS = {
+    "Active tab": 10,
+    "Team tab": 10,
+    "Closed tab": 10,
+    "Thread page (with its list)": 15,
+}
 PAGES = {
     "Active tab": "/conversations?tab=active",
     "Team tab": "/conversations?tab=team",
@@ -46,11 +53,17 @@ def main() -> None:
     print(f"{engine}: {conversations:,} conversations,")
     print(f"{texts:,} texts; as {args.email}; {args.runs} runs per page after a warm-up\n")
     print("| Page | p50 (ms) | p95 (ms) |\n| --- | --- | --- |")
+    rows = []
     for name, path in PAGES.items():
         url = path.format(thread=thread, since=since)
         assert client.get(url).status_code in (200, 204), url
         times = timed(client, url, args.runs)
-        print(f"| {name} | {statistics.median(times):.1f} | {percentile(times, 0.95):.1f} |")
+        p95 = percentile(times, 0.95)
+        print(f"| {name} | {statistics.median(times):.1f} | {p95:.1f} |")
+        rows.append((name, p95))
+    for name, p95 in rows:
+        goal = GOALS.get(name)
+        figure(f"{name}, p95", f"{p95:.1f} ms", f"≤ {goal} ms" if goal else "—")
 
 
 if __name__ == "__main__":
