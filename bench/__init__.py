@@ -1,11 +1,29 @@
 """Benchmarks, run by hand or by `bench/run` (see bench/README.md); never part of the tests."""
 
 import time
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Conversation, Message, User
+
+TICKS = 100  # clock ticks per second of /proc/<pid>/stat (USER_HZ)
+
+
+def cpu_seconds(group: int | None = None, name: str | None = None) -> float:
+    """User and system CPU, in seconds, of every live process of the process group `group`, or
+    of every process called `name` (such as "postgres")."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            command, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        fields = fields.split()  # after the name: state, ppid, pgrp, …, utime (11), stime (12)
+        if int(fields[2]) == group or command == name:
+            total += int(fields[11]) + int(fields[12])
+    return total / TICKS
 
 
 def figure(name: str, measured: str, goal: str = "—") -> None:

@@ -15,41 +15,23 @@ included; PostgreSQL's time is not in it) and the filing lag (from the last answ
 text filed).
 """
 
-import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import psycopg
 
-from bench import figure
+from bench import cpu_seconds, figure
 from bench.webhook import (
     REDIS_URL,
+    bursts,
     environment,
     fire,
     process,
-    recreate,
-    set_up,
     texts,
     wait_until_up,
 )
 from tests.support.waiting import eventually
-
-TICKS = 100  # clock ticks per second of /proc/<pid>/stat (USER_HZ)
-
-
-def cpu_seconds(group: int) -> float:
-    """User and system CPU of every live process of the process group `group`."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:  # the fields after the name: state, ppid, pgrp, …
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
 
 
 def wait_until_handled(database: str, sids: list[str]) -> float:
@@ -69,21 +51,9 @@ def wait_until_handled(database: str, sids: list[str]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True, help="a PostgreSQL URL; recreated")
-    parser.add_argument("--requests", type=int, default=2000, help="texts per app and round")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=200, help="texts before each measure")
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--phones", type=int, default=500)
-    parser.add_argument("--workers", default="2", help="gunicorn WEB_CONCURRENCY for both")
-    parser.add_argument("--logs", default="/tmp/bench-filing", help="where process logs go")
-    args = parser.parse_args()
-    logs = Path(args.logs)
-    logs.mkdir(parents=True, exist_ok=True)
-    recreate(args.database)
-    env = environment(args.database, 0)
-    set_up(env)
+    args, env, logs = bursts(
+        __doc__.splitlines()[0], requests=2000, rounds=5, phones=500, logs="/tmp/bench-filing"
+    )
     worker_cmd = [
         *(sys.executable, "-m", "celery", "-A", "wsgi:celery", "worker"),
         *("--concurrency=1", "--loglevel=WARNING"),

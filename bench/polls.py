@@ -24,26 +24,11 @@ from app import create_app
 from app.extensions import db
 from app.models import User
 from app.services import inbox
-from bench import figure, percentile, signed_in
-from bench.filing import TICKS, cpu_seconds
+from bench import cpu_seconds, figure, percentile, signed_in
 from bench.webhook import environment, process, wait_until_up
 
 PORT = 18300
 PATH = "/conversations/changes?tab=active&since={since}"
-
-
-def postgres_cpu() -> float:
-    """User and system CPU of every PostgreSQL server process."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            name, rest = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
-        except (OSError, ValueError):
-            continue
-        if name == "postgres":
-            fields = rest.split()
-            total += int(fields[11]) + int(fields[12])
-    return total / TICKS
 
 
 async def portal(request: bytes, start: float, interval: float, until: float, seen: dict) -> None:
@@ -89,10 +74,10 @@ async def poll(
     ]
     await asyncio.sleep(warmup)
     measure.update(latencies=[], other=0, connections=0)
-    web, pg = cpu_seconds(server), postgres_cpu()
+    web, pg = cpu_seconds(server), cpu_seconds(name="postgres")
     began = time.perf_counter()
     await asyncio.sleep(seconds)
-    web, pg = cpu_seconds(server) - web, postgres_cpu() - pg
+    web, pg = cpu_seconds(server) - web, cpu_seconds(name="postgres") - pg
     took = time.perf_counter() - began
     await asyncio.gather(*tasks)
     return measure, web / took, pg / took, took

@@ -253,22 +253,30 @@ def set_up(env: dict[str, str]) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def bursts(description: str, **defaults) -> tuple[argparse.Namespace, dict[str, str], Path]:
+    """The options of a bench of signed bursts (`defaults` for some), and, the database made
+    afresh and set up: the options, the environment of its processes and where their logs go."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--database", required=True, help="a PostgreSQL URL; recreated")
     parser.add_argument("--requests", type=int, default=3000, help="texts per app and round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=200, help="texts before each measure")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--phones", type=int, default=300)
-    parser.add_argument("--workers", default="2", help="gunicorn WEB_CONCURRENCY for all three")
+    parser.add_argument("--workers", default="2", help="gunicorn WEB_CONCURRENCY of each app")
     parser.add_argument("--logs", default="/tmp/bench-webhook", help="where process logs go")
+    parser.set_defaults(**defaults)
     args = parser.parse_args()
     logs = Path(args.logs)
     logs.mkdir(parents=True, exist_ok=True)
     recreate(args.database)
     env = environment(args.database, 0)
     set_up(env)
+    return args, env, logs
+
+
+def main() -> None:
+    args, env, logs = bursts(__doc__.splitlines()[0])
 
     apps = [
         ("SMS Conversations", "wsgi:app", "messages", "provider_sid"),
