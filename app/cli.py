@@ -229,6 +229,23 @@ def generate_load(account_name, conversations, messages_per_conversation, number
     )
 
 
+@click.command("events")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=click.IntRange(1, 65535))
+@with_appcontext
+def events(host: str, port: int):
+    """Serve the portal's live updates (`/conversations/events`, server-sent events) from one
+    process; the load balancer sends that path here. Needs PostgreSQL."""
+    from aiohttp import web
+
+    from app.live import events_app
+
+    app = current_app._get_current_object()
+    if db.engine.dialect.name != "postgresql":
+        raise click.ClickException("Live updates are pushed from PostgreSQL only: pages poll.")
+    web.run_app(events_app(app), host=host, port=port, handler_cancellation=True, print=click.echo)
+
+
 commands = [
     create_account,
     create_user,
@@ -238,4 +255,5 @@ commands = [
     create_widget,
     twilio_check,
     generate_load,
+    events,
 ]

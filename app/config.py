@@ -96,6 +96,8 @@ def from_environment() -> dict:
         "INBOUND_FILING_WINDOW": env.float("INBOUND_FILING_WINDOW", 0.25),
         # The most stored texts a filing job files in one transaction.
         "INBOUND_FILING_BATCH": env.int("INBOUND_FILING_BATCH", 200),
+        # The most open portals' streams one events process (`flask events`) holds.
+        "LIVE_STREAMS": env.int("LIVE_STREAMS", 10000),
         # Without workers (REDIS_URL unset) the serving process runs the periodic tasks itself.
         "SCHEDULER_IN_PROCESS": env.flag("SCHEDULER_IN_PROCESS", "1"),
         "MAIL_SERVER": env.str("MAIL_SERVER", ""),
@@ -164,6 +166,10 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     API_PAGE_SIZE = 50
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN: the portal works offline and under a strict CSP
+    # An open portal's stream of live updates says it is still there this often, and ends (the
+    # browser opens another, so a session that ended stops hearing) after this long.
+    LIVE_KEEPALIVE_SECONDS = 20
+    LIVE_STREAM_SECONDS = 300
 
 
 class TestConfig(Config):

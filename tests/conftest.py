@@ -3,10 +3,12 @@ built by the project's migrations, emptied after each test; the domain's factori
 real SMTP servers, processes. What they build on lives in tests/support/."""
 
 import threading
+import time
 
 import flask_migrate
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.config import database_url
@@ -60,12 +62,21 @@ def _clean_database(request):
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f"DELETE FROM {table}"))
+        # A browser's last request may still be working: the two can deadlock, and PostgreSQL
+        # then ends one of them, maybe the emptying, which is tried again.
+        for tries_left in reversed(range(5)):
+            try:
+                with db.engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                    else:
+                        for table in tables:
+                            conn.execute(text(f"DELETE FROM {table}"))
+                return
+            except OperationalError:
+                if not tries_left:
+                    raise
+                time.sleep(1)
 
 
 @pytest.fixture(autouse=True)

@@ -308,6 +308,14 @@ def changes():
     return jsonify(answer)
 
 
+@bp.route("/conversations/events")
+@login_required
+def events():
+    """Live updates are pushed by the events process (`flask events`, app/live.py), where the
+    load balancer sends this path; a web process holds no stream: 204, and the page polls."""
+    return "", 204
+
+
 def redrawn(selected_id: int | None) -> dict:
     """The list and (with `selected_id`) the thread as the page shows them, to swap in: `list`
     and `thread` HTML. The thread is read (marked so)."""

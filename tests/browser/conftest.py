@@ -40,8 +40,9 @@ def chromium():
 @pytest.fixture
 def open_as(chromium, live_server):
     """`open_as("bob@acme.test")` → a logged-in page in its own browser context; `script` runs
-    in every document before the page's own (to record what the browser is asked to do), and
-    `options` are the context's (`has_touch=True`, `java_script_enabled=False`…)."""
+    in every document before the page's own (to record what the browser is asked to do),
+    `base` is the server's address (the live server's unless told), and `options` are the
+    context's (`has_touch=True`, `java_script_enabled=False`…)."""
     contexts = []
 
     def open_as(
@@ -50,6 +51,7 @@ def open_as(chromium, live_server):
         height: int = 800,
         password: str = PASSWORD,
         script: str | None = None,
+        base: str = live_server,
         **options,
     ):
         context = chromium.new_context(viewport={"width": width, "height": height}, **options)
@@ -59,11 +61,11 @@ def open_as(chromium, live_server):
         page = context.new_page()
         page.set_default_timeout(DEADLINE)
         if email:
-            page.goto(f"{live_server}/login")
+            page.goto(f"{base}/login")
             page.fill("#email", email)
             page.fill("#password", password)
             page.click("button[type=submit]")
-            page.wait_for_url(f"{live_server}/conversations*")
+            page.wait_for_url(f"{base}/conversations*")
         return page
 
     yield open_as

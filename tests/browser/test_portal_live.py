@@ -9,6 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Contact
 from tests.support import CUSTOMER, NUM, text_in
+from tests.support.events import events_server
+from tests.support.waiting import eventually
 
 
 def row(page, text: str):
@@ -58,6 +60,24 @@ def test_two_agents_follow_each_other_without_reloading(acme, client, open_as, l
     bob.press("#body", "Enter")
     expect(bob.locator("#timeline")).to_contain_text("On our way, 20 minutes.")
     expect(phone.locator("#phone-thread")).to_contain_text("On our way, 20 minutes.")
+
+
+def test_with_the_events_process_a_portal_is_told_instead_of_asking(
+    acme, client, postgres, open_as, live_server
+):
+    with events_server(postgres, upstream=live_server) as (url, hub):
+        bob = open_as("bob@acme.test", base=url)
+        asked = []
+        bob.on("request", lambda r: asked.append(r.url) if "/changes" in r.url else None)
+        assert eventually(lambda: hub.open == 1)  # the page's stream
+        # Told, not asking every two seconds: once when its stream opened, then not while
+        # nothing changes.
+        bob.wait_for_timeout(5000)
+        assert len(asked) <= 1
+        text_in(client, CUSTOMER, NUM, "My sink is leaking")
+        expect(row(bob, "My sink is leaking")).to_be_visible()
+        expect(bob.locator(".nav-link.active .badge")).to_have_text(re.compile("^1"))
+        bob.close()
 
 
 def test_hostile_text_and_name_render_as_text(app, acme, client, open_as):

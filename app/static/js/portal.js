@@ -1,14 +1,18 @@
-// The portal, live: every two seconds ask whether anything changed since the page was drawn; if it
-// did, redraw the list and the open thread (keeping what the agent is typing). With a keyboard,
-// Enter sends a text and Shift+Enter starts a new line; on a touch screen Enter starts a new line.
-// Nothing here is needed for the portal to work: it only saves reloads.
+// The portal, live: ask whether anything changed since the page was drawn whenever the server's
+// stream of events says `change` (and once a minute in case), or every two seconds where no stream
+// can be opened; if it did, redraw the list and the open thread (keeping what the agent is typing).
+// With a keyboard, Enter sends a text and Shift+Enter starts a new line; on a touch screen Enter
+// starts a new line. Nothing here is needed for the portal to work: it only saves reloads.
 (function () {
   "use strict";
   var root = document.querySelector("[data-changes-url]");
   if (!root) return;
   var since = root.getAttribute("data-since") || "";
   var url = root.getAttribute("data-changes-url");
-  var INTERVAL = 2000;
+  var INTERVAL = 2000, SAFETY = 60000;
+  // After an action has answered, the page stays as drawn this long before it asks again: the
+  // action's own change (its text on its way) is told at once and would redraw under the agent.
+  var STILL = 2000;
 
   function nearBottom(el) {
     return el.scrollHeight - el.scrollTop - el.clientHeight < 80;
@@ -83,10 +87,39 @@
 
   // An action answering in place redraws the page too: a poll asked before it, or answered while
   // it is on its way, would put back an older page (and lose where a refusal is said).
-  var acting = 0, redraws = 0;
+  var acting = 0, redraws = 0, stillUntil = 0;
+
+  // One question at a time, asked at the soonest time wanted; one wanted while another is on its
+  // way is asked when that one is answered.
+  var live = false, timer = null, due = 0, asking = false, askAgain = false;
+
+  function askIn(ms) {
+    var at = Math.max(Date.now() + ms, stillUntil);
+    if (asking) { askAgain = askAgain || ms === 0; return; }
+    if (timer !== null && due <= at) return;
+    clearTimeout(timer);
+    due = at;
+    timer = setTimeout(function () { timer = null; poll(); }, at - Date.now());
+  }
+
+  function listen() {
+    var events = root.getAttribute("data-events-url");
+    if (!events || !window.EventSource) return;
+    var source = new EventSource(events);
+    // Opened (again): anything missed while it was closed is asked for.
+    source.onopen = function () { live = true; askIn(0); };
+    source.addEventListener("change", function () { askIn(0); });
+    // Lost for a moment (the browser opens it again by itself) or refused (204, 401): poll.
+    source.onerror = function () {
+      live = false;
+      askIn(INTERVAL);
+    };
+  }
 
   function poll() {
     var asked = redraws;
+    asking = true;
+    askAgain = false;
     var sep = url.indexOf("?") >= 0 ? "&" : "?";
     fetch(url + sep + "since=" + encodeURIComponent(since), {
       credentials: "same-origin",
@@ -106,7 +139,10 @@
         if (typeof data.thread === "string") swapThread(data.thread);
       })
       .catch(function () { /* offline for a moment: try again next time */ })
-      .then(function () { setTimeout(poll, INTERVAL); });
+      .then(function () {
+        asking = false;
+        askIn(askAgain ? 0 : live ? SAFETY : INTERVAL);
+      });
   }
 
   // A phone's keyboard has no Shift+Enter: there Enter makes a new line and the button sends.
@@ -161,6 +197,7 @@
       })
       .then(function (answer) {
         acting -= 1;
+        stillUntil = Date.now() + STILL;
         if (answer.error) {
           Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = false; });
           say(answer.error.message, true, composer ? form.querySelector(".composer-foot") : form);
@@ -201,5 +238,6 @@
   } else {
     scrollToEnd();
   }
-  setTimeout(poll, INTERVAL);
+  askIn(INTERVAL);
+  listen();
 })();
