@@ -236,6 +236,8 @@ def generate_load(account_name, conversations, messages_per_conversation, number
 def events(host: str, port: int):
     """Serve the portal's live updates (`/conversations/events`, server-sent events) from one
     process; the load balancer sends that path here. Needs PostgreSQL."""
+    import resource
+
     from aiohttp import web
 
     from app.live import events_app
@@ -243,6 +245,9 @@ def events(host: str, port: int):
     app = current_app._get_current_object()
     if db.engine.dialect.name != "postgresql":
         raise click.ClickException("Live updates are pushed from PostgreSQL only: pages poll.")
+    # Each stream is an open file: as many as the system lets this process have.
+    _, most = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (most, most))
     web.run_app(events_app(app), host=host, port=port, handler_cancellation=True, print=click.echo)
 
 
