@@ -46,7 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import auth, sms, tasks
+    from app import auth, sms, storage, tasks
     from app.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     auth.init_login(login_manager)
     sms.init_app(app)
+    storage.init_app(app)
     tasks.init_app(app)
 
 

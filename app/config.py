@@ -109,6 +109,8 @@ def from_environment() -> dict:
             "MAIL_DEFAULT_SENDER", "SMS Conversations <no-reply@localhost>"
         ),
         "TELECOM_EMAIL": env.str("TELECOM_EMAIL", ""),
+        # Where pictures and files are kept (app/storage.py): empty for a folder under instance/.
+        "STORAGE_URL": env.str("STORAGE_URL", ""),
         "NOTIFICATION_LINK_MAX_AGE": env.int("NOTIFICATION_LINK_DAYS", 7) * 24 * 3600,
     }
     try:

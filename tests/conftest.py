@@ -2,6 +2,7 @@
 built by the project's migrations, emptied after each test; the domain's factories and clients,
 real SMTP servers, processes. What they build on lives in tests/support/."""
 
+import itertools
 import threading
 import time
 
@@ -40,11 +41,16 @@ def database_uri(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_uri):
+def app(database_uri, tmp_path_factory):
     # Room for the concurrency tests' threads, each holding a connection at once.
     engine = {"pool_pre_ping": True, "pool_size": 50, "max_overflow": 5}
+    media = tmp_path_factory.mktemp("media")
     app = create_app(
-        settings(SQLALCHEMY_DATABASE_URI=database_uri, SQLALCHEMY_ENGINE_OPTIONS=engine)
+        settings(
+            SQLALCHEMY_DATABASE_URI=database_uri,
+            SQLALCHEMY_ENGINE_OPTIONS=engine,
+            STORAGE_URL=f"file://{media}",
+        )
     )
     app.test_client_class = Client
     with app.app_context():
@@ -243,3 +249,28 @@ def web_broker_down(app):
 def broker_down(web_broker_down, world):
     """`broker_down(email)`: that user's API client on a web process whose Redis is unreachable."""
     return lambda email: Api(web_broker_down.test_client(), world.tokens[email])
+
+
+@pytest.fixture(scope="session")
+def s3_settings():
+    from tests.support.s3 import s3_server
+
+    with s3_server() as environment:
+        yield environment
+
+
+@pytest.fixture
+def s3(s3_settings, monkeypatch):
+    """A new, empty bucket on a local S3-compatible server, boto3 pointed at it by the `AWS_*`
+    variables as in production: yields a boto3 client of it and the bucket's name."""
+    import boto3
+
+    for name, value in s3_settings.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3")
+    bucket = f"media-{next(_buckets)}"
+    client.create_bucket(Bucket=bucket)
+    return client, bucket
+
+
+_buckets = itertools.count()
