@@ -167,6 +167,11 @@ def after_commit(name: str, *args, countdown: float = 0, here: bool = False) -> 
     )
 
 
+def enqueue(name: str, *args) -> None:
+    """Enqueue the task `name` with `args` now: for rows committed out of the session."""
+    REGISTRY[name].delay(*args)
+
+
 def soon(name: str, seconds: float) -> None:
     """Enqueue the task `name`, which takes no arguments, to run `seconds` from now, unless this
     process asked for it less than `seconds` ago (that run will do this call's work too): for a

@@ -11,7 +11,15 @@ from flask import Flask, current_app
 
 from app import queue, scheduler
 from app.models.base import utcnow
-from app.services import activation, filing, notify, outbound, scheduled, stalled
+from app.services import (
+    activation,
+    attachments,
+    filing,
+    notify,
+    outbound,
+    scheduled,
+    stalled,
+)
 
 # How often the beat asks for a filing of any text still waiting, whatever kept it from its first
 # filing (the clocks of a web machine and a worker's disagreeing, a failed try), and for any
@@ -33,6 +41,12 @@ def deliver_message(message_id: int) -> None:
 def file_waiting_texts() -> None:
     """File the inbound texts the webhook stored: conversation, consent, replies, notifications."""
     filing.file_waiting()
+
+
+@queue.task(give_up=attachments.not_kept)
+def keep_media(message_id: int) -> None:
+    """Fetch an inbound text's pictures and files from the provider and keep them."""
+    attachments.keep_inbound(message_id)
 
 
 @queue.task(every=SCHEDULED_SWEEP_SECONDS)

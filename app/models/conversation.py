@@ -428,8 +428,10 @@ class EarlyStatus(CreatedMixin, db.Model):
 
 
 class MessageMedia(db.Model):
-    """A picture or file sent with an inbound MMS; fetched through our own authenticated route,
-    never linked directly (the provider's URL may need our credentials)."""
+    """A picture or file of an MMS, kept in the app's storage (app/storage.py) under
+    `storage_key`: an inbound one is fetched once from the provider's `url` (which may need our
+    credentials, and may be deleted there later); an outbound one was attached by the agent, under
+    its `filename`. Users see it only through our own authenticated route, never linked directly."""
 
     __tablename__ = "message_media"
     __table_args__ = (Index("ix_message_media_message", "message_id", "position"),)
@@ -437,8 +439,11 @@ class MessageMedia(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
     position: Mapped[int] = mapped_column(default=0)
-    url: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)  # the provider's, of an inbound one; else empty
     content_type: Mapped[str] = mapped_column(String(120))
+    storage_key: Mapped[str | None] = mapped_column(String(34))  # None until kept
+    size: Mapped[int | None] = mapped_column()  # bytes, once kept
+    filename: Mapped[str | None] = mapped_column(String(255))
 
     message: Mapped[Message] = relationship(back_populates="media")
 

@@ -27,6 +27,7 @@ from app.models.contact import CONSENT_SOURCES
 from app.models.conversation import TABS, HeldFor, MessageStatus, Purpose, Tab
 from app.portal import bp
 from app.services import (
+    attachments,
     business_hours,
     claims,
     consent,
@@ -44,7 +45,8 @@ from app.services import (
     tags,
 )
 from app.services.errors import Conflict, DomainError, Invalid, NotFound
-from app.sms import MediaRefused, MediaUnavailable, provider
+from app.sms import MediaRefused, MediaUnavailable
+from app.storage import Missing
 
 AUTO_REPLIES = {
     Purpose.OPT_IN: "Opt-in text",
@@ -604,18 +606,21 @@ def inline_type(content_type: str) -> str | None:
 @bp.route("/media/<id:media_id>")
 @login_required
 def media(media_id: int):
-    """An MMS picture or file, fetched from the provider for a user who may see its conversation:
-    a picture, sound or video with its stored type, anything else as a download, never a page."""
+    """An MMS picture or file, for a user who may see its conversation (from storage; an inbound
+    one not kept yet is fetched from the provider and kept): a picture, sound or video with its
+    stored type, anything else as a download, never a page."""
     item = db.session.get(MessageMedia, media_id)
     if item is None or item.message.conversation_id is None:
         abort(404)
     inbox.get(current_user, item.message.conversation_id)  # NotFound for anyone else
     try:
-        content = provider().fetch_media(item.url)
+        content = attachments.content(item)
     except MediaRefused:
         abort(404, "This file is not kept by the carrier; it cannot be shown.")
     except MediaUnavailable:
         abort(502, "The file could not be fetched from the carrier just now.")
+    except Missing:
+        abort(404, "This file is no longer kept.")
     kind = inline_type(item.content_type)
     disposition = "inline" if kind else f'attachment; filename="media-{item.id}"'
     return Response(

@@ -22,7 +22,7 @@ from app.models.conversation import (
     Purpose,
 )
 from app.models.number import PENDING_SMS_STATES
-from app.queue import after_commit, backoff, soon
+from app.queue import after_commit, backoff, enqueue, soon
 from app.services import business_hours, consent, events, notify, outbound
 from app.services.errors import Transient, new_error_id
 
@@ -68,6 +68,8 @@ def accept(
             conn.execution_options(isolation_level="AUTOCOMMIT")
         message_id = _store(conn, to, sender, body, sid, opt_out_type, media)
         conn.commit()
+    if message_id is not None and media:
+        enqueue("keep_media", message_id)
     if message_id is None:
         message_id = _stored_before(to, sender, sid)
         if message_id is None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import MessageMedia
 from app.sms import MediaRefused, MediaUnavailable
+from app.storage import parsed
 from tests.support import BASE_URL, CUSTOMER, NUM, sign
 from tests.support.twilio_fake import (
     API_HOST,
@@ -17,6 +18,7 @@ from tests.support.twilio_fake import (
     FakeTwilio,
     twilio,  # noqa: F401 (a fixture)
 )
+from tests.support.waiting import jobs_settled
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"picture-bytes" * 10
 _sids = itertools.count(1)
@@ -183,16 +185,69 @@ def test_with_the_simulated_carrier_no_media_url_is_fetched(app, acme, client, b
         elsewhere.stop()
 
 
-def test_the_carrier_out_of_reach_is_a_502_saying_so(
+def test_the_carrier_out_of_reach_is_a_502_saying_so_until_it_is_back(
     app,
     acme,
     client,
     browser,
     twilio,  # noqa: F811
 ):
-    mms(client, (twilio.add_media("image/png", PNG), "image/png"))
-    (media_id,) = media_ids(app)
+    url = twilio.add_media("image/png", PNG)
     twilio.refuse()
-    r = browser("bob@acme.test").client.get(f"/media/{media_id}")
+    mms(client, (url, "image/png"))  # its picture cannot be fetched to be kept
+    assert jobs_settled()
+    (media_id,) = media_ids(app)
+    bob = browser("bob@acme.test")
+    r = bob.client.get(f"/media/{media_id}")
     assert r.status_code == 502
     assert "could not be fetched from the carrier" in r.text
+    twilio.resume()
+    assert bob.client.get(f"/media/{media_id}").data == PNG  # fetched, and kept now
+    twilio.refuse()
+    assert bob.client.get(f"/media/{media_id}").data == PNG
+
+
+def test_pictures_are_kept_once_and_shown_after_the_carrier_deleted_them(
+    app,
+    acme,
+    client,
+    browser,
+    twilio,  # noqa: F811
+):
+    files = [(f"image/{kind}", PNG + kind.encode()) for kind in ("png", "jpeg", "gif")]
+    mms(client, *((twilio.add_media(kind, data), kind) for kind, data in files))
+    assert jobs_settled()
+    fetched = len(twilio.calls("GET", ""))
+    assert fetched == 2 * len(files)  # each once, its redirect followed
+    twilio.media.clear()  # deleted at Twilio
+    bob = browser("bob@acme.test")
+    for media_id, (kind, data) in zip(media_ids(app), files, strict=True):
+        for _ in range(2):
+            r = bob.client.get(f"/media/{media_id}")
+            assert (r.status_code, r.mimetype, r.data) == (200, kind, data)
+    assert len(twilio.calls("GET", "")) == fetched
+
+
+def test_with_storage_url_pictures_are_kept_in_the_bucket(
+    app,
+    acme,
+    client,
+    browser,
+    twilio,  # noqa: F811
+    s3,
+    monkeypatch,
+    tmp_path,
+):
+    s3_client, bucket = s3
+    monkeypatch.setitem(app.config, "STORAGE_URL", f"s3://{bucket}/media")
+    monkeypatch.setitem(app.extensions, "storage", parsed(app.config["STORAGE_URL"], tmp_path))
+    mms(client, (twilio.add_media("image/png", PNG), "image/png"))
+    assert jobs_settled()
+    (media_id,) = media_ids(app)
+    with app.app_context():
+        key = db.session.get(MessageMedia, media_id).storage_key
+    kept = s3_client.get_object(Bucket=bucket, Key=f"media/{key}")
+    assert (kept["ContentType"], kept["Body"].read()) == ("image/png", PNG)
+    twilio.media.clear()
+    r = browser("bob@acme.test").client.get(f"/media/{media_id}")
+    assert (r.status_code, r.data) == (200, PNG)
