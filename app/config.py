@@ -167,6 +167,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_HASH_METHOD = "scrypt"
     API_PAGE_SIZE = 50
+    # Any request's body: room for one MMS's files (5 MB), so that more is told apart as such.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN: the portal works offline and under a strict CSP
     # An open portal's stream of live updates says it is still there this often, and ends (the
     # browser opens another, so a session that ended stops hearing) after this long.

@@ -1,5 +1,6 @@
 """The JSON API's shapes (SPEC §3): what it accepts and what it answers."""
 
+from flask import url_for
 from marshmallow import Schema, fields, validate
 
 from app.inputs import Id, Moment, Strict, StrictBoolean
@@ -124,6 +125,16 @@ class MessageSchema(Schema):
         metadata={"enum": list(HeldFor), "description": "why it waits, when nobody chose when"},
     )
     created_at = UtcDateTime()
+    media = fields.Method(
+        "media_of",
+        metadata={"description": "its pictures and files: [{url, content_type}], url in the app"},
+    )
+
+    def media_of(self, message) -> list[dict]:
+        return [
+            {"url": url_for("portal.media", media_id=item.id), "content_type": item.content_type}
+            for item in message.media
+        ]
 
 
 class EventSchema(Schema):
@@ -188,6 +199,19 @@ class ReplySchema(Strict):
     send_at = Moment(
         load_default=None,
         metadata={"description": "send later: a future time with its offset, within a year"},
+    )
+
+
+class ReplyWithFilesSchema(ReplySchema):
+    """A text with pictures and files (multipart/form-data): `body` may then be empty."""
+
+    body = fields.String(load_default="", metadata={"maxLength": MAX_BODY})
+    # A form's fields are words: "true" or "false" (or 1 and 0).
+    claim = fields.Boolean(load_default=False, truthy={"true", "1"}, falsy={"false", "0"})
+    files = fields.List(
+        fields.Raw(metadata={"type": "string", "format": "binary"}),
+        load_only=True,
+        metadata={"description": "JPEG, PNG, GIF, PDF or vCard; 10 files, 5 MB together"},
     )
 
 

@@ -12,6 +12,7 @@ from app.api.schemas import (
     MessageSchema,
     NewConversationSchema,
     ReplySchema,
+    ReplyWithFilesSchema,
     ScheduledEditSchema,
     TabQuerySchema,
     UserIdSchema,
@@ -173,11 +174,16 @@ def reassign(conversation_id: int):
 
 @bp.post("/conversations/<id:conversation_id>/messages")
 def send(conversation_id: int):
-    """Send a text (optionally claiming first).
+    """Send a text (optionally claiming first), with pictures and files as one MMS when sent as
+    multipart/form-data.
 
     ---
     post:
-      requestBody: {required: true, content: {application/json: {schema: Reply}}}
+      requestBody:
+        required: true
+        content:
+          application/json: {schema: Reply}
+          multipart/form-data: {schema: ReplyWithFiles}
       responses:
         201: {description: OK, content: {application/json: {schema: Message}}}
         400: BadRequest
@@ -188,10 +194,19 @@ def send(conversation_id: int):
         422: Invalid
     """
     conversation = inbox.get(current_user, conversation_id)
-    args = load(ReplySchema(), json_object())
+    if request.mimetype == "multipart/form-data":
+        args = load(ReplyWithFilesSchema(), request.form.to_dict())
+        files = request.files.getlist("files")
+    else:
+        args, files = load(ReplySchema(), json_object()), []
     send_at = args["send_at"] and scheduled.check_send_at(args["send_at"])
     message = outbound.reply(
-        conversation, current_user, args["body"], claim=args["claim"], send_at=send_at
+        conversation,
+        current_user,
+        args["body"],
+        claim=args["claim"],
+        send_at=send_at,
+        files=files,
     )
     return jsonify(MessageSchema().dump(message)), 201
 

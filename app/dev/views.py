@@ -2,17 +2,28 @@
 
 import contextlib
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import and_, or_, select
 
 from app import phones
 from app.dev import bp
 from app.extensions import db
-from app.models import OutboxItem, TrackingNumber, Widget
+from app.models import Message, MessageMedia, OutboxItem, TrackingNumber, Widget
 from app.models.number import SmsState
 from app.models.outbox import OutboxChannel
-from app.services import inbound
-from app.sms.simulator import phone_sends
+from app.portal.views import served
+from app.services import attachments, inbound
+from app.services.errors import Invalid
+from app.sms.simulator import phone_keeps, phone_sends
 
 DEFAULT_PHONE = "+15555550199"
 
@@ -59,15 +70,46 @@ def phone():
         numbers=numbers,
         phone=phone_number,
         number=number,
-        thread=thread(phone_number, number),
+        **thread_context(phone_number, number),
     )
+
+
+def pictures(items: list[OutboxItem]) -> dict[str, list[MessageMedia]]:
+    """The pictures and files of the texts in a thread, by the texts' SIDs: what the phone got
+    with the business's texts, and what it attached to its own (once the app kept them)."""
+    sids = [item.provider_sid for item in items if item.provider_sid]
+    found = db.session.execute(
+        select(Message.provider_sid, MessageMedia)
+        .join(MessageMedia, MessageMedia.message_id == Message.id)
+        .where(Message.provider_sid.in_(sids), MessageMedia.storage_key.is_not(None))
+        .order_by(MessageMedia.message_id, MessageMedia.position)
+    ).all()
+    media = {}
+    for sid, item in found:
+        media.setdefault(sid, []).append(item)
+    return media
+
+
+def thread_context(phone_number: str, number: str) -> dict:
+    items = thread(phone_number, number)
+    return {"thread": items, "media": pictures(items)}
+
+
+@bp.route("/phone/media/<id:media_id>")
+def phone_media(media_id: int):
+    """A picture or file as the simulated phone shows it (the simulated carrier hands the phone
+    what the app keeps)."""
+    item = db.session.get(MessageMedia, media_id)
+    if item is None or not item.storage_key:
+        abort(404)
+    return served(item, attachments.content(item), "private, max-age=3600")
 
 
 @bp.route("/phone/thread")
 def phone_thread():
     phone_number, number = chosen()
     return render_template(
-        "dev/_thread.html", thread=thread(phone_number, number), phone=phone_number
+        "dev/_thread.html", phone=phone_number, **thread_context(phone_number, number)
     )
 
 
@@ -75,16 +117,26 @@ def phone_thread():
 def phone_send():
     phone_number, number = chosen()
     body = request.form.get("body", "")
+    back = redirect(url_for("dev.phone", phone=phone_number, number=number))
     try:
         phones.normalize(phone_number)
     except ValueError:
         flash("That is not a phone number.", "danger")
-        return redirect(url_for("dev.phone", phone=phone_number, number=number))
+        return back
+    try:
+        files = attachments.checked([f for f in request.files.getlist("files") if f.filename])
+    except Invalid as e:
+        flash(e.message, "danger")
+        return back
+    if not body.strip() and not files:
+        flash("Write a text or attach a picture.", "danger")
+        return back
+    media = tuple((phone_keeps(f.data, f.content_type), f.content_type) for f in files)
     sid = phone_sends(phone_number, number, body)
-    if inbound.receive(to=number, sender=phone_number, body=body, sid=sid) is None:
+    if inbound.receive(to=number, sender=phone_number, body=body, sid=sid, media=media) is None:
         flash(f"{number} is not a tracking number; the carrier dropped the text.", "warning")
     db.session.commit()
-    return redirect(url_for("dev.phone", phone=phone_number, number=number))
+    return back
 
 
 @bp.route("/outbox")

@@ -426,11 +426,17 @@ def reassign(conversation_id: int):
 @login_required
 def send(conversation_id: int):
     claim_first = request.form.get("claim") == "1"
+    files = [f for f in request.files.getlist("files") if f.filename or f.content_length]
 
     def send_it(c):
         send_at = scheduled.chosen_time(request.form.to_dict(), local_zone())
         return outbound.reply(
-            c, current_user, request.form.get("body", ""), claim=claim_first, send_at=send_at
+            c,
+            current_user,
+            request.form.get("body", ""),
+            claim=claim_first,
+            send_at=send_at,
+            files=files,
         )
 
     return act(conversation_id, send_it, sent_or_waiting)
@@ -621,10 +627,27 @@ def media(media_id: int):
         abort(502, "The file could not be fetched from the carrier just now.")
     except Missing:
         abort(404, "This file is no longer kept.")
+    return served(item, content, "private, max-age=3600")
+
+
+@bp.route("/media/shared/<token>")
+def shared_media(token: str):
+    """An agent's picture or file, for the provider to fetch and send: by its signed address
+    (attachments.shared_url), for an hour, without a session."""
+    item = attachments.shared(token)
+    try:
+        content = attachments.content(item)
+    except Missing:
+        abort(404, "This file is no longer kept.")
+    return served(item, content, "no-store")
+
+
+def served(item: MessageMedia, content: bytes, cache: str) -> Response:
+    """A picture, sound or video with its stored type, anything else as a download."""
     kind = inline_type(item.content_type)
     disposition = "inline" if kind else f'attachment; filename="media-{item.id}"'
     return Response(
         content,
         mimetype=kind or "application/octet-stream",
-        headers={"Content-Disposition": disposition, "Cache-Control": "private, max-age=3600"},
+        headers={"Content-Disposition": disposition, "Cache-Control": cache},
     )

@@ -29,10 +29,15 @@ from app.services.errors import Transient, new_error_id
 log = logging.getLogger(__name__)
 
 
-def receive(to: str, sender: str, body: str, sid: str | None) -> Message | None:
+def receive(
+    to: str, sender: str, body: str, sid: str | None, media: tuple[tuple[str, str], ...] = ()
+) -> Message | None:
     """Store an inbound text exactly once and file it before returning (the simulated phone and
-    the demo); None when the number is not ours. A repeated `sid` returns the stored text."""
-    message_id = _store(db.session.connection(), to, sender, body, sid, None)
+    the demo); None when the number is not ours. A repeated `sid` returns the stored text.
+    `media` as for `accept`."""
+    message_id = _store(db.session.connection(), to, sender, body, sid, None, media)
+    if message_id is not None and media:
+        after_commit("keep_media", message_id)
     db.session.commit()
     if message_id is None:
         message_id = _stored_before(to, sender, sid)

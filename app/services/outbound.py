@@ -22,7 +22,7 @@ from app.models.conversation import (
     Purpose,
 )
 from app.queue import after_commit
-from app.services import claims, consent, notify, quiet_hours
+from app.services import attachments, claims, consent, notify, quiet_hours
 from app.services.errors import (
     Closed,
     DomainError,
@@ -41,9 +41,12 @@ MAX_BODY = 1600
 RECONCILE_AFTER_SECONDS = 30
 
 
-def check_body(body) -> str:
-    """A reply's body, or Invalid: not empty, at most 1,600 characters, line breaks as the phone
-    shows them (a browser posts each as CR LF, which would count and be sent as two)."""
+def check_body(body, files: bool = False) -> str:
+    """A reply's body, or Invalid: not empty (unless `files` go with it), at most 1,600
+    characters, line breaks as the phone shows them (a browser posts each as CR LF, which would
+    count and be sent as two)."""
+    if files and (body is None or body == ""):
+        return ""
     if not isinstance(body, str) or not body.strip():
         raise Invalid("The text is empty.", {"body": ["Write a text to send."]})
     body = body.replace("\r\n", "\n")
@@ -85,10 +88,13 @@ def reply(
     body,
     claim: bool = False,
     send_at: datetime | None = None,
+    files=(),
 ) -> Message:
-    """Send an agent's text, now or at `send_at` (naive UTC, checked by `check_send_at`); with
-    claim=True an unclaimed one is claimed first, in one step."""
-    body = check_body(body)
+    """Send an agent's text, now or at `send_at` (naive UTC, checked by `check_send_at`), with
+    `files` (as Werkzeug gives them) as one MMS; with claim=True an unclaimed one is claimed
+    first, in one step."""
+    uploads = attachments.checked(files) if files else []
+    body = check_body(body, files=bool(uploads))
     claims.lock(conversation)
     if refusal := send_refusal(conversation, user, claim):
         raise refusal
@@ -96,7 +102,7 @@ def reply(
         db.session.rollback()
         db.session.refresh(conversation)
         raise NotClaimer(claims.claimed_message(conversation))
-    message = queue(conversation, body, sent_by=user, send_at=send_at)
+    message = queue(conversation, body, sent_by=user, send_at=send_at, uploads=uploads)
     db.session.commit()
     return message
 
@@ -156,9 +162,11 @@ def queue(
     sent_by: User | None = None,
     purpose: str | None = None,
     send_at: datetime | None = None,
+    uploads: list[attachments.Upload] = (),
 ) -> Message:
-    """Add an outbound text to the session: queued, its delivery asked for once the caller
-    commits; or `scheduled` for `send_at` (naive UTC), or for the end of quiet hours.
+    """Add an outbound text, with `uploads` kept as its pictures and files, to the session:
+    queued, its delivery asked for once the caller commits; or `scheduled` for `send_at` (naive
+    UTC), or for the end of quiet hours.
 
     Nothing is queued for an opted-out pair but the opt-out confirmation itself. An agent's
     text is one the business starts when it is scheduled or when the contact has not texted in
@@ -189,6 +197,7 @@ def queue(
         created_at=now,
     )
     db.session.add(message)
+    attachments.attach(message, uploads)
     conversation.updated_at = now
     db.session.flush()  # its id, for its delivery
     if send_at is None:
@@ -259,7 +268,8 @@ def deliver(message_id: int) -> None:
         db.session.commit()
         return
     try:
-        result = provider().send(message.from_number, message.to_number, message.body)
+        media = [attachments.shared_url(item) for item in message.media]
+        result = provider().send(message.from_number, message.to_number, message.body, media)
     except SendError as e:
         if e.retryable:
             raise Transient(e.message) from e

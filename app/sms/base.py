@@ -74,8 +74,9 @@ class Provider:
     # How long to wait before asking whether a number's (de)activation went through.
     activation_delay = 0.0
 
-    def send(self, sender: str, to: str, body: str) -> SendResult:
-        """Hand one text to the carrier; SendError when it does not take it."""
+    def send(self, sender: str, to: str, body: str, media: list[str] = ()) -> SendResult:
+        """Hand one text to the carrier, with the addresses it fetches its pictures and files
+        from (an MMS); SendError when it does not take it."""
         raise NotImplementedError
 
     def reason(self, code: str) -> str:

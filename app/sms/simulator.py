@@ -8,7 +8,19 @@ import secrets
 
 from app.extensions import db
 from app.models.outbox import OutboxChannel, OutboxItem
-from app.sms.base import ActivationError, Provider, Reason, SendError, SendResult
+from app.sms.base import (
+    ActivationError,
+    MediaRefused,
+    MediaUnavailable,
+    Provider,
+    Reason,
+    SendError,
+    SendResult,
+)
+from app.storage import KEY, Missing, new_key, storage
+
+# Where the simulated carrier keeps what a simulated phone attached: the app's own storage.
+MEDIA_URL = "simulated-carrier:"
 
 UNSUBSCRIBED = ("21610", "The recipient has unsubscribed from this number (STOP).")
 
@@ -35,7 +47,9 @@ class SimulatedCarrier(Provider):
         self.refuse = refuse
         self.activation_delay = activation_delay
 
-    def send(self, sender: str, to: str, body: str) -> SendResult:
+    def send(self, sender: str, to: str, body: str, media: list[str] = ()) -> SendResult:
+        """Into the simulated outbox (its pictures and files are the message's own: the
+        simulated phone shows them from the app)."""
         if to in self.unsubscribed:
             code, words = UNSUBSCRIBED
             raise SendError(Reason.UNSUBSCRIBED, words, code)
@@ -50,6 +64,16 @@ class SimulatedCarrier(Provider):
             )
         )
         return SendResult(sid=sid, status="delivered")
+
+    def fetch_media(self, url: str) -> bytes:
+        """What a simulated phone attached (`phone_keeps`); no other address is ever fetched."""
+        key = url.removeprefix(MEDIA_URL)
+        if not url.startswith(MEDIA_URL) or not KEY.fullmatch(key):
+            raise MediaRefused("The simulated carrier keeps no such file.")
+        try:
+            return storage().get(key)
+        except Missing:
+            raise MediaUnavailable("The simulated carrier lost the file.") from None
 
     def reason(self, code: str) -> str:
         code_of_unsubscribed, words = UNSUBSCRIBED
@@ -85,3 +109,11 @@ def phone_sends(phone: str, number: str, body: str) -> str:
         )
     )
     return sid
+
+
+def phone_keeps(data: bytes, content_type: str) -> str:
+    """A simulated phone attaches a file to its text: the carrier keeps it and names it by the
+    address its webhook gives (as Twilio's MediaUrl)."""
+    key = new_key()
+    storage().put(key, data, content_type)
+    return MEDIA_URL + key

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from twilio.base import values
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -119,15 +120,17 @@ class TwilioProvider(Provider):
         self.status_callback = status_callback
         self.messaging_service_sid = messaging_service_sid
 
-    def send(self, sender: str, to: str, body: str) -> SendResult:
+    def send(self, sender: str, to: str, body: str, media: list[str] = ()) -> SendResult:
         origin = (
             {"messaging_service_sid": self.messaging_service_sid}
             if self.messaging_service_sid
             else {"from_": sender}
         )
+        # An MMS may have no text; the SDK then sends no Body at all.
+        content = {"body": body or values.unset, "media_url": list(media) or values.unset}
         try:
             message = self.client.messages.create(
-                to=to, body=body, status_callback=self.status_callback, **origin
+                to=to, status_callback=self.status_callback, **content, **origin
             )
         except TwilioRestException as e:
             code = str(e.code or "")

@@ -19,8 +19,8 @@ SIZES = [pytest.param(1280, 800, id="desktop"), pytest.param(375, 812, id="phone
 # (it redirects), machines' endpoints, the widget's script and the simulated phone's thread part.
 NOT_PAGES = re.compile(
     r"^(api\.|webhooks\.|widget_api\.|(bootstrap\.)?static$|health\.|.*csv$|portal\.(changes|events)$"
-    r"|portal\.media$|portal\.index$|auth\.conversation_link$|auth\.set_password$"
-    r"|dev\.phone_thread$|admin_reports\.page$)"
+    r"|portal\.(shared_)?media$|portal\.index$|auth\.conversation_link$|auth\.set_password$"
+    r"|dev\.phone_(thread|media)$|admin_reports\.page$)"
 )
 
 

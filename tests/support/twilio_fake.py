@@ -67,6 +67,8 @@ class Recorded:
     query: dict[str, str]
     form: dict[str, str]
     user: str | None
+    # Every value of a field sent more than once (MediaUrl), in order.
+    lists: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -322,11 +324,12 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode() if length else ""
-        form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        lists = parse_qs(raw, keep_blank_values=True)
+        form = {k: v[-1] for k, v in lists.items()}
         user, password = self._basic_auth()
         host = self.headers.get(ORIGINAL_HOST, "")
         with fake.lock:
-            fake.requests.append(Recorded(self.command, url.path, host, query, form, user))
+            fake.requests.append(Recorded(self.command, url.path, host, query, form, user, lists))
         if self.command == "GET" and host == MEDIA_HOST and url.path in fake.stored:
             return self._send_bytes(*fake.stored[url.path])
         if (user, password) != (fake.account_sid, fake.auth_token):

@@ -51,7 +51,7 @@
     var kept = keep(thread);
     thread.innerHTML = html;
     // Scripts that dress the composer (notes.js) do so again before the draft goes back in.
-    document.dispatchEvent(new CustomEvent("sms:thread"));
+    document.dispatchEvent(new CustomEvent("sms:thread", { detail: { sent: !!sent } }));
     restore(kept);
     var body = document.getElementById("body");
     if (body && !body.disabled && draft) {
@@ -152,7 +152,8 @@
     var area = e.target;
     if (touch || area.id !== "body" || e.key !== "Enter" || e.shiftKey || e.isComposing) return;
     e.preventDefault();
-    if (!area.disabled && area.value.trim() && area.form) area.form.requestSubmit();
+    var attached = window.SmsAttachments && window.SmsAttachments.count();
+    if (!area.disabled && (area.value.trim() || attached) && area.form) area.form.requestSubmit();
   });
 
   // Actions in the thread answer in place: the form is posted by fetch and the server's list and

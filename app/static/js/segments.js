@@ -2,6 +2,7 @@
 // With data-company="NAME" it counts the text as sent: each {company} replaced by NAME.
 // GSM-7: 160 characters in one segment, 153 per segment beyond; extension characters count 2.
 // Anything outside GSM-7 (an emoji, say) makes the whole text UCS-2: 70, then 67 per segment.
+// With files attached to its form (an <input type="file" data-mms>), the text goes as one MMS.
 (function () {
   "use strict";
   var BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
@@ -27,6 +28,10 @@
       " (" + r.encoding + ")";
   }
 
+  function mms(r, files) {
+    return r.units + " characters · MMS with " + files + " file" + (files === 1 ? "" : "s");
+  }
+
   // Attach the live count to every <textarea data-segments> below `root` (again after a swap).
   function bind(root) {
     var areas = (root || document).querySelectorAll("textarea[data-segments]");
@@ -34,9 +39,11 @@
       var out = document.getElementById(area.getAttribute("data-segments"));
       if (!out || area.disabled) return;
       var company = area.getAttribute("data-company");
+      var files = area.form && area.form.querySelector("input[type=file][data-mms]");
       var update = function () {
         var text = company === null ? area.value : area.value.split("{company}").join(company);
-        out.textContent = describe(count(text));
+        var attached = files ? files.files.length : 0;
+        out.textContent = attached ? mms(count(text), attached) : describe(count(text));
       };
       area.addEventListener("input", update);
       update();
