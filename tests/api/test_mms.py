@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import MessageMedia
+from app.storage import parsed
 from tests.support import BASE_URL, seen_by_admin
 from tests.support.twilio_fake import twilio  # noqa: F401 (a fixture)
 
@@ -157,3 +158,58 @@ def test_files_sent_as_text_fields_are_refused(api, conversation_id):
         content_type="multipart/form-data",
     )
     assert r.status_code == 422 and "files" in r.json["error"]["fields"]
+
+
+def test_the_portal_sends_files_and_says_why_it_refuses_one(
+    app,
+    browser,
+    conversation_id,
+    twilio,  # noqa: F811
+):
+    bob = browser(BOB)
+    url = f"/conversations/{conversation_id}/messages"
+    refused = bob.client.post(
+        url,
+        data={
+            "csrf_token": bob.token(),
+            "claim": "1",
+            "body": "",
+            "files": files(("a.jpg", b"MZ")),
+        },
+        headers={"X-Requested-With": "fetch", "Accept": "application/json"},
+    )
+    assert refused.status_code == 422
+    assert refused.json["error"]["message"] == (
+        "Some files cannot be sent: a.jpg is not a JPEG, PNG or GIF picture, a PDF or a vCard."
+    )
+    page = bob.post(url, claim="1", body="", files=files(("leak.png", PNG)))
+    assert "Text sent." in page.text
+    with app.app_context():
+        (item,) = db.session.scalars(select(MessageMedia)).all()
+        assert (item.filename, item.content_type, item.size) == ("leak.png", "image/png", len(PNG))
+    assert (
+        f'<img class="mms" src="/media/{item.id}" alt="Picture 1 sent by Bob Tester"' in page.text
+    )
+    (create,) = twilio.creates()
+    assert len(create.lists["MediaUrl"]) == 1 and "Body" not in create.form
+
+
+def test_with_storage_url_an_agents_files_sit_in_the_bucket(
+    app,
+    api,
+    client,
+    conversation_id,
+    s3,
+    monkeypatch,
+    tmp_path,
+    twilio,  # noqa: F811
+):
+    s3_client, bucket = s3
+    monkeypatch.setitem(app.extensions, "storage", parsed(f"s3://{bucket}/acme", tmp_path))
+    r = send(api, conversation_id, ("quote.pdf", PDF))
+    assert r.status_code == 201, r.get_json()
+    (listed,) = s3_client.list_objects_v2(Bucket=bucket)["Contents"]
+    assert listed["Key"].startswith("acme/")
+    assert s3_client.get_object(Bucket=bucket, Key=listed["Key"])["Body"].read() == PDF
+    (address,) = twilio.creates()[0].lists["MediaUrl"]
+    assert client.get(address.removeprefix(BASE_URL)).data == PDF
