@@ -309,8 +309,11 @@ def generate(
     _insert(ConversationEvent, events)
     db.session.commit()
     if db.session.get_bind().dialect.name == "postgresql":
-        # Fresh statistics, so the reports' and lists' queries are planned for this much data.
-        db.session.execute(text("ANALYZE messages, conversations, conversation_events"))
+        # Fresh statistics, so the reports' and lists' queries are planned for this much data
+        # (the reports' opt-ins and opt-outs read the consents and their events).
+        db.session.execute(
+            text("ANALYZE messages, conversations, conversation_events, consents, consent_events")
+        )
         db.session.commit()
     return {
         "conversations": conversations,

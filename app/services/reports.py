@@ -1,14 +1,16 @@
 """SMS reports (SPEC §2.8): day series, response times, failures and agents, as SQL aggregates.
 
-Times are stored as naive UTC. Counts are grouped in SQL by UTC 15-minute bucket (every time zone
-in use today is a whole number of quarter hours from UTC), and the few thousand buckets of a
-period are folded into days of the account's time zone here, so the same code runs on SQLite and
-PostgreSQL. Response times are measured per conversation, from its creation (the text that opened
-it; a reopened contact starts a new conversation, so each cycle counts once) to the first claim
-and first reply it stores, and are fetched grouped by value — never message rows.
+Times are stored as naive UTC. Counts are grouped in SQL by UTC hour, or by quarter hour for a
+zone that is not a whole number of hours from UTC (every time zone in use today is a whole number
+of quarter hours, and changes its offset on a quarter hour), then, in the same statement, by day
+of the account's time zone: each bucket moved by the zone's offset at its start, which Python
+works out for the period (daylight saving time included), so the same SQL runs on SQLite and
+PostgreSQL and only a few rows a day come back. Response times are measured per conversation,
+from its creation (the text that opened it; a reopened contact starts a new conversation, so each
+cycle counts once) to the first claim and first reply it stores, and are fetched grouped by value
+— never message rows.
 """
 
-import functools
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,7 +18,7 @@ from itertools import chain
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import ValidationError, validates_schema
-from sqlalchemy import BigInteger, cast, extract, func, literal_column, select, text
+from sqlalchemy import BigInteger, Float, case, cast, func, literal, literal_column, select, text
 
 from app.extensions import db
 from app.inputs import Day, Form, load, time_zones
@@ -38,7 +40,11 @@ from app.services.errors import Invalid, NotFound
 
 PRESETS = {"7": 7, "30": 30, "90": 90}
 MAX_DAYS = 366
-BUCKET = 900  # seconds: a UTC quarter hour
+QUARTER_HOUR, HOUR, DAY = 900, 3600, 86400  # seconds
+# The buckets as PostgreSQL's `date_bin` is given them, written as the statistics of migration
+# 0019 write them (so that the planner knows how few buckets a period's texts fall in).
+BINS = {QUARTER_HOUR: "'15 minutes'", HOUR: "'1 hour'"}
+EPOCH = date(1970, 1, 1)
 DAY_FIELDS = (
     "received",
     "sent",
@@ -144,26 +150,77 @@ def report_numbers(user: User) -> list[TrackingNumber]:
     )
 
 
-def _epoch(column):
-    """SQL: a naive-UTC timestamp column as whole seconds since 1970."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return cast(func.floor(extract("epoch", column)), BigInteger)
+def _postgresql() -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _whole_second(column):
+    """SQL: a naive-UTC timestamp column to the whole second: on PostgreSQL the second it falls
+    in (`date_bin`, plain arithmetic, where `date_part` works through the calendar), on SQLite
+    as seconds since 1970. Two of them subtract to whole seconds (an interval on PostgreSQL)."""
+    if _postgresql():
+        return func.date_bin(literal_column("'1 second'"), column, literal_column("'2000-01-01'"))
     return cast(func.strftime("%s", column), BigInteger)
 
 
-def _bucket(column):
-    """SQL: the UTC quarter hour of a naive-UTC timestamp column, as a count since 1970. On
-    PostgreSQL written exactly as the statistics of migration 0008, so the planner knows how few
-    buckets there are."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.floor(func.date_part(literal_column("'epoch'"), column) / literal_column("900"))
-    return _epoch(column) // BUCKET
+def _bucket(column, width: int):
+    """SQL: the UTC hour or quarter hour (`width` seconds) of a naive-UTC timestamp column: on
+    PostgreSQL its start, on SQLite a count since 1970."""
+    if _postgresql():
+        return func.date_bin(literal_column(BINS[width]), column, literal_column("'2000-01-01'"))
+    return _whole_second(column) // width
 
 
-@functools.lru_cache(maxsize=65536)
-def _local_day(bucket: int, tz: ZoneInfo) -> date:
-    """The account's local day of a UTC quarter hour."""
-    return datetime.fromtimestamp(int(bucket) * BUCKET, UTC).astimezone(tz).date()
+def _bucket_start(bucket, width: int):
+    """SQL: the start of a `_bucket`, in seconds since 1970."""
+    if _postgresql():
+        return func.date_part(literal_column("'epoch'"), bucket, type_=Float)
+    return bucket * width
+
+
+def _offsets(lo: datetime, hi: datetime, tz: ZoneInfo) -> list[tuple[int, int]]:
+    """The zone's offset from UTC, in seconds, at the start of each quarter hour of naive-UTC
+    [lo, hi): a (start of the first quarter hour, offset) pair, in seconds since 1970, for each
+    stretch with one offset, the first from lo's. Sampled hourly (no zone changes its offset
+    twice within an hour), each change then found to its quarter hour."""
+
+    def offset(bucket: int) -> int:
+        return int(datetime.fromtimestamp(bucket * QUARTER_HOUR, tz).utcoffset().total_seconds())
+
+    first = int(lo.replace(tzinfo=UTC).timestamp()) // QUARTER_HOUR
+    last = (int(hi.replace(tzinfo=UTC).timestamp()) - 1) // QUARTER_HOUR
+    stretches = [(first, offset(first))]
+    before = first
+    for sample in chain(range(first + 4, last, 4), [last]):
+        if offset(sample) != stretches[-1][1]:
+            after = sample
+            while after - before > 1:  # offset(before) is the stretch's, offset(after) is not
+                middle = (before + after) // 2
+                if offset(middle) == stretches[-1][1]:
+                    before = middle
+                else:
+                    after = middle
+            stretches.append((after, offset(after)))
+        before = sample
+    return [(bucket * QUARTER_HOUR, seconds) for bucket, seconds in stretches]
+
+
+def _local_day(bucket, width: int, offsets: list[tuple[int, int]]):
+    """SQL: the account's local day of a `_bucket`, as days since 1970: the bucket's start moved
+    by the zone's offset then, in whole days."""
+    start = _bucket_start(bucket, width)
+    if len(offsets) == 1:
+        offset = offsets[0][1]
+    else:
+        offset = case(
+            *(
+                (start < literal(change, BigInteger), offset_before)
+                for (change, _), (_, offset_before) in zip(offsets[1:], offsets[:-1], strict=True)
+            ),
+            else_=offsets[-1][1],
+        )
+    return (start + offset) // DAY
 
 
 def _bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -175,11 +232,53 @@ def _bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return utc(start), utc(end + timedelta(days=1))
 
 
-def _fold(rows, tz: ZoneInfo, days: dict[date, dict], name_of) -> None:
-    """Add (bucket, key, count) rows into local days; name_of(key) → the day field or None."""
-    for bucket, key, count in rows:
-        if name := name_of(key):
-            days[_local_day(bucket, tz)][name] += count
+@dataclass(frozen=True)
+class _Period:
+    """Naive-UTC [lo, hi) of a report's local days, the zone's offsets over it, and the buckets
+    (`width` seconds) that fit its days: hours, unless the zone is not a whole number of hours
+    from UTC or changes on a quarter hour."""
+
+    lo: datetime
+    hi: datetime
+    offsets: list[tuple[int, int]]
+    width: int
+
+    @classmethod
+    def of(cls, start: date, end: date, tz: ZoneInfo) -> "_Period":
+        lo, hi = _bounds(start, end, tz)
+        offsets = _offsets(lo, hi, tz)
+        hours = all(seconds % HOUR == 0 for stretch in offsets for seconds in stretch)
+        return cls(lo, hi, offsets, HOUR if hours else QUARTER_HOUR)
+
+    def per_day(self, column, keys: tuple, counts: tuple, *where) -> list[tuple]:
+        """(local day, *keys, *counts) of the rows whose `column` falls in the period and that
+        match `where`: counted per UTC bucket and keys, then summed per local day in the same
+        statement."""
+        bucket = _bucket(column, self.width).label("bucket")
+        by_bucket = (
+            select(
+                bucket,
+                *(key.label(f"key_{i}") for i, key in enumerate(keys)),
+                *(count.label(f"count_{i}") for i, count in enumerate(counts)),
+            )
+            .where(column >= self.lo, column < self.hi, *where)
+            .group_by(bucket, *keys)
+            .subquery("by_bucket")
+        )
+        day = _local_day(by_bucket.c.bucket, self.width, self.offsets).label("day")
+        grouped = [by_bucket.c[f"key_{i}"] for i in range(len(keys))]
+        rows = db.session.execute(
+            select(
+                day,
+                *grouped,
+                *(func.sum(by_bucket.c[f"count_{i}"]) for i in range(len(counts))),
+            ).group_by(day, *grouped)
+        )
+        counted = 1 + len(keys)  # PostgreSQL sums counts as numeric, days as a float: ints both
+        return [
+            (EPOCH + timedelta(days=int(row[0])), *row[1:counted], *(int(n) for n in row[counted:]))
+            for row in rows
+        ]
 
 
 def report(
@@ -206,7 +305,7 @@ def report(
         if number_id not in scope:
             raise NotFound("No such number.")
         scope = [number_id]
-    lo, hi = _bounds(start, end, tz)
+    span = _Period.of(start, end, tz)
     days = {
         start + timedelta(days=i): {
             "date": start + timedelta(days=i),
@@ -215,61 +314,42 @@ def report(
         for i in range((end - start).days + 1)
     }
 
-    def bucketed(column, key, *where, join=None):
-        bucket = _bucket(column).label("bucket")
-        query = select(bucket, key, func.count())
-        if join is not None:
-            query = query.select_from(join)
-        return db.session.execute(
-            query.where(column >= lo, column < hi, *where).group_by(bucket, key)
-        ).all()
-
     texts_in_tag = [] if tagged is None else [Message.conversation_id.in_(tagged)]
-    failures, sent = _messages(scope, lo, hi, tz, days, texts_in_tag)
-    _fold(
-        bucketed(
-            Conversation.created_at,
-            Conversation.source,
-            Conversation.tracking_number_id.in_(scope),
-            *in_tag,
-        ),
-        tz,
-        days,
-        {ConversationSource.SMS: "new_sms", ConversationSource.WIDGET: "new_widget"}.get,
-    )
-    _fold(
-        bucketed(
-            Conversation.closed_at,
-            Conversation.status,
-            Conversation.tracking_number_id.in_(scope),
-            Conversation.closed_at.is_not(None),
-            *in_tag,
-        ),
-        tz,
-        days,
-        lambda _status: "closed",
-    )
-    _fold(
-        bucketed(
-            ConsentEvent.created_at,
-            ConsentEvent.state,
-            Consent.tracking_number_id.in_(scope),
-            *(
-                []
-                if tagged is None
-                else [ConsentEvent.message_id.in_(select(Message.id).where(*texts_in_tag))]
-            ),
-            join=ConsentEvent.__table__.join(
-                Consent.__table__, ConsentEvent.consent_id == Consent.id
-            ),
-        ),
-        tz,
-        days,
-        {ConsentState.OPTED_OUT: "opt_outs", ConsentState.OPTED_IN: "opt_ins"}.get,
-    )
-
+    failures, sent = _messages(scope, span, days, texts_in_tag)
     c = Conversation
-    opened = (c.tracking_number_id.in_(scope), c.created_at >= lo, c.created_at < hi, *in_tag)
+    new = {ConversationSource.SMS: "new_sms", ConversationSource.WIDGET: "new_widget"}
+    for day, source, count in span.per_day(
+        c.created_at, (c.source,), (func.count(),), c.tracking_number_id.in_(scope), *in_tag
+    ):
+        if source in new:
+            days[day][new[source]] += count
+    for day, count in span.per_day(
+        c.closed_at, (), (func.count(),), c.tracking_number_id.in_(scope), *in_tag
+    ):
+        days[day]["closed"] += count
+    consent = {ConsentState.OPTED_OUT: "opt_outs", ConsentState.OPTED_IN: "opt_ins"}
+    for day, state, count in span.per_day(
+        ConsentEvent.created_at,
+        (ConsentEvent.state,),
+        (func.count(),),
+        ConsentEvent.consent_id.in_(
+            select(Consent.id).where(Consent.tracking_number_id.in_(scope))
+        ),
+        *(
+            []
+            if tagged is None
+            else [ConsentEvent.message_id.in_(select(Message.id).where(*texts_in_tag))]
+        ),
+    ):
+        if state in consent:
+            days[day][consent[state]] += count
+
+    opened = (
+        c.tracking_number_id.in_(scope),
+        c.created_at >= span.lo,
+        c.created_at < span.hi,
+        *in_tag,
+    )
     claims_by = _firsts(opened, c.first_claimed_at, c.first_claimed_by_id)
     replies_by = _firsts(opened, c.first_replied_at, c.first_replied_by_id)
     claims = list(chain.from_iterable(claims_by.values()))
@@ -315,15 +395,18 @@ def of_selection(user: User, chosen: dict) -> Report:
 
 def _firsts(opened: tuple, at, by) -> dict[int | None, list[int]]:
     """Seconds from each conversation's opening to `at` (its first claim or first reply), per
-    user who did it (`by`), for the conversations matching `opened`; those not yet, left out.
-    Grouped in SQL by value: a period's many conversations come back as far fewer rows."""
-    seconds = (_epoch(at) - _epoch(Conversation.created_at)).label("seconds")
+    user who did it (`by`), in order, for the conversations matching `opened`; those not yet,
+    left out. Grouped in SQL by value: a period's many conversations come back as far fewer
+    rows."""
+    since = (_whole_second(at) - _whole_second(Conversation.created_at)).label("since")
     rows = db.session.execute(
-        select(seconds, by, func.count()).where(*opened, at.is_not(None)).group_by(seconds, by)
+        select(since, by, func.count()).where(*opened, at.is_not(None)).group_by(since, by)
     )
     found: dict[int | None, list[int]] = {}
-    for value, user_id, count in rows:
-        found.setdefault(user_id, []).extend([value] * count)
+    # In order here, not in SQL (where the planner would sort every conversation to group them).
+    for value, user_id, count in sorted(rows, key=lambda row: row[0]):
+        seconds = int(value.total_seconds()) if isinstance(value, timedelta) else value
+        found.setdefault(user_id, []).extend([seconds] * count)
     return found
 
 
@@ -331,39 +414,35 @@ def _firsts(opened: tuple, at, by) -> dict[int | None, list[int]]:
 NOT_LEFT = (MessageStatus.SCHEDULED, MessageStatus.CANCELLED)
 
 
-def _messages(
-    scope, lo, hi, tz: ZoneInfo, days: dict, where: list
-) -> tuple[list[dict], dict[int, int]]:
+def _messages(scope, span: _Period, days: dict, where: list) -> tuple[list[dict], dict[int, int]]:
     """The period's texts (those matching `where` too): received and sent into the days, and
     the after-hours replies among those sent; returns the failures by status and provider error
     code, and the texts each user sent."""
     m = Message
     in_period = (
         m.tracking_number_id.in_(scope),
-        m.created_at >= lo,
-        m.created_at < hi,
         m.status.not_in(NOT_LEFT),  # a scheduled text counts on the day it leaves
         *where,
     )
-    bucket = _bucket(m.created_at).label("bucket")
-    rows = db.session.execute(
-        select(bucket, m.direction, m.sent_by_id, m.purpose, func.count())
-        .where(*in_period)
-        .group_by(bucket, m.direction, m.sent_by_id, m.purpose)
-    ).all()
+    # Grouped by exactly the bucket and sender of the statistics of migration 0019 (the texts
+    # received and the after-hours replies counted alongside, not grouped by): the planner then
+    # expects a few thousand groups and counts them in parallel.
+    received = func.count().filter(m.direction == Direction.INBOUND)
+    after_hours = func.count().filter(m.purpose == Purpose.AFTER_HOURS)
     sent: dict[int, int] = {}
-    for bucket_, direction, sent_by, purpose, count in rows:
-        day = days[_local_day(bucket_, tz)]
-        day["received" if direction == Direction.INBOUND else "sent"] += count
-        if purpose == Purpose.AFTER_HOURS:
-            day["after_hours"] += count
-        if direction == Direction.OUTBOUND and sent_by is not None:
-            sent[sent_by] = sent.get(sent_by, 0) + count
+    for day, sent_by, count, inbound, replies_after_hours in span.per_day(
+        m.created_at, (m.sent_by_id,), (func.count(), received, after_hours), *in_period
+    ):
+        days[day]["received"] += inbound
+        days[day]["sent"] += count - inbound
+        days[day]["after_hours"] += replies_after_hours
+        if sent_by is not None:
+            sent[sent_by] = sent.get(sent_by, 0) + count - inbound
     failures = [
         {"status": status, "error_code": code or "", "reason": reason or "", "count": count}
         for status, code, reason, count in db.session.execute(
             select(m.status, m.error_code, func.max(m.error_message), func.count())
-            .where(*in_period, text(FAILED_WHERE))
+            .where(*in_period, m.created_at >= span.lo, m.created_at < span.hi, text(FAILED_WHERE))
             .group_by(m.status, m.error_code)
         )
     ]

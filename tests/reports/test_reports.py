@@ -47,6 +47,7 @@ from app.models import (
     ConversationTag,
     Message,
     Tag,
+    TrackingNumber,
     User,
 )
 from app.services import reports
@@ -57,6 +58,7 @@ BACK = "+15005550102"
 OTHER = "+15005550103"
 WEEK = "period=custom&start=2026-01-12&end=2026-01-18"
 ZERO = dict.fromkeys(reports.DAY_FIELDS, 0)
+SECOND = timedelta(seconds=1)
 
 
 def at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -698,3 +700,69 @@ def test_a_scheduled_text_counts_once_it_has_left_on_the_day_it_left(app, api, c
     with time_machine.travel(leaves + timedelta(seconds=1), tick=False), app.app_context():
         tasks.send_scheduled()
     assert sent_by_bob() == 1
+
+
+# -- days of a zone that changes its clocks, or is not a whole hour from UTC -------------------
+
+
+@pytest.mark.parametrize(
+    "zone, texts, expected",
+    [
+        # Daylight saving time ends at 06:00 UTC on Sunday 1 November: 01:00–02:00 comes twice.
+        (
+            "America/New_York",
+            [(1, 3, 59), (1, 4, 30), (1, 5, 30), (1, 6, 30), (2, 4, 59), (2, 5, 0)],
+            {date(2026, 10, 31): 1, date(2026, 11, 1): 4, date(2026, 11, 2): 1},
+        ),
+        # Kathmandu is 5 h 45 min ahead of UTC: its day begins at 18:15 UTC.
+        (
+            "Asia/Kathmandu",
+            [(1, 18, 14), (1, 18, 15), (2, 18, 14), (2, 18, 15)],
+            {date(2026, 11, 1): 1, date(2026, 11, 2): 2, date(2026, 11, 3): 1},
+        ),
+    ],
+)
+def test_texts_count_on_the_day_the_accounts_clock_showed(app, acme, zone, texts, expected):
+    with app.app_context():
+        account = Account.by_name("Acme Plumbing")
+        account.timezone = zone
+        main = TrackingNumber.by_number(NUM)
+        w = Week(account.id)
+        for i, (day_, hour, minute) in enumerate(texts):
+            w.conversation(main, f"+1500555030{i}", datetime(2026, 11, day_, hour, minute))
+        db.session.commit()
+        admin = User.by_email("admin@acme.test")
+        rep = reports.report(admin, min(expected), max(expected))
+    assert {d["date"]: (d["received"], d["new_sms"]) for d in rep.days} == {
+        day_: (count, count) for day_, count in expected.items()
+    }
+
+
+def test_daylight_saving_time_starting_makes_a_short_day_not_a_gap(app, acme):
+    """Clocks go from 02:00 to 03:00 EST→EDT at 07:00 UTC on Sunday 8 March 2026."""
+    with app.app_context():
+        account = Account.by_name("Acme Plumbing")
+        account.timezone = "America/New_York"
+        main = TrackingNumber.by_number(NUM)
+        w = Week(account.id)
+        utc = [(8, 4, 59), (8, 5, 0), (8, 6, 59), (8, 7, 0), (9, 3, 59), (9, 4, 0)]
+        for i, (day_, hour, minute) in enumerate(utc):
+            w.conversation(main, f"+1500555031{i}", datetime(2026, 3, day_, hour, minute))
+        db.session.commit()
+        rep = reports.report(User.by_email("admin@acme.test"), date(2026, 3, 7), date(2026, 3, 9))
+    assert [d["received"] for d in rep.days] == [1, 4, 1]
+
+
+def test_response_times_count_the_seconds_the_clock_ticked(app, acme):
+    """Opened at 09:00:00.900: claimed 0.2 s later (the clock shows 09:00:01, one second),
+    answered 0.05 s later (still 09:00:00, none) — on either database."""
+    with app.app_context():
+        account = Account.by_name("Acme Plumbing")
+        account.timezone = "America/New_York"
+        w = Week(account.id)
+        c = w.conversation(TrackingNumber.by_number(NUM), "+15005550320", at(12, 9) + 0.9 * SECOND)
+        w.event(c, "claimed", "bob", c.created_at + 0.2 * SECOND)
+        w.text_out(c, c.created_at + 0.05 * SECOND, by="bob")
+        db.session.commit()
+    s = run(app, "admin@acme.test").summary
+    assert (s["claim_median"], s["reply_median"]) == (1, 0)
