@@ -82,3 +82,23 @@ def test_the_composer_refuses_too_many_files_before_sending(
     assert api(BOB).get(f"/conversations/{item['id']}").json["claimed_by"] is None
     assert bob.evaluate("document.documentElement.scrollWidth <= innerWidth")
     expect(bob.locator("#body")).to_be_in_viewport()
+
+
+def test_a_note_leaves_the_files_attached_for_the_text(acme, client, open_as, api, live_server):
+    from tests.support import CUSTOMER, text_in
+
+    text_in(client, CUSTOMER, NUM, "Hello")
+    (item,) = api(BOB).tab("active")
+    bob = open_as(BOB)
+    bob.goto(f"{live_server}/conversations/{item['id']}")
+    bob.wait_for_load_state()
+    bob.set_input_files(
+        "#files", files=[{"name": "leak.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    bob.locator("label[for=mode-note]").click()
+    bob.fill("#body", "Sending the photo after lunch")
+    bob.get_by_role("button", name="Add note").click()
+    expect(bob.locator("#timeline .note")).to_contain_text("Sending the photo after lunch")
+    bob.locator("label[for=mode-text]").click()
+    expect(bob.locator("#attachments .attachment")).to_have_count(1)
+    expect(bob.locator("#body-count")).to_have_text("0 characters · MMS with 1 file")

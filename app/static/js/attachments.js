@@ -128,9 +128,10 @@
     }
   });
 
-  // The thread drawn anew: its composer gets the files back, unless they were just sent.
+  // The thread drawn anew: its composer gets the files back, unless they were just sent (a
+  // note takes none: they wait for the text).
   document.addEventListener("sms:thread", function (e) {
-    if (e.detail && e.detail.sent) attached = [];
+    if (e.detail && e.detail.sent && !e.detail.note) attached = [];
     if (attached.length) set(attached);
   });
 

@@ -40,8 +40,8 @@
     if (focus) focus.focus();
   }
 
-  // `sent`: the composer's text has gone out, so it is not put back.
-  function swapThread(html, sent) {
+  // `sent`: the composer's text (or, with `note`, its note) has gone out, so it is not put back.
+  function swapThread(html, sent, note) {
     var thread = document.getElementById("thread");
     var old = document.getElementById("body");
     var draft = old && !sent ? old.value : "";
@@ -51,7 +51,7 @@
     var kept = keep(thread);
     thread.innerHTML = html;
     // Scripts that dress the composer (notes.js) do so again before the draft goes back in.
-    document.dispatchEvent(new CustomEvent("sms:thread", { detail: { sent: !!sent } }));
+    document.dispatchEvent(new CustomEvent("sms:thread", { detail: { sent: !!sent, note: !!note } }));
     restore(kept);
     var body = document.getElementById("body");
     if (body && !body.disabled && draft) {
@@ -181,8 +181,10 @@
     var submitter = e.submitter;
     var action = (submitter && submitter.getAttribute("formaction")) || form.getAttribute("action");
     var composer = form.id === "composer";
+    var note = composer && form.classList.contains("note-mode");
     var data = new FormData(form);
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+    if (note) data.delete("files");  // they wait for the text
     Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
     acting += 1;
     fetch(action, {
@@ -208,7 +210,7 @@
         redraws += 1;
         since = answer.since;
         swapList(answer.list);
-        swapThread(answer.thread, composer);
+        swapThread(answer.thread, composer, note);
         if (window.SmsAlerts) window.SmsAlerts.title();
         say(answer.done, false, null);
         var body = document.getElementById("body");
