@@ -87,6 +87,11 @@ class Account(CreatedMixin, db.Model):
         return db.session.scalar(select(cls).where(cls.name == name))
 
 
+def full_name(first_name: str, last_name: str) -> str:
+    """A user's name as pages show it."""
+    return f"{first_name} {last_name}".strip()
+
+
 class User(UserMixin, CreatedMixin, db.Model):
     """A person of an account: admin, agent, or identified-only (no password, reached by links)."""
 
@@ -122,7 +127,7 @@ class User(UserMixin, CreatedMixin, db.Model):
 
     @property
     def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return full_name(self.first_name, self.last_name)
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"]

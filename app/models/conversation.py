@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     exists,
     false,
     func,
@@ -261,16 +262,20 @@ class Conversation(CreatedMixin, db.Model):
     @classmethod
     def in_tab(cls, user: User, tab: str) -> Select:
         """The conversations of one portal tab: active, team or closed (SPEC §2.6)."""
-        query = cls.visible_to(user)
+        return cls.visible_to(user).where(cls.of_tab(user, tab))
+
+    @classmethod
+    def of_tab(cls, user: User, tab: str):
+        """SQL condition: a conversation the user sees is in the tab (`in_tab` is every one)."""
         if tab == Tab.CLOSED:
-            return query.where(cls.status == ConversationStatus.CLOSED)
-        query = query.where(cls.status == ConversationStatus.OPEN)
+            return cls.status == ConversationStatus.CLOSED
+        is_open = cls.status == ConversationStatus.OPEN
         mine = cls.handled_by(user)
         if tab == Tab.ACTIVE:
-            return query.where(or_(cls.claimed_by_id.is_(None), mine))
+            return and_(is_open, or_(cls.claimed_by_id.is_(None), mine))
         if tab == Tab.TEAM:
-            return query.where(cls.claimed_by_id.is_not(None), ~mine)
-        return query.where(false())
+            return and_(is_open, cls.claimed_by_id.is_not(None), ~mine)
+        return false()
 
 
 class Participant(CreatedMixin, db.Model):

@@ -64,8 +64,12 @@ def phone_filter(number: str) -> str:
 
 
 def local_zone() -> ZoneInfo:
-    """The time zone the signed-in user's account works in (UTC for pages without a user)."""
-    return reports.zone(current_user.account.timezone if current_user.is_authenticated else None)
+    """The time zone the signed-in user's account works in (UTC for pages without a user), read
+    once a request: a page asks for it for every time it shows."""
+    if "local_zone" not in g:
+        account = current_user.account if current_user.is_authenticated else None
+        g.local_zone = reports.zone(account.timezone if account else None)
+    return g.local_zone
 
 
 @bp.app_template_filter("when")
@@ -152,7 +156,7 @@ def list_context(tab: str) -> dict:
         notice += " ".join(m for messages in refused.fields.values() for m in messages)
     q, cursor = current_query(), request.args.get("cursor")
     if q is None:
-        items, next_cursor = inbox.page(current_user, tab, cursor, narrowed=narrowed)
+        items, next_cursor = inbox.listing(current_user, tab, cursor, narrowed=narrowed)
     else:
         try:
             items, next_cursor = search.page(current_user, q, cursor, narrowed=narrowed)
@@ -185,7 +189,7 @@ def thread_context(selected) -> dict:
         + [("note", n.created_at, n) for n in thread.notes],
         key=lambda row: row[1],
     )
-    pair = consent.of_conversation(selected)
+    pair = consent.of_conversation(selected, ledger=True)
     refusals = claims.refusals(selected, current_user)
     return {
         "selected": selected,
@@ -209,7 +213,7 @@ def thread_context(selected) -> dict:
         "contact_limits": contacts.LIMITS,
         "saved_replies": saved_replies.for_composer(selected, current_user),
         "tag_refusal": tags.refusal(selected, current_user),
-        "account_tags": tags.listed(current_user),
+        "account_tags": account_tags(),
         "mentionable": mentionable(thread.people),
         "waiting": sorted(waiting, key=lambda m: m.send_at),
         "quiet_until": quiet_until(selected),
@@ -262,8 +266,16 @@ def filter_choices() -> dict:
     """What the list's filters offer: the numbers whose texts the user sees, the account's tags."""
     return {
         "filter_numbers": inbox.numbers_seen(current_user),
-        "filter_tags": tags.listed(current_user),
+        "filter_tags": account_tags(),
     }
+
+
+def account_tags() -> list:
+    """The account's tags, read once a request: the list's filter and the thread's tag picker
+    both offer them."""
+    if "account_tags" not in g:
+        g.account_tags = tags.listed(current_user)
+    return g.account_tags
 
 
 @bp.route("/conversations")

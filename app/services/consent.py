@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import literal, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.inputs import Checkbox, Form, load
@@ -308,14 +308,16 @@ def provider_opt_out(message: Message, reason: str) -> None:
         events.record(conversation, EventType.OPTED_OUT, None)
 
 
-def of_conversation(conversation: Conversation) -> Consent | None:
-    """The consent row of a conversation's pair (its `events` are the pair's ledger)."""
-    return db.session.scalar(
-        select(Consent).where(
-            Consent.contact_id == conversation.contact_id,
-            Consent.tracking_number_id == conversation.tracking_number_id,
-        )
+def of_conversation(conversation: Conversation, ledger: bool = False) -> Consent | None:
+    """The consent row of a conversation's pair (its `events` are the pair's ledger); with
+    `ledger`, read with its events, in the same query (the thread shows them)."""
+    query = select(Consent).where(
+        Consent.contact_id == conversation.contact_id,
+        Consent.tracking_number_id == conversation.tracking_number_id,
     )
+    if ledger:
+        query = query.options(joinedload(Consent.events))
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def opt_out_request(consent: Consent | None, messages: list[Message]) -> Message | None:

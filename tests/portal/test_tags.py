@@ -8,6 +8,7 @@ import pytest
 
 from app.models import Tag
 from tests.support import NUM, count, text_in
+from tests.support.sql import statements
 
 ADMIN, BOB, CAT = "admin@acme.test", "bob@acme.test", "cat@acme.test"
 OTHER_NUM = "+15005550102"
@@ -180,3 +181,42 @@ def test_a_bookmarked_filter_naming_a_deleted_tag_shows_every_conversation_and_w
 def test_a_garbled_filter_is_never_a_server_error(listed, browser, query):
     r = browser(BOB).get(f"/conversations?{query}")
     assert r.status_code == 200 and "name nothing of yours" in r.text
+
+
+def test_a_list_asks_as_much_however_many_of_its_rows_are_tagged_claimed_or_read(
+    app, client, browser, tag_ids
+):
+    """Each row's contact, number, claimer, tags and unread mark come with the page's own
+    queries: a list of five costs what a list of one does."""
+    bob = browser(BOB)
+
+    def listed_as_bob() -> tuple[str, list]:
+        bob.get("/conversations")
+        with statements(app) as seen:
+            page = bob.get("/conversations").text
+        return page, seen
+
+    def new_conversation(phone: str, body: str) -> int:
+        text_in(client, phone, NUM, body)
+        page = bob.get("/conversations").text
+        return int(re.search(r'data-conversation="(\d+)"', page)[1])
+
+    first = new_conversation("+15005550111", "One")
+    bob.post(f"/conversations/{first}/tags", tag_id=str(tag_ids["VIP"]))
+    page, one = listed_as_bob()
+    assert list_rows(page) == ["One"]
+    for n, phone in enumerate(("+15005550112", "+15005550113", "+15005550114", "+15005550115")):
+        conversation_id = new_conversation(phone, f"Text {n}")
+        if n % 2:
+            bob.post(f"/conversations/{conversation_id}/claim")
+            for name in ("Quote", "VIP"):
+                bob.post(f"/conversations/{conversation_id}/tags", tag_id=str(tag_ids[name]))
+    page, five = listed_as_bob()
+    assert len(list_rows(page)) == 5
+    assert page.count('class="row-item unread') == 2, "the three Bob acted in are read"
+    assert re.findall(r'<span class="tag tag-\w+">(\w+)</span>', page) == [
+        *("Quote", "VIP") * 2,
+        "VIP",
+    ]
+    assert page.count("<span>Bob Tester</span>") == 2 and page.count("<span>Unclaimed</span>") == 3
+    assert len(five) == len(one), (one, five)
