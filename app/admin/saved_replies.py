@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.access import admin_required
 from app.admin import bp
+from app.portal.views import reply_files
 from app.services import saved_replies
 from app.services.errors import Invalid
 
@@ -20,7 +21,7 @@ def saved_replies_page(reply_id: int | None = None):
     if request.method == "POST":
         values = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
         try:
-            saved = saved_replies.save(current_user, reply, **values, shared=True)
+            saved = saved_replies.save(current_user, reply, **values, shared=True, **reply_files())
         except Invalid as e:
             errors, status = e.fields, 422
             flash(e.message, "danger")

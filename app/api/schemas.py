@@ -277,8 +277,22 @@ class SavedReplySchema(Schema):
     title = fields.String()
     body = fields.String()
     shared = fields.Boolean()
+    files = fields.Method(
+        "files_of",
+        metadata={"description": "its pictures and files: [{url, content_type, filename}]"},
+    )
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
+
+    def files_of(self, reply) -> list[dict]:
+        return [
+            {
+                "url": url_for("portal.saved_reply_file", reply_id=reply.id, file_id=f.id),
+                "content_type": f.content_type,
+                "filename": f.filename,
+            }
+            for f in reply.files
+        ]
 
 
 class SavedReplyListSchema(Schema):

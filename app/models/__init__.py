@@ -18,7 +18,7 @@ from app.models.notification import Notification, NotificationPace
 from app.models.number import SmsUser, TrackingNumber
 from app.models.outbox import OutboxItem
 from app.models.registration import CarrierRegistration
-from app.models.saved_reply import SavedReply
+from app.models.saved_reply import SavedReply, SavedReplyFile
 from app.models.tag import ConversationTag, Tag
 from app.models.widget import Widget
 
@@ -45,6 +45,7 @@ __all__ = [
     "Participant",
     "ReadMark",
     "SavedReply",
+    "SavedReplyFile",
     "SmsUser",
     "Tag",
     "TrackingNumber",

@@ -25,6 +25,11 @@ class SavedReply(CreatedMixin, db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     user: Mapped[User | None] = relationship()
+    files: Mapped[list["SavedReplyFile"]] = relationship(
+        back_populates="reply",
+        cascade="all, delete-orphan",
+        order_by="SavedReplyFile.position",
+    )
 
     @property
     def shared(self) -> bool:
@@ -42,3 +47,21 @@ class SavedReply(CreatedMixin, db.Model):
             )
             .order_by(cls.user_id.is_not(None), func.lower(cls.title), cls.id)
         )
+
+
+class SavedReplyFile(db.Model):
+    """A picture or file that goes with a saved reply: attached to the composer with its text,
+    kept in the app's storage (app/storage.py) under `storage_key`."""
+
+    __tablename__ = "saved_reply_files"
+    __table_args__ = (Index("ix_saved_reply_files_reply", "saved_reply_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    saved_reply_id: Mapped[int] = mapped_column(ForeignKey("saved_replies.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column()
+    storage_key: Mapped[str] = mapped_column(String(34))
+
+    reply: Mapped[SavedReply] = relationship(back_populates="files")

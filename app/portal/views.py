@@ -46,7 +46,7 @@ from app.services import (
 )
 from app.services.errors import Conflict, DomainError, Invalid, NotFound
 from app.sms import MediaRefused, MediaUnavailable
-from app.storage import Missing
+from app.storage import Missing, storage
 
 AUTO_REPLIES = {
     Purpose.OPT_IN: "Opt-in text",
@@ -593,12 +593,33 @@ def own_saved_reply(reply_id: int | None = None):
         return profile_page(reply)
     values = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
     try:
-        saved = saved_replies.save(current_user, reply, **values, shared=False)
+        saved = saved_replies.save(current_user, reply, **values, shared=False, **reply_files())
     except Invalid as e:
         flash(e.message, "danger")
         return profile_page(reply, values, e.fields, 422)
     flash(f"Saved reply “{saved.title}” saved.", "success")
     return redirect(url_for("portal.profile", _anchor="my-saved-replies"))
+
+
+def reply_files() -> dict:
+    """A saved reply form's files: those attached (`files`) and those to remove (`dropped`)."""
+    return {
+        "files": [f for f in request.files.getlist("files") if f.filename],
+        "dropped": {int(v) for v in request.form.getlist("drop") if v.isdigit() and len(v) < 10},
+    }
+
+
+@bp.route("/saved-replies/<id:reply_id>/files/<id:file_id>")
+@login_required
+def saved_reply_file(reply_id: int, file_id: int):
+    """A saved reply's picture or file, for those who may use the reply (the composer attaches
+    it with the reply's text)."""
+    file = saved_replies.file_of(current_user, reply_id, file_id)
+    try:
+        content = storage().get(file.storage_key)
+    except Missing:
+        abort(404, "This file is no longer kept.")
+    return served(file, content, "private, max-age=3600")
 
 
 @bp.post("/profile/saved-replies/<id:reply_id>/delete")

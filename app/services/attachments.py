@@ -60,17 +60,18 @@ def kind_of(data: bytes) -> str | None:
     return None
 
 
-def checked(files) -> list[Upload]:
+def checked(files, already: tuple[int, int] = (0, 0)) -> list[Upload]:
     """The files an agent attached (each with `filename` and `stream`, as Werkzeug gives them),
-    read and checked: at most MAX_FILES and MAX_BYTES together, none empty, each a picture, PDF
-    or vCard by its content, named without folders or special characters; else Invalid naming
-    `files`, and nothing is kept."""
-    if len(files) > MAX_FILES:
+    read and checked: with the `already` (count, bytes) they join, at most MAX_FILES and
+    MAX_BYTES together, none empty, each a picture, PDF or vCard by its content, named without
+    folders or special characters; else Invalid naming `files`, and nothing is kept."""
+    count, total = already
+    if count + len(files) > MAX_FILES:
         raise Invalid(
             f"At most {MAX_FILES} files go with one text.",
-            {"files": [f"At most {MAX_FILES} files ({len(files)} given)."]},
+            {"files": [f"At most {MAX_FILES} files ({count + len(files)} given)."]},
         )
-    uploads, wrong, total = [], [], 0
+    uploads, wrong = [], []
     for file in files:
         name = file.filename or ""
         # Never more than what is left of the allowance, whatever the file's size.
@@ -105,6 +106,13 @@ def attach(message: Message, uploads: list[Upload]) -> None:
         )
         keep(item, upload.data)
         message.media.append(item)
+
+
+def kept(data: bytes, content_type: str) -> str:
+    """Keep a file; its storage key."""
+    key = new_key()
+    storage().put(key, data, content_type)
+    return key
 
 
 def _signer() -> URLSafeTimedSerializer:
@@ -157,9 +165,7 @@ def not_kept(message_id: int, error: Exception) -> None:
 
 def keep(item: MessageMedia, content: bytes) -> None:
     """Keep `content` as `item`'s file (the caller commits)."""
-    key = new_key()
-    storage().put(key, content, item.content_type)
-    item.storage_key, item.size = key, len(content)
+    item.storage_key, item.size = kept(content, item.content_type), len(content)
 
 
 def content(item: MessageMedia) -> bytes:

@@ -9,15 +9,22 @@ A body may name only the variables below: `{contact_frist_name}` would reach a c
 written, so a `{word}` that is not one of them is refused when the reply is saved.
 """
 
+import logging
 import re
 
+from flask import url_for
 from marshmallow import ValidationError, validates, validates_schema
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.inputs import Strict, StrictBoolean, Text, length_of, load
-from app.models import Conversation, SavedReply, User
+from app.models import Conversation, SavedReply, SavedReplyFile, User
+from app.services import attachments
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.services.outbound import MAX_BODY
+from app.storage import storage
+
+log = logging.getLogger(__name__)
 
 VARIABLES = {
     "contact_first_name": "the contact's first name",
@@ -127,26 +134,30 @@ def refusal(user: User, reply_shared: bool) -> Forbidden | None:
     return None
 
 
-def create(user: User, data) -> SavedReply:
-    """Save a new reply from `data` (`title`, `body`, `shared`); Invalid naming each field at
-    fault, Forbidden for an agent's shared one."""
+def create(user: User, data, files=()) -> SavedReply:
+    """Save a new reply from `data` (`title`, `body`, `shared`) with `files` (as Werkzeug gives
+    them: pictures and files attached with its text, checked as the composer's); Invalid naming
+    each field at fault, Forbidden for an agent's shared one."""
     values = load(NewSavedReplySchema(), data, "The saved reply was not added.")
     if denied := refusal(user, values["shared"]):
         raise denied
+    uploads = attachments.checked(files) if files else []
     reply = SavedReply(
         account_id=user.account_id,
         user_id=None if values["shared"] else user.id,
         title=values["title"],
         body=values["body"],
     )
+    _attach(reply, uploads)
     db.session.add(reply)
     db.session.commit()
     return reply
 
 
-def update(user: User, reply: SavedReply, data) -> SavedReply:
-    """Change a reply's title or body from `data`; Forbidden for an agent's change to a shared
-    one, Invalid naming each field at fault (`shared` included, when it would change)."""
+def update(user: User, reply: SavedReply, data, files=(), dropped=()) -> SavedReply:
+    """Change a reply's title or body from `data`, remove its files whose ids are `dropped` and
+    add `files`; Forbidden for an agent's change to a shared one, Invalid naming each field at
+    fault (`shared` included, when it would change)."""
     if denied := refusal(user, reply.shared):
         raise denied
     values = load(SavedReplyChangeSchema(), data, "The saved reply was not changed.")
@@ -156,26 +167,69 @@ def update(user: User, reply: SavedReply, data) -> SavedReply:
             "The saved reply was not changed.",
             {"shared": [f"This reply stays {kind}: add a new one instead."]},
         )
+    gone = [f for f in reply.files if f.id in dropped]
+    staying = [f for f in reply.files if f.id not in dropped]
+    already = (len(staying), sum(f.size for f in staying))
+    uploads = attachments.checked(files, already) if files else []
     for name, value in values.items():
         setattr(reply, name, value)
+    for file in gone:
+        reply.files.remove(file)
+    _attach(reply, uploads)
     db.session.commit()
+    _forget(gone)
     return reply
 
 
-def save(user: User, reply: SavedReply | None, title, body, shared: bool) -> SavedReply:
+def _attach(reply: SavedReply, uploads: list[attachments.Upload]) -> None:
+    """Keep the files and add them to the reply, after those it has (the caller commits)."""
+    for upload in uploads:
+        reply.files.append(
+            SavedReplyFile(
+                position=len(reply.files),
+                filename=upload.filename,
+                content_type=upload.content_type,
+                size=len(upload.data),
+                storage_key=attachments.kept(upload.data, upload.content_type),
+            )
+        )
+
+
+def _forget(files: list[SavedReplyFile]) -> None:
+    """Delete the kept files of rows deleted (committed): one left behind is only space."""
+    for file in files:
+        try:
+            storage().delete(file.storage_key)
+        except Exception:
+            log.exception("saved reply file %s not deleted from storage", file.storage_key)
+
+
+def save(
+    user: User, reply: SavedReply | None, title, body, shared: bool, files=(), dropped=()
+) -> SavedReply:
     """A page's form: `reply` changed, or, when None, a new reply (shared, or the user's own)."""
     values = {"title": title, "body": body}
     if reply is not None:
-        return update(user, reply, values)
-    return create(user, {**values, "shared": shared})
+        return update(user, reply, values, files, dropped)
+    return create(user, {**values, "shared": shared}, files)
 
 
 def delete(user: User, reply: SavedReply) -> None:
-    """Delete a reply; Forbidden for an agent's shared one."""
+    """Delete a reply, with its files; Forbidden for an agent's shared one."""
     if denied := refusal(user, reply.shared):
         raise denied
+    files = list(reply.files)
     db.session.delete(reply)
     db.session.commit()
+    _forget(files)
+
+
+def file_of(user: User, reply_id: int, file_id: int) -> SavedReplyFile:
+    """A file of a reply the user may use; NotFound otherwise."""
+    found = next((f for f in get(user, reply_id).files if f.id == file_id), None)
+    if found is None:
+        raise NotFound("No such file.")
+    return found
 
 
 def fill(body: str, conversation: Conversation, agent: User) -> str:
@@ -210,9 +264,23 @@ def values_of(conversation: Conversation, agent: User) -> dict[str, str]:
     }
 
 
-def for_composer(conversation: Conversation, agent: User) -> list[dict[str, str]]:
-    """The replies the agent may insert in the conversation, filled in: `{"title", "body"}`."""
+def for_composer(conversation: Conversation, agent: User) -> list[dict]:
+    """The replies the agent may insert in the conversation, filled in: `{"title", "body",
+    "files"}`, each file `{"url", "name", "type"}` (attached with the text)."""
     return [
-        {"title": reply.title, "body": fill(reply.body, conversation, agent)}
-        for reply in usable(agent)
+        {
+            "title": reply.title,
+            "body": fill(reply.body, conversation, agent),
+            "files": [
+                {
+                    "url": url_for("portal.saved_reply_file", reply_id=reply.id, file_id=f.id),
+                    "name": f.filename,
+                    "type": f.content_type,
+                }
+                for f in reply.files
+            ],
+        }
+        for reply in db.session.scalars(
+            SavedReply.usable_by(agent).options(selectinload(SavedReply.files))
+        )
     ]

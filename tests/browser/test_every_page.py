@@ -20,7 +20,7 @@ SIZES = [pytest.param(1280, 800, id="desktop"), pytest.param(375, 812, id="phone
 NOT_PAGES = re.compile(
     r"^(api\.|webhooks\.|widget_api\.|(bootstrap\.)?static$|health\.|.*csv$|portal\.(changes|events)$"
     r"|portal\.(shared_)?media$|portal\.index$|auth\.conversation_link$|auth\.set_password$"
-    r"|dev\.phone_(thread|media)$|admin_reports\.page$)"
+    r"|dev\.phone_(thread|media)$|admin_reports\.page$|portal\.saved_reply_file$)"
 )
 
 

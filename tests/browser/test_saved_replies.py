@@ -1,13 +1,17 @@
 """Saved replies in the composer, in Chromium, by keyboard only: `/` and a word, or the button,
 opens the picker; the reply goes in filled in, and the counter counts it (SPEC §2.10)."""
 
+import io
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import Contact, User
 from app.services import saved_replies
+from tests.browser.test_mms import PNG
 from tests.support import CUSTOMER, NUM, text_in
 
 ADMIN, BOB = "admin@acme.test", "bob@acme.test"
@@ -164,3 +168,30 @@ def test_the_pages_stack_the_replies_on_a_phone(app, acme, open_as, live_server,
         ("A title of some length for a phone " * 2).strip()
     )
     assert page.evaluate("document.body.scrollWidth <= innerWidth")
+
+
+def test_a_reply_with_a_picture_attaches_it_with_its_text(app, composer, api, conversation_id):
+    with app.app_context():
+        admin = User.by_email(ADMIN)
+        picture = FileStorage(io.BytesIO(PNG), filename="map.png")
+        saved_replies.create(
+            admin,
+            {"title": "Directions", "body": "Here is how to find us", "shared": True},
+            [picture],
+        )
+    page = composer(1280, 800)
+    page.keyboard.type("/direc")
+    expect(picker(page)).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#body")).to_have_value("Here is how to find us")
+    expect(page.locator("#attachments .attachment-name")).to_have_text(["map.png · 1 KB"])
+    expect(page.locator("#body-count")).to_have_text("22 characters · MMS with 1 file")
+    page.get_by_role("button", name="Claim and send").click()
+    expect(page.locator("#action-status")).to_have_text("Text sent.")
+    sent = page.locator("#timeline img[alt='Picture 1 sent by Bob Tester']")
+    expect(sent).to_be_visible()
+    assert page.evaluate("img => img.naturalWidth", sent.element_handle()) == 1
+    (message,) = [
+        m for m in api(BOB).get(f"/conversations/{conversation_id}").json["messages"] if m["media"]
+    ]
+    assert message["body"] == "Here is how to find us"

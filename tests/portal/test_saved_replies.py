@@ -107,8 +107,12 @@ def test_the_composer_offers_the_replies_filled_in_for_the_conversation(
     page = browser(BOB).get(f"/conversations/{conversation_id}").text
     assert 'id="saved-replies-button"' in page
     assert composer_replies(page) == [
-        {"title": "Late", "body": "Hi Wendy, this is Bob from Acme Plumbing: running late!"},
-        {"title": "Mine", "body": "Main line here"},
+        {
+            "title": "Late",
+            "body": "Hi Wendy, this is Bob from Acme Plumbing: running late!",
+            "files": [],
+        },
+        {"title": "Mine", "body": "Main line here", "files": []},
     ]
 
 
@@ -125,4 +129,4 @@ def test_a_hostile_reply_cannot_end_the_data_island(app, acme, api, browser, con
     api(BOB).post("/saved-replies", json={"title": attack, "body": attack})
     page = browser(BOB).get(f"/conversations/{conversation_id}").text
     assert attack not in page
-    assert composer_replies(page) == [{"title": attack, "body": attack}]
+    assert composer_replies(page) == [{"title": attack, "body": attack, "files": []}]

@@ -67,7 +67,8 @@
     return li;
   }
 
-  function show() {
+  // `trouble`: what went wrong getting files, said in place of the files' own problem.
+  function show(trouble) {
     var list = document.getElementById("attachments");
     if (!list) return;
     list.innerHTML = "";
@@ -75,7 +76,7 @@
     list.hidden = attached.length === 0;
     var old = document.getElementById("attachments-error");
     if (old) old.remove();
-    var why = problem(attached);
+    var why = trouble || problem(attached);
     if (why) {
       var line = document.createElement("p");
       line.id = "attachments-error";
@@ -135,5 +136,10 @@
     if (attached.length) set(attached);
   });
 
-  window.SmsAttachments = { count: function () { return attached.length; } };
+  window.SmsAttachments = {
+    count: function () { return attached.length; },
+    // Files from elsewhere (a saved reply's), attached as if picked.
+    add: function (files) { set(attached.concat(files)); },
+    failed: function (why) { show(why); },
+  };
 })();
