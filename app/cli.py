@@ -247,7 +247,10 @@ def events(host: str, port: int):
         raise click.ClickException("Live updates are pushed from PostgreSQL only: pages poll.")
     # Each stream is an open file: as many as the system lets this process have.
     _, most = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (most, most))
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (most, most))
+    except (ValueError, OSError):
+        click.echo(f"Open files stay at {resource.getrlimit(resource.RLIMIT_NOFILE)[0]}.")
     web.run_app(events_app(app), host=host, port=port, handler_cancellation=True, print=click.echo)
 
 
