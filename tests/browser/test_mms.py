@@ -5,8 +5,10 @@ it; bad files are refused by the composer before anything goes."""
 import re
 from urllib.parse import urlencode
 
+import pytest
 from playwright.sync_api import expect
 
+from app.storage import parsed
 from tests.support import NUM
 from tests.support.axe import serious_violations
 
@@ -20,7 +22,19 @@ PNG = (
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-def test_a_photo_from_the_phone_and_a_pdf_back(acme, open_as, live_server):
+@pytest.fixture(params=["folder", "bucket"])
+def storage_kind(request, app, tmp_path, monkeypatch):
+    """The app's storage: its folder, or a bucket of a local S3-compatible server (as with
+    STORAGE_URL=s3://…); yields the bucket's boto3 client and name, or None."""
+    if request.param == "folder":
+        yield None
+        return
+    client, bucket = request.getfixturevalue("s3")
+    monkeypatch.setitem(app.extensions, "storage", parsed(f"s3://{bucket}/demo", tmp_path))
+    yield client, bucket
+
+
+def test_a_photo_from_the_phone_and_a_pdf_back(acme, open_as, live_server, storage_kind):
     phone = open_as()
     phone.goto(f"{live_server}/dev/phone?" + urlencode({"phone": PHONE, "number": NUM}))
     phone.fill("#body", "Here is the leak")
@@ -62,6 +76,11 @@ def test_a_photo_from_the_phone_and_a_pdf_back(acme, open_as, live_server):
     link = phone.locator("#phone-thread a", has_text="quote.pdf").get_attribute("href")
     answer = phone.request.get(f"{live_server}{link}")
     assert answer.body() == PDF
+    if storage_kind:
+        client, bucket = storage_kind
+        kept = [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]]
+        # The phone's photo (as the carrier keeps it, and as the app does) and Bob's PDF.
+        assert len(kept) == 3 and all(key.startswith("demo/") for key in kept)
 
 
 def test_the_composer_refuses_too_many_files_before_sending(
