@@ -83,8 +83,8 @@ def test_the_composer_gets_every_usable_reply_filled(thread):
     saved_replies.create(bob, {"title": "Mine", "body": "{agent_first_name} here"})
     saved_replies.create(user(CAT), {"title": "Cat's", "body": "Cat here"})
     assert saved_replies.for_composer(thread("Wendy Walker"), bob) == [
-        {"title": "Late", "body": "Hi Wendy"},
-        {"title": "Mine", "body": "Bob here"},
+        {"title": "Late", "body": "Hi Wendy", "files": []},
+        {"title": "Mine", "body": "Bob here", "files": []},
     ]
 
 
