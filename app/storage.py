@@ -113,3 +113,10 @@ def init_app(app: Flask) -> None:
 def storage() -> Folder | Bucket:
     """The app's storage."""
     return current_app.extensions["storage"]
+
+
+def keep(data: bytes, content_type: str) -> str:
+    """Keep a file in the app's storage under a new key; the key."""
+    key = new_key()
+    storage().put(key, data, content_type)
+    return key

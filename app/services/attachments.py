@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Message, MessageMedia
 from app.services.errors import Invalid, NotFound, Transient
 from app.sms import MediaRefused, MediaUnavailable, provider
-from app.storage import new_key, storage
+from app.storage import keep, storage
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +104,8 @@ def attach(message: Message, uploads: list[Upload]) -> None:
             content_type=upload.content_type,
             filename=upload.filename,
         )
-        keep(item, upload.data)
+        _keep(item, upload.data)
         message.media.append(item)
-
-
-def kept(data: bytes, content_type: str) -> str:
-    """Keep a file; its storage key."""
-    key = new_key()
-    storage().put(key, data, content_type)
-    return key
 
 
 def _signer() -> URLSafeTimedSerializer:
@@ -140,19 +133,18 @@ def shared(token: str) -> MessageMedia:
 def keep_inbound(message_id: int) -> None:
     """Fetch and keep each picture or file of the inbound text not kept yet, one at a time
     (each kept is committed: a retry fetches only what is left). One the provider will not give
-    (not its own media, or the simulated carrier's) is left as it is; a failure that may pass is
+    (an address not of its own media) is left as it is; a failure that may pass is
     Transient: the job tries again later."""
     waiting = db.session.scalars(
-        select(MessageMedia.id)
+        select(MessageMedia)
         .where(MessageMedia.message_id == message_id, MessageMedia.storage_key.is_(None))
         .order_by(MessageMedia.position)
     ).all()
-    for media_id in waiting:
-        item = db.session.get(MessageMedia, media_id)
+    for item in waiting:
         try:
-            keep(item, provider().fetch_media(item.url))
+            _keep(item, provider().fetch_media(item.url))
         except MediaRefused as e:
-            log.info("media %s of text %s not kept: %s", media_id, message_id, e)
+            log.info("media %s of text %s not kept: %s", item.id, message_id, e)
         except MediaUnavailable as e:
             raise Transient(str(e)) from e
         db.session.commit()
@@ -163,9 +155,9 @@ def not_kept(message_id: int, error: Exception) -> None:
     log.warning("media of text %s not kept: %s; fetched when opened", message_id, error)
 
 
-def keep(item: MessageMedia, content: bytes) -> None:
+def _keep(item: MessageMedia, content: bytes) -> None:
     """Keep `content` as `item`'s file (the caller commits)."""
-    item.storage_key, item.size = kept(content, item.content_type), len(content)
+    item.storage_key, item.size = keep(content, item.content_type), len(content)
 
 
 def content(item: MessageMedia) -> bytes:
@@ -174,6 +166,6 @@ def content(item: MessageMedia) -> bytes:
     if item.storage_key:
         return storage().get(item.storage_key)
     fetched = provider().fetch_media(item.url)
-    keep(item, fetched)
+    _keep(item, fetched)
     db.session.commit()
     return fetched

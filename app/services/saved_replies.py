@@ -22,7 +22,7 @@ from app.models import Conversation, SavedReply, SavedReplyFile, User
 from app.services import attachments
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.services.outbound import MAX_BODY
-from app.storage import storage
+from app.storage import keep, storage
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ def _attach(reply: SavedReply, uploads: list[attachments.Upload]) -> None:
                 filename=upload.filename,
                 content_type=upload.content_type,
                 size=len(upload.data),
-                storage_key=attachments.kept(upload.data, upload.content_type),
+                storage_key=keep(upload.data, upload.content_type),
             )
         )
 

@@ -17,7 +17,7 @@ from app.sms.base import (
     SendError,
     SendResult,
 )
-from app.storage import KEY, Missing, new_key, storage
+from app.storage import KEY, Missing, keep, storage
 
 # Where the simulated carrier keeps what a simulated phone attached: the app's own storage.
 MEDIA_URL = "simulated-carrier:"
@@ -114,6 +114,4 @@ def phone_sends(phone: str, number: str, body: str) -> str:
 def phone_keeps(data: bytes, content_type: str) -> str:
     """A simulated phone attaches a file to its text: the carrier keeps it and names it by the
     address its webhook gives (as Twilio's MediaUrl)."""
-    key = new_key()
-    storage().put(key, data, content_type)
-    return MEDIA_URL + key
+    return MEDIA_URL + keep(data, content_type)
