@@ -2,9 +2,10 @@
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from app.services.errors import DomainError
+from app.storage import Missing
 
 HTTP_CODES = {
     400: "bad_request",
@@ -59,6 +60,11 @@ def init_errors(app: Flask) -> None:
             if name != "Content-Type":
                 response.headers.setdefault(name, value)
         return response
+
+    @app.errorhandler(Missing)
+    def file_gone(e: Missing):
+        # A picture or file named by a row whose stored copy is gone, wherever it is served.
+        return http_error(NotFound("This file is no longer kept."))
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):

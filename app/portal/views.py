@@ -46,7 +46,7 @@ from app.services import (
 )
 from app.services.errors import Conflict, DomainError, Invalid, NotFound
 from app.sms import MediaRefused, MediaUnavailable
-from app.storage import Missing, storage
+from app.storage import storage
 
 AUTO_REPLIES = {
     Purpose.OPT_IN: "Opt-in text",
@@ -615,11 +615,7 @@ def saved_reply_file(reply_id: int, file_id: int):
     """A saved reply's picture or file, for those who may use the reply (the composer attaches
     it with the reply's text)."""
     file = saved_replies.file_of(current_user, reply_id, file_id)
-    try:
-        content = storage().get(file.storage_key)
-    except Missing:
-        abort(404, "This file is no longer kept.")
-    return served(file, content, "private, max-age=3600")
+    return served(file, storage().get(file.storage_key), "private, max-age=3600")
 
 
 @bp.post("/profile/saved-replies/<id:reply_id>/delete")
@@ -658,8 +654,6 @@ def media(media_id: int):
         abort(404, "This file is not kept by the carrier; it cannot be shown.")
     except MediaUnavailable:
         abort(502, "The file could not be fetched from the carrier just now.")
-    except Missing:
-        abort(404, "This file is no longer kept.")
     return served(item, content, "private, max-age=3600")
 
 
@@ -668,11 +662,7 @@ def shared_media(token: str):
     """An agent's picture or file, for the provider to fetch and send: by its signed address
     (attachments.shared_url), for an hour, without a session."""
     item = attachments.shared(token)
-    try:
-        content = attachments.content(item)
-    except Missing:
-        abort(404, "This file is no longer kept.")
-    return served(item, content, "no-store")
+    return served(item, attachments.content(item), "no-store")
 
 
 def served(item: MessageMedia, content: bytes, cache: str) -> Response:

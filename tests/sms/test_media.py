@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import MessageMedia
 from app.sms import MediaRefused, MediaUnavailable
-from app.storage import parsed
+from app.storage import parsed, storage
 from tests.support import BASE_URL, CUSTOMER, NUM, sign
 from tests.support.twilio_fake import (
     API_HOST,
@@ -251,3 +251,21 @@ def test_with_storage_url_pictures_are_kept_in_the_bucket(
     twilio.media.clear()
     r = browser("bob@acme.test").client.get(f"/media/{media_id}")
     assert (r.status_code, r.data) == (200, PNG)
+
+
+def test_a_file_gone_from_storage_is_a_404_saying_so(
+    app,
+    acme,
+    client,
+    browser,
+    twilio,  # noqa: F811
+):
+    mms(client, (twilio.add_media("image/png", PNG), "image/png"))
+    assert jobs_settled()
+    (media_id,) = media_ids(app)
+    with app.app_context():
+        storage().delete(db.session.get(MessageMedia, media_id).storage_key)
+    r = browser("bob@acme.test").client.get(f"/media/{media_id}")
+    assert r.status_code == 404
+    assert "This file is no longer kept." in r.text
+    assert client.get(f"/dev/phone/media/{media_id}").status_code == 404
