@@ -99,8 +99,9 @@ class SavedReplyChangeSchema(_Fields):
 
 def usable(user: User) -> list[SavedReply]:
     """The replies the user may insert: the account's shared ones first, then their own, each by
-    title."""
-    return list(db.session.scalars(SavedReply.usable_by(user)))
+    title; with their files (every list of them shows or offers those)."""
+    query = SavedReply.usable_by(user).options(selectinload(SavedReply.files))
+    return list(db.session.scalars(query))
 
 
 def shared_of(user: User) -> list[SavedReply]:
@@ -280,7 +281,5 @@ def for_composer(conversation: Conversation, agent: User) -> list[dict]:
                 for f in reply.files
             ],
         }
-        for reply in db.session.scalars(
-            SavedReply.usable_by(agent).options(selectinload(SavedReply.files))
-        )
+        for reply in usable(agent)
     ]
