@@ -370,6 +370,12 @@ class JSONProvider(DefaultJSONProvider):
         return parse_json(s, **kwargs)
 
 
+def uploaded(name: str = "files") -> list:
+    """The files a form attached under `name`; the empty part a browser sends when none was
+    picked is no file."""
+    return [f for f in request.files.getlist(name) if f.filename or f.content_length]
+
+
 def json_object() -> dict:
     """The request's JSON body as an object ({} when there is no body); Invalid naming `_schema`
     when it is not JSON, not an object, or nested deeper than MAX_DEPTH."""

@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from app import phones
 from app.dev import bp
 from app.extensions import db
+from app.inputs import uploaded
 from app.models import Message, MessageMedia, OutboxItem, TrackingNumber, Widget
 from app.models.number import SmsState
 from app.models.outbox import OutboxChannel
@@ -124,7 +125,7 @@ def phone_send():
         flash("That is not a phone number.", "danger")
         return back
     try:
-        files = attachments.checked([f for f in request.files.getlist("files") if f.filename])
+        files = attachments.checked(uploaded())
     except Invalid as e:
         flash(e.message, "danger")
         return back

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from app import phones
 from app.extensions import db
-from app.inputs import parse_id
+from app.inputs import parse_id, uploaded
 from app.models import MessageMedia
 from app.models.base import utcnow
 from app.models.contact import CONSENT_SOURCES
@@ -438,7 +438,7 @@ def reassign(conversation_id: int):
 @login_required
 def send(conversation_id: int):
     claim_first = request.form.get("claim") == "1"
-    files = [f for f in request.files.getlist("files") if f.filename or f.content_length]
+    files = uploaded()
 
     def send_it(c):
         send_at = scheduled.chosen_time(request.form.to_dict(), local_zone())
@@ -604,7 +604,7 @@ def own_saved_reply(reply_id: int | None = None):
 def reply_files() -> dict:
     """A saved reply form's files: those attached (`files`) and those to remove (`dropped`)."""
     return {
-        "files": [f for f in request.files.getlist("files") if f.filename],
+        "files": uploaded(),
         "dropped": {int(v) for v in request.form.getlist("drop") if v.isdigit() and len(v) < 10},
     }
 
