@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app.extensions import db
+from app.inputs import length_of
 from app.models import Message, MessageMedia
 from app.services.errors import Invalid, NotFound, Transient
 from app.sms import MediaRefused, MediaUnavailable, provider
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 # What one MMS may carry (Twilio's limits).
 MAX_FILES = 10
 MAX_BYTES = 5 * 1024 * 1024
-MAX_NAME = 255  # MessageMedia.filename
+MAX_NAME = length_of(MessageMedia.filename)  # and SavedReplyFile.filename, the same
 # What a file is, by how its content starts (an .exe named .jpg is no picture).
 SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
