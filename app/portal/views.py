@@ -163,6 +163,7 @@ def list_context(tab: str) -> dict:
         except Invalid as e:
             items, next_cursor = [], None
             notice = " ".join(["Nothing was searched:", *e.fields.get("q", [e.message])])
+    kept = args_of(tab, narrowed, q)
     return {
         "tab": tab,
         "tabs": TABS,
@@ -170,7 +171,9 @@ def list_context(tab: str) -> dict:
         "list_notice": notice,
         "q": q,
         "tab_of": contacts.tab_of,
-        "list_args": args_of(tab, narrowed, q),
+        "list_args": kept,
+        # The query string every row's link keeps, encoded once for the list, not per row.
+        "list_query": url_for("portal.conversations", **kept).partition("?")[2],
         "items": items,
         "next_cursor": next_cursor,
         "counts": inbox.unread_counts(current_user),
