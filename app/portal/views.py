@@ -295,7 +295,7 @@ def conversations():
 @bp.route("/conversations/<id:conversation_id>")
 @login_required
 def conversation(conversation_id: int):
-    selected = inbox.get(current_user, conversation_id)
+    selected = inbox.get(current_user, conversation_id, shown=True)
     inbox.mark_read(selected, current_user)
     page = render_template(
         "portal/inbox.html",
@@ -341,7 +341,7 @@ def redrawn(selected_id: int | None) -> dict:
     answer = {"list": render_template("portal/_list.html", **listed)}
     if selected_id:
         try:
-            selected = inbox.get(current_user, selected_id)
+            selected = inbox.get(current_user, selected_id, shown=True)
         except NotFound:
             answer["thread"] = render_template("portal/_gone.html", list_args=listed["list_args"])
         else:

@@ -3,13 +3,16 @@
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import NamedTuple
 
 from marshmallow import Schema
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+from sqlalchemy.sql.expression import BindParameter, Executable
 
 from app import phones
 from app.extensions import db
@@ -34,20 +37,80 @@ from app.services import notify, tags
 from app.services.errors import Invalid, NotFound
 
 
-def get(user: User, conversation_id) -> Conversation:
-    """A conversation the user may see, or NotFound (never Forbidden: no existence leak)."""
-    if not isinstance(conversation_id, int):
-        raise NotFound("No such conversation.")
-    conversation = db.session.scalar(
-        Conversation.visible_to(user)
-        .where(Conversation.id == conversation_id)
+class Viewer(NamedTuple):
+    """A user as the inbox's statements name them: their id and account as bound parameters,
+    given at each execution (`as_seen`), and whether they are an admin, which shapes the
+    statement. What takes a `User` to build a condition takes a Viewer alike."""
+
+    id: BindParameter
+    account_id: BindParameter
+    is_admin: bool
+
+
+VIEWERS = {
+    is_admin: Viewer(
+        bindparam("viewer_id", type_=Integer),
+        bindparam("viewer_account_id", type_=Integer),
+        is_admin,
+    )
+    for is_admin in (False, True)
+}
+# The statements `as_seen` keeps, by key: building a tab's took longer than running it.
+BUILT: dict[tuple, Executable] = {}
+
+
+def as_seen(user: User, build: Callable[[Viewer], Executable], key: tuple | None = None, **params):
+    """The result of the statement `build` makes for a viewer of the user's kind, run as the
+    user with `params` (the values of its other bound parameters). With a `key` naming all else
+    the statement depends on, it is built once per process and kind of user, and kept."""
+    viewer = VIEWERS[user.is_admin]
+    if key is None:
+        statement = build(viewer)
+    else:
+        key = (*key, user.is_admin)
+        statement = BUILT.get(key)
+        if statement is None:
+            statement = BUILT[key] = build(viewer)
+    values = {"viewer_id": user.id, "viewer_account_id": user.account_id, **params}
+    return db.session.execute(statement, values)
+
+
+def _visible(viewer: Viewer, shown: bool):
+    """A conversation the viewer may see, by its id (`conversation_id`), with its contact and
+    claimer; `shown`, its tags, its participants and the viewer's read mark too."""
+    query = (
+        Conversation.visible_to(viewer)
+        .where(Conversation.id == bindparam("conversation_id", type_=Integer))
         .options(
             joinedload(Conversation.contact, innerjoin=True),
             joinedload(Conversation.claimed_by),
         )
     )
-    if conversation is None:
+    if shown:
+        query = query.options(
+            joinedload(Conversation.tags), joinedload(Conversation.participants)
+        ).add_columns(read_mark(viewer).label("read_at"))
+    return query
+
+
+def get(user: User, conversation_id, shown: bool = False) -> Conversation:
+    """A conversation the user may see, or NotFound (never Forbidden: no existence leak). With
+    `shown`, as its thread shows it: its tags and participants read in the same query, and
+    whether it is `unread`."""
+    if not isinstance(conversation_id, int) or not 0 < conversation_id <= MAX_ID:
         raise NotFound("No such conversation.")
+    found = as_seen(
+        user,
+        partial(_visible, shown=shown),
+        ("conversation", shown),
+        conversation_id=conversation_id,
+    )
+    row = found.unique().one_or_none()
+    if row is None:
+        raise NotFound("No such conversation.")
+    conversation = row[0]
+    if shown:
+        conversation.unread = is_unread(conversation.last_inbound_at, row.read_at)
     return conversation
 
 
@@ -245,31 +308,10 @@ def listing(
     tags of the rows that have any): the list is drawn on every tab and thread page, and
     building models of 50 conversations with their contacts, numbers and claimers took longer
     than reading them."""
-    # Whether the conversation has a tag: the tags are asked for only when some row has one.
-    tagged = exists().where(ConversationTag.conversation_id == Conversation.id).label("tagged")
-    query = (
-        in_order(user, tab, cursor, narrowed)
-        .with_only_columns(
-            Conversation.id,
-            Conversation.last_message_at,
-            Conversation.last_message_preview,
-            Conversation.source,
-            Conversation.last_inbound_at,
-            Conversation.claimed_by_id,
-            read_mark(user).label("read_at"),
-            Contact.name,
-            Contact.phone,
-            TrackingNumber.label,
-            CLAIMER.first_name,
-            CLAIMER.last_name,
-            tagged,
-        )
-        .join(Contact, Contact.id == Conversation.contact_id)
-        .join(TrackingNumber, TrackingNumber.id == Conversation.tracking_number_id)
-        .outerjoin(CLAIMER, CLAIMER.id == Conversation.claimed_by_id)
-        .limit(size + 1)
-    )
-    found = db.session.execute(query).all()
+    # The first page of a tab, unfiltered, is the one every tab and thread page shows.
+    key = ("listing", tab, size) if cursor is None and narrowed == NO_FILTERS else None
+    build = partial(_listing, tab=tab, cursor=cursor, size=size, narrowed=narrowed)
+    found = as_seen(user, build, key).all()
     more = len(found) > size
     found = found[:size]
     on = tags_on([r.id for r in found if r.tagged])
@@ -288,6 +330,34 @@ def listing(
         for r in found
     ]
     return shown, encode_cursor(shown[-1]) if more else None
+
+
+def _listing(viewer: Viewer, tab: str, cursor: str | None, size: int, narrowed: Filters):
+    """The statement of `listing`: a page's rows, and one more to tell whether there are more."""
+    # Whether the conversation has a tag: the tags are asked for only when some row has one.
+    tagged = exists().where(ConversationTag.conversation_id == Conversation.id).label("tagged")
+    return (
+        in_order(viewer, tab, cursor, narrowed)
+        .with_only_columns(
+            Conversation.id,
+            Conversation.last_message_at,
+            Conversation.last_message_preview,
+            Conversation.source,
+            Conversation.last_inbound_at,
+            Conversation.claimed_by_id,
+            read_mark(viewer).label("read_at"),
+            Contact.name,
+            Contact.phone,
+            TrackingNumber.label,
+            CLAIMER.first_name,
+            CLAIMER.last_name,
+            tagged,
+        )
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .join(TrackingNumber, TrackingNumber.id == Conversation.tracking_number_id)
+        .outerjoin(CLAIMER, CLAIMER.id == Conversation.claimed_by_id)
+        .limit(size + 1)
+    )
 
 
 def tags_on(conversation_ids: list[int]) -> dict[int, list[TagBrief]]:
@@ -387,23 +457,33 @@ COUNT_CAP = 100  # a badge says "99+" beyond this: counting further would read e
 
 def unread_counts(user: User) -> dict[str, int]:
     """How many conversations with unread texts each tab holds, up to COUNT_CAP (one query)."""
+    counts = as_seen(user, _unread_counts, ("unread counts",)).one()
+    return dict(zip(TABS, counts, strict=True))
+
+
+def _unread_counts(viewer: Viewer):
+    """The statement of `unread_counts`."""
     unread = (
-        Conversation.visible_to(user)
+        Conversation.visible_to(viewer)
         .with_only_columns(Conversation.id)
-        .where(unread_condition(user))
+        .where(unread_condition(viewer))
     )
     counts = [
         select(func.count())
-        .select_from(unread.where(Conversation.of_tab(user, tab)).limit(COUNT_CAP).subquery())
+        .select_from(unread.where(Conversation.of_tab(viewer, tab)).limit(COUNT_CAP).subquery())
         .scalar_subquery()
         for tab in TABS
     ]
-    return dict(zip(TABS, db.session.execute(select(*counts)).one(), strict=True))
+    return select(*counts)
 
 
 def mark_read(conversation: Conversation, user: User) -> None:
     """The user has seen everything in the conversation up to now. The caller commits once it
-    has read what it shows: a commit expires every row loaded, which would then be read again."""
+    has read what it shows: a commit expires every row loaded, which would then be read again.
+    Nothing is written for a conversation known to be read already (`get`, `shown`): opening a
+    thread again costs no write, nor the wait for the disk that a write's commit costs."""
+    if conversation.unread is False:
+        return
     insert = upsert_insert()
     now = utcnow()
     db.session.execute(
@@ -435,12 +515,16 @@ def thread(conversation: Conversation) -> Thread:
             .order_by(User.first_name, User.id)
         )
     )
-    messages = db.session.scalars(
-        select(Message)
-        .where(Message.conversation_id == conversation.id)
-        .order_by(Message.id)
-        .options(selectinload(Message.media))
-    ).all()
+    messages = (
+        db.session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id)
+            .order_by(Message.id)
+            .options(joinedload(Message.media))
+        )
+        .unique()
+        .all()
+    )
     events = db.session.scalars(
         select(ConversationEvent)
         .where(ConversationEvent.conversation_id == conversation.id)

@@ -14,7 +14,7 @@ import re
 
 from flask import url_for
 from marshmallow import ValidationError, validates, validates_schema
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.inputs import Strict, StrictBoolean, Text, length_of, load
@@ -100,8 +100,8 @@ class SavedReplyChangeSchema(_Fields):
 def usable(user: User) -> list[SavedReply]:
     """The replies the user may insert: the account's shared ones first, then their own, each by
     title; with their files (every list of them shows or offers those)."""
-    query = SavedReply.usable_by(user).options(selectinload(SavedReply.files))
-    return list(db.session.scalars(query))
+    query = SavedReply.usable_by(user).options(joinedload(SavedReply.files))
+    return list(db.session.scalars(query).unique())
 
 
 def shared_of(user: User) -> list[SavedReply]:

@@ -211,6 +211,30 @@ def test_times_are_shown_in_the_accounts_time_zone(app, acme, client, browser):
     assert "When (America/New_York)" in page
 
 
+def test_a_read_mark_is_written_when_the_thread_holds_a_text_not_seen_yet(
+    app, acme, client, browser
+):
+    """Opening a thread marks its new texts read; opening it again, with nothing new, writes
+    nothing (no wait for the disk on every view), and a newer text is marked read when seen."""
+    text_in(client, CUSTOMER, NUM, "Hi, is anyone there?")
+    bob = browser("bob@acme.test")
+    url = re.search(r"/conversations/\d+", bob.get("/conversations").text).group(0)
+    assert 'class="row-item unread' in bob.get("/conversations").text
+    with statements(app) as first:
+        bob.get(url)
+    assert "INSERT" in first
+    assert 'class="row-item unread' not in bob.get("/conversations").text
+    with statements(app) as again:
+        assert "Hi, is anyone there?" in bob.get(url).text
+    assert "INSERT" not in again and "UPDATE" not in again
+    text_in(client, CUSTOMER, NUM, "Hello?")
+    assert 'class="row-item unread' in bob.get("/conversations").text
+    with statements(app) as newer:
+        assert "Hello?" in bob.get(url).text
+    assert "INSERT" in newer
+    assert 'class="row-item unread' not in bob.get("/conversations").text
+
+
 def test_a_thread_page_asks_as_much_however_many_people_wrote_in_it(
     app, acme, client, browser, api
 ):
@@ -222,6 +246,7 @@ def test_a_thread_page_asks_as_much_however_many_people_wrote_in_it(
     api("bob@acme.test").post(f"{url}/messages", json={"body": "Bob here.", "claim": True})
     bob = browser("bob@acme.test")
     bob.get(url)
+    text_in(client, CUSTOMER, NUM, "Still there?")  # unread on both pages: each writes its mark
     with statements(app) as quiet:
         assert bob.get(url).status_code == 200
     users = {u["email"]: u["id"] for u in api("admin@acme.test").get("/users").json["items"]}
