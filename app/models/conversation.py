@@ -215,9 +215,6 @@ class Conversation(CreatedMixin, db.Model):
     tags: Mapped[list[Tag]] = relationship(
         secondary="conversation_tags", order_by=(func.lower(Tag.name), Tag.id), viewonly=True
     )
-    # Whether it holds texts the user reading it has not seen, once a read tells (None: not
-    # asked); not a column: each user has their own read mark.
-    unread = None
 
     @property
     def is_open(self) -> bool:

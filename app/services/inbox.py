@@ -482,7 +482,7 @@ def mark_read(conversation: Conversation, user: User) -> None:
     has read what it shows: a commit expires every row loaded, which would then be read again.
     Nothing is written for a conversation known to be read already (`get`, `shown`): opening a
     thread again costs no write, nor the wait for the disk that a write's commit costs."""
-    if conversation.unread is False:
+    if not getattr(conversation, "unread", True):
         return
     insert = upsert_insert()
     now = utcnow()
