@@ -193,11 +193,12 @@ NO_FILTERS = Filters()
 
 def numbers_seen(user: User) -> list[TrackingNumber]:
     """The numbers whose conversations the user sees, by label: what the number filter offers."""
-    return list(
-        db.session.scalars(
-            TrackingNumber.visible_to(user).order_by(TrackingNumber.label, TrackingNumber.id)
-        )
-    )
+    return list(as_seen(user, _numbers_seen, ("numbers seen",)).scalars())
+
+
+def _numbers_seen(viewer: Viewer):
+    """The statement of `numbers_seen`."""
+    return TrackingNumber.visible_to(viewer).order_by(TrackingNumber.label, TrackingNumber.id)
 
 
 def filters(user: User, args) -> Filters:
@@ -543,15 +544,14 @@ def history(conversation: Conversation, user: User) -> list[tuple[Conversation, 
     """The contact's earlier conversations on the same number that the user may open, newest
     first, with their texts."""
     earlier = list(
-        db.session.scalars(
-            Conversation.visible_to(user)
-            .where(
-                Conversation.contact_id == conversation.contact_id,
-                Conversation.tracking_number_id == conversation.tracking_number_id,
-                Conversation.id < conversation.id,
-            )
-            .order_by(Conversation.id.desc())
-        )
+        as_seen(
+            user,
+            _earlier,
+            ("history",),
+            contact_id=conversation.contact_id,
+            tracking_number_id=conversation.tracking_number_id,
+            conversation_id=conversation.id,
+        ).scalars()
     )
     texts: dict[int, list[Message]] = {c.id: [] for c in earlier}
     if earlier:
@@ -559,10 +559,23 @@ def history(conversation: Conversation, user: User) -> list[tuple[Conversation, 
             select(Message)
             .where(Message.conversation_id.in_(texts))
             .order_by(Message.id)
-            .options(selectinload(Message.media))
-        ):
+            .options(joinedload(Message.media))
+        ).unique():
             texts[message.conversation_id].append(message)
     return [(c, texts[c.id]) for c in earlier]
+
+
+def _earlier(viewer: Viewer):
+    """The statement of `history`'s conversations."""
+    return (
+        Conversation.visible_to(viewer)
+        .where(
+            Conversation.contact_id == bindparam("contact_id", type_=Integer),
+            Conversation.tracking_number_id == bindparam("tracking_number_id", type_=Integer),
+            Conversation.id < bindparam("conversation_id", type_=Integer),
+        )
+        .order_by(Conversation.id.desc())
+    )
 
 
 # A change is stamped before its transaction commits: one stamped a moment before the latest may
