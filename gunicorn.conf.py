@@ -25,3 +25,10 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # No control socket: its default path is shared by every gunicorn of a machine, and deploys
 # restart processes through the platform, not through it.
 control_socket_disable = True
+
+
+def post_worker_init(worker) -> None:
+    """The worker has built the app (wsgi.py) and serves with it from now on."""
+    from app import settle
+
+    settle()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app import settle
 from app.extensions import db
 from app.models import Conversation, Message, User
 
@@ -40,7 +41,8 @@ def percentile(values: list[float], share: float) -> float:
 
 def signed_in(app, email: str):
     """A test client of `app` with `email`'s session (server time, no network), and the loaded
-    account's size: (client, conversations, texts). Exits when there is no such user."""
+    account's size: (client, conversations, texts). Exits when there is no such user. The
+    process is then settled as a web worker is once it has built the app (`app.settle`)."""
     with app.app_context():
         user = User.by_email(email)
         if user is None:
@@ -52,6 +54,7 @@ def signed_in(app, email: str):
     with client.session_transaction() as session:
         session["_user_id"] = session_id
         session["_fresh"] = True
+    settle()
     return client, conversations, texts
 
 
