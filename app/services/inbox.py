@@ -10,7 +10,7 @@ from functools import partial
 from typing import NamedTuple
 
 from marshmallow import Schema
-from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, exists, func, literal_column, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from sqlalchemy.sql.expression import BindParameter, Executable
 
@@ -73,6 +73,13 @@ def as_seen(user: User, build: Callable[[Viewer], Executable], key: tuple | None
             statement = BUILT[key] = build(viewer)
     values = {"viewer_id": user.id, "viewer_account_id": user.account_id, **params}
     return db.session.execute(statement, values)
+
+
+def written(limit: int):
+    """A LIMIT written into a statement's SQL, not bound: PostgreSQL then plans the prepared
+    statement once for every run (a generic plan), knowing how few rows it needs, where with
+    the limit a parameter it planned it again at each run."""
+    return literal_column(str(int(limit)))
 
 
 def _visible(viewer: Viewer, shown: bool):
@@ -357,7 +364,7 @@ def _listing(viewer: Viewer, tab: str, cursor: str | None, size: int, narrowed: 
         .join(Contact, Contact.id == Conversation.contact_id)
         .join(TrackingNumber, TrackingNumber.id == Conversation.tracking_number_id)
         .outerjoin(CLAIMER, CLAIMER.id == Conversation.claimed_by_id)
-        .limit(size + 1)
+        .limit(written(size + 1))
     )
 
 
@@ -471,7 +478,9 @@ def _unread_counts(viewer: Viewer):
     )
     counts = [
         select(func.count())
-        .select_from(unread.where(Conversation.of_tab(viewer, tab)).limit(COUNT_CAP).subquery())
+        .select_from(
+            unread.where(Conversation.of_tab(viewer, tab)).limit(written(COUNT_CAP)).subquery()
+        )
         .scalar_subquery()
         for tab in TABS
     ]
@@ -591,7 +600,7 @@ def change_stamp(user: User) -> str:
         select(Conversation.id, Conversation.updated_at)
         .where(Conversation.account_id == user.account_id)
         .order_by(Conversation.updated_at.desc())
-        .limit(RECENT_CHANGES)
+        .limit(written(RECENT_CHANGES))
     ).all()
     if not recent:
         return ""
