@@ -514,38 +514,41 @@ class Thread:
     notes: list[Note]
 
 
+# The thread's statements, built once: each run binds its conversation, or its account.
+IN_CONVERSATION = bindparam("conversation_id", type_=Integer)
+PEOPLE = (
+    select(User)
+    .where(User.account_id == bindparam("account_id", type_=Integer))
+    .order_by(User.first_name, User.id)
+)
+TEXTS = (
+    select(Message)
+    .where(Message.conversation_id == IN_CONVERSATION)
+    .order_by(Message.id)
+    .options(joinedload(Message.media))
+)
+EVENTS = (
+    select(ConversationEvent)
+    .where(ConversationEvent.conversation_id == IN_CONVERSATION)
+    .order_by(ConversationEvent.id)
+)
+NOTES = (
+    select(Note)
+    .where(Note.conversation_id == IN_CONVERSATION)
+    .order_by(Note.id)
+    .options(selectinload(Note.mentions))
+)
+
+
 def thread(conversation: Conversation) -> Thread:
     """A conversation's texts, events and notes. The account's people are read first, in one
     query: each text's sender, each event's people and each note's author and mentioned users
     are then found in the session, not asked for."""
-    people = list(
-        db.session.scalars(
-            select(User)
-            .where(User.account_id == conversation.account_id)
-            .order_by(User.first_name, User.id)
-        )
-    )
-    messages = (
-        db.session.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation.id)
-            .order_by(Message.id)
-            .options(joinedload(Message.media))
-        )
-        .unique()
-        .all()
-    )
-    events = db.session.scalars(
-        select(ConversationEvent)
-        .where(ConversationEvent.conversation_id == conversation.id)
-        .order_by(ConversationEvent.id)
-    ).all()
-    notes = db.session.scalars(
-        select(Note)
-        .where(Note.conversation_id == conversation.id)
-        .order_by(Note.id)
-        .options(selectinload(Note.mentions))
-    ).all()
+    people = list(db.session.scalars(PEOPLE, {"account_id": conversation.account_id}))
+    of_it = {"conversation_id": conversation.id}
+    messages = db.session.scalars(TEXTS, of_it).unique().all()
+    events = db.session.scalars(EVENTS, of_it).all()
+    notes = db.session.scalars(NOTES, of_it).all()
     return Thread(list(messages), list(events), people, list(notes))
 
 
