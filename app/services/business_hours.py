@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, fields
-from sqlalchemy import Date, Integer, cast, delete, null, select, union_all
+from sqlalchemy import Date, Integer, bindparam, cast, delete, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -109,17 +109,24 @@ class Week:
         return None
 
 
+# An account's grid (weekday, opens, closes) and closed days (day), in one statement built
+# once: each run binds the account.
+OF_ACCOUNT = bindparam("account_id", type_=Integer)
+HOURS = union_all(
+    select(
+        BusinessHours.weekday, BusinessHours.opens, BusinessHours.closes, cast(null(), Date)
+    ).where(BusinessHours.account_id == OF_ACCOUNT),
+    select(
+        cast(null(), Integer), cast(null(), Integer), cast(null(), Integer), ClosedDay.day
+    ).where(ClosedDay.account_id == OF_ACCOUNT),
+)
+
+
 def week(account: Account) -> Week:
     """The account's hours, read once: its grid and its closed days, in one statement."""
-    grid = select(
-        BusinessHours.weekday, BusinessHours.opens, BusinessHours.closes, cast(null(), Date)
-    ).where(BusinessHours.account_id == account.id)
-    days = select(
-        cast(null(), Integer), cast(null(), Integer), cast(null(), Integer), ClosedDay.day
-    ).where(ClosedDay.account_id == account.id)
     openings: dict[int, list[tuple[int, int]]] = {}
     closed = set()
-    for weekday, opens, closes, day in db.session.execute(union_all(grid, days)):
+    for weekday, opens, closes, day in db.session.execute(HOURS, {"account_id": account.id}):
         if day is None:
             openings.setdefault(weekday, []).append((opens, closes))
         else:

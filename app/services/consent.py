@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import literal, select
+from sqlalchemy import Integer, bindparam, literal, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
@@ -308,16 +308,23 @@ def provider_opt_out(message: Message, reason: str) -> None:
         events.record(conversation, EventType.OPTED_OUT, None)
 
 
+# A pair's consent row, built once: each run binds the pair.
+OF_PAIR = select(Consent).where(
+    Consent.contact_id == bindparam("contact_id", type_=Integer),
+    Consent.tracking_number_id == bindparam("tracking_number_id", type_=Integer),
+)
+WITH_LEDGER = OF_PAIR.options(joinedload(Consent.events))
+
+
 def of_conversation(conversation: Conversation, ledger: bool = False) -> Consent | None:
     """The consent row of a conversation's pair (its `events` are the pair's ledger); with
     `ledger`, read with its events, in the same query (the thread shows them)."""
-    query = select(Consent).where(
-        Consent.contact_id == conversation.contact_id,
-        Consent.tracking_number_id == conversation.tracking_number_id,
-    )
-    if ledger:
-        query = query.options(joinedload(Consent.events))
-    return db.session.execute(query).unique().scalar_one_or_none()
+    pair = {
+        "contact_id": conversation.contact_id,
+        "tracking_number_id": conversation.tracking_number_id,
+    }
+    found = db.session.execute(WITH_LEDGER if ledger else OF_PAIR, pair)
+    return found.unique().scalar_one_or_none()
 
 
 def opt_out_request(consent: Consent | None, messages: list[Message]) -> Message | None:

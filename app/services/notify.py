@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app, render_template
-from sqlalchemy import and_, bindparam, false, insert, or_, select, tuple_, update
+from sqlalchemy import Integer, and_, bindparam, false, insert, or_, select, tuple_, update
 from sqlalchemy.orm import joinedload
 
 from app import mail, phones, segments
@@ -435,19 +435,23 @@ def failed(notification_id: int, error: Exception) -> None:
         db.session.commit()
 
 
+# A conversation's notifications that could not be sent, built once: each run binds it.
+FAILED_IN = (
+    select(Notification)
+    .where(
+        Notification.conversation_id == bindparam("conversation_id", type_=Integer),
+        Notification.status == NotificationStatus.FAILED,
+    )
+    .order_by(Notification.id)
+    .options(joinedload(Notification.user))
+)
+
+
 def failures(conversation: Conversation) -> dict[tuple[str, int], list[Notification]]:
     """The conversation's notifications that could not be sent, by what they were about:
     `("message", id)` for a text, `("note", id)` for a note's mention."""
     found: dict[tuple[str, int], list[Notification]] = {}
-    for note in db.session.scalars(
-        select(Notification)
-        .where(
-            Notification.conversation_id == conversation.id,
-            Notification.status == NotificationStatus.FAILED,
-        )
-        .order_by(Notification.id)
-        .options(joinedload(Notification.user))
-    ):
+    for note in db.session.scalars(FAILED_IN, {"conversation_id": conversation.id}):
         about = ("note", note.note_id) if note.note_id is not None else ("message", note.message_id)
         found.setdefault(about, []).append(note)
     return found
