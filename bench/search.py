@@ -4,7 +4,7 @@
     DATABASE_URL=postgresql://… .venv/bin/python -m bench.search --email bob@demo.test
 
 Each search and filtered tab is asked for through the JSON API (the test client: server time,
-no network) as that user, after one warm-up; prints p50 and p95 in milliseconds. The first run
+no network) as that user, after 20 to warm up; prints p50 and p95 in milliseconds. The first run
 puts the tag "Bench" on one conversation in 20 of the account, for the tag filter.
 """
 
@@ -18,7 +18,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Contact, Conversation, ConversationTag, Tag, User
 from app.models.number import TrackingNumber
-from bench import percentile, signed_in, timed
+from bench import WARM_UP, percentile, signed_in, timed
 
 
 def bench_tag(user: User) -> int:
@@ -91,7 +91,7 @@ def main() -> None:
     }
     engine = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
     print(f"{engine}: {conversations:,} conversations, {texts:,} texts;")
-    print(f"as {args.email}; {args.runs} runs each after a warm-up\n")
+    print(f"as {args.email}; {args.runs} runs each after {WARM_UP} to warm up\n")
     print("| Search or filtered tab | Results (first page) | p50 (ms) | p95 (ms) |")
     print("| --- | --- | --- | --- |")
     for name, query in lists.items():
