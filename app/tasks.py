@@ -43,9 +43,10 @@ def file_waiting_texts() -> None:
     filing.file_waiting()
 
 
-@queue.task(give_up=attachments.not_kept)
+@queue.task()
 def keep_media(message_id: int) -> None:
-    """Fetch an inbound text's pictures and files from the provider and keep them."""
+    """Fetch an inbound text's pictures and files from the provider and keep them (when it gives
+    up, what is left is fetched from the provider when a user opens it)."""
     attachments.keep_inbound(message_id)
 
 

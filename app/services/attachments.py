@@ -9,12 +9,12 @@ import re
 from typing import NamedTuple
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app.extensions import db
 from app.inputs import length_of
 from app.models import Message, MessageMedia
+from app.services import tokens
 from app.services.errors import Invalid, NotFound, Transient
 from app.sms import MediaRefused, MediaUnavailable, provider
 from app.storage import keep, storage
@@ -45,6 +45,15 @@ class Upload(NamedTuple):
     filename: str
     content_type: str
     data: bytes
+
+    def kept(self) -> dict:
+        """Keep the file in storage: the columns of its row (a text's or a saved reply's)."""
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": len(self.data),
+            "storage_key": keep(self.data, self.content_type),
+        }
 
 
 def kind_of(data: bytes) -> str | None:
@@ -99,32 +108,27 @@ def checked(files, already: tuple[int, int] = (0, 0)) -> list[Upload]:
 def attach(message: Message, uploads: list[Upload]) -> None:
     """Keep the files and add them to the message (the caller commits)."""
     for position, upload in enumerate(uploads):
-        item = MessageMedia(
-            position=position,
-            url="",
-            content_type=upload.content_type,
-            filename=upload.filename,
-        )
-        _keep(item, upload.data)
-        message.media.append(item)
+        message.media.append(MessageMedia(position=position, url="", **upload.kept()))
 
 
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-for-the-provider")
+# What a signed address for the provider is for (tokens.sign): it opens no other kind of link.
+FOR_THE_PROVIDER = "media-for-the-provider"
+EXPIRED = "This link has expired."
 
 
 def shared_url(item: MessageMedia) -> str:
     """Where the provider fetches an agent's file: under PUBLIC_BASE_URL, signed, for an hour."""
     # Built from PUBLIC_BASE_URL (which carries any path prefix): the sending job has no request.
-    return f"{current_app.config['PUBLIC_BASE_URL']}/media/shared/{_signer().dumps(item.id)}"
+    token = tokens.sign(FOR_THE_PROVIDER, {"media": item.id})
+    return f"{current_app.config['PUBLIC_BASE_URL']}/media/shared/{token}"
 
 
 def shared(token: str) -> MessageMedia:
     """The file a signed address names; NotFound once it expired, or for any other token."""
     try:
-        media_id = _signer().loads(token, max_age=SHARED_FOR_SECONDS)
-    except BadSignature:
-        raise NotFound("This link has expired.") from None
+        media_id = tokens.read(FOR_THE_PROVIDER, token, SHARED_FOR_SECONDS, EXPIRED).get("media")
+    except Invalid:
+        raise NotFound(EXPIRED) from None  # tampered with, too: no telling the two apart
     item = db.session.get(MessageMedia, media_id) if isinstance(media_id, int) else None
     if item is None or not item.storage_key:
         raise NotFound("No such file.")
@@ -149,11 +153,6 @@ def keep_inbound(message_id: int) -> None:
         except MediaUnavailable as e:
             raise Transient(str(e)) from e
         db.session.commit()
-
-
-def not_kept(message_id: int, error: Exception) -> None:
-    """The job's give-up: what is left is fetched from the provider when a user opens it."""
-    log.warning("media of text %s not kept: %s; fetched when opened", message_id, error)
 
 
 def _keep(item: MessageMedia, content: bytes) -> None:
