@@ -22,7 +22,7 @@ from app.models import Conversation, SavedReply, SavedReplyFile, User
 from app.services import attachments
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.services.outbound import MAX_BODY
-from app.storage import keep, storage
+from app.storage import storage
 
 log = logging.getLogger(__name__)
 
@@ -185,15 +185,7 @@ def update(user: User, reply: SavedReply, data, files=(), dropped=()) -> SavedRe
 def _attach(reply: SavedReply, uploads: list[attachments.Upload]) -> None:
     """Keep the files and add them to the reply, after those it has (the caller commits)."""
     for upload in uploads:
-        reply.files.append(
-            SavedReplyFile(
-                position=len(reply.files),
-                filename=upload.filename,
-                content_type=upload.content_type,
-                size=len(upload.data),
-                storage_key=keep(upload.data, upload.content_type),
-            )
-        )
+        reply.files.append(SavedReplyFile(position=len(reply.files), **upload.kept()))
 
 
 def _forget(files: list[SavedReplyFile]) -> None:
