@@ -608,7 +608,7 @@ def reply_files() -> dict:
     """A saved reply form's files: those attached (`files`) and those to remove (`dropped`)."""
     return {
         "files": uploaded(),
-        "dropped": {int(v) for v in request.form.getlist("drop") if v.isdigit() and len(v) < 10},
+        "dropped": {parse_id(v, "drop") for v in request.form.getlist("drop")} - {None},
     }
 
 

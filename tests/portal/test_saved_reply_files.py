@@ -113,3 +113,14 @@ def test_the_api_lists_a_replys_files(app, acme, browser, api):
     (file,) = reply["files"]
     assert file["filename"] == "map.png" and file["content_type"] == "image/png"
     assert file["url"].startswith(f"/saved-replies/{reply['id']}/files/")
+
+
+@pytest.mark.parametrize("path", ["/profile/saved-replies", "/admin/saved-replies"])
+@pytest.mark.parametrize("drop", ["²", "0", "x"])
+def test_a_file_to_remove_that_names_no_file_is_refused_naming_it(app, acme, browser, path, drop):
+    page = browser(ADMIN)
+    r = page.client.post(path, data=form(page, drop=drop))
+    assert r.status_code == 422
+    assert "drop: Not a valid id (" in r.text
+    with app.app_context():
+        assert db.session.scalars(select(SavedReply)).all() == []
