@@ -45,15 +45,23 @@ class Hub:
     def __init__(self, dsn: str):
         self.dsn = dsn
         self.streams: dict[int, set[asyncio.Event]] = {}
-        self.open = 0
+        self.open = 0  # the streams admitted: open, or their session still being checked
         self.listening = asyncio.Event()
         self.closing = False
+
+    def admit(self, most: int) -> bool:
+        """Whether a stream may open: this process hears changes, is not closing, and holds
+        fewer than `most`. One admitted counts from now on, while its session is checked too,
+        so a burst of them cannot pass `most`; the caller lets it go (`open -= 1`) at its end."""
+        if self.open >= most or not self.listening.is_set() or self.closing:
+            return False
+        self.open += 1
+        return True
 
     def enter(self, account_id: int) -> asyncio.Event:
         """A stream for the account: the event is set when the account changes."""
         woken = asyncio.Event()
         self.streams.setdefault(account_id, set()).add(woken)
-        self.open += 1
         return woken
 
     def leave(self, account_id: int, woken: asyncio.Event) -> None:
@@ -61,7 +69,6 @@ class Hub:
         group.discard(woken)
         if not group:
             del self.streams[account_id]
-        self.open -= 1
 
     def tell(self, account_id: int | None = None) -> None:
         """Wake the account's streams (every stream without `account_id`)."""
@@ -110,8 +117,16 @@ async def stream(request: web.Request) -> web.StreamResponse:
     a session that ended stops hearing). 401 without a session; 204 when this process cannot
     push (the page polls)."""
     hub, app = request.app[HUB], request.app[FLASK_APP]
-    if hub.open >= app.config["LIVE_STREAMS"] or not hub.listening.is_set() or hub.closing:
+    if not hub.admit(app.config["LIVE_STREAMS"]):
         return web.Response(status=204)
+    try:
+        return await _push(request, hub, app)
+    finally:
+        hub.open -= 1
+
+
+async def _push(request: web.Request, hub: Hub, app: Flask) -> web.StreamResponse:
+    """An admitted stream: 401 without a session, else `change` as `stream` says."""
     loop = asyncio.get_running_loop()
     cookie = request.headers.get("Cookie", "")
     account_id = await loop.run_in_executor(None, account_of, app, cookie)
