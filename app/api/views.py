@@ -67,7 +67,6 @@ def conversations():
             args["tab"] or Tab.ACTIVE,
             args["cursor"],
             size,
-            participants=True,
             narrowed=narrowed,
         )
     return jsonify(ConversationPageSchema().dump({"items": items, "next_cursor": next_cursor}))

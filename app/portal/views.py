@@ -295,8 +295,7 @@ def conversations():
 @bp.route("/conversations/<id:conversation_id>")
 @login_required
 def conversation(conversation_id: int):
-    selected = inbox.get(current_user, conversation_id, shown=True)
-    inbox.mark_read(selected, current_user)
+    selected = inbox.opened(current_user, conversation_id)
     page = render_template(
         "portal/inbox.html",
         since=inbox.change_stamp(current_user),
@@ -341,11 +340,10 @@ def redrawn(selected_id: int | None) -> dict:
     answer = {"list": render_template("portal/_list.html", **listed)}
     if selected_id:
         try:
-            selected = inbox.get(current_user, selected_id, shown=True)
+            selected = inbox.opened(current_user, selected_id)
         except NotFound:
             answer["thread"] = render_template("portal/_gone.html", list_args=listed["list_args"])
         else:
-            inbox.mark_read(selected, current_user)
             answer["thread"] = render_template(
                 "portal/_thread.html",
                 tab=tab,

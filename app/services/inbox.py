@@ -100,10 +100,24 @@ def _visible(viewer: Viewer, shown: bool):
     return query
 
 
-def get(user: User, conversation_id, shown: bool = False) -> Conversation:
-    """A conversation the user may see, or NotFound (never Forbidden: no existence leak). With
-    `shown`, as its thread shows it: its tags and participants read in the same query, and
-    whether it is `unread`."""
+def get(user: User, conversation_id) -> Conversation:
+    """A conversation the user may see, or NotFound (never Forbidden: no existence leak)."""
+    return _found(user, conversation_id, shown=False)[0]
+
+
+def opened(user: User, conversation_id) -> Conversation:
+    """A conversation the user opens, as its thread shows it (its tags and participants read in
+    the same query), marked read when it holds a text they had not seen: opening it again
+    writes nothing, nor waits for the disk as a write's commit does. NotFound as `get`. The
+    caller commits once it has read what it shows (`mark_read`)."""
+    conversation, read_at = _found(user, conversation_id, shown=True)
+    if is_unread(conversation.last_inbound_at, read_at):
+        mark_read(conversation, user)
+    return conversation
+
+
+def _found(user: User, conversation_id, shown: bool) -> tuple:
+    """(conversation, the user's read mark when `shown`), as `get` and `opened` find it."""
     if not isinstance(conversation_id, int) or not 0 < conversation_id <= MAX_ID:
         raise NotFound("No such conversation.")
     found = as_seen(
@@ -115,10 +129,7 @@ def get(user: User, conversation_id, shown: bool = False) -> Conversation:
     row = found.unique().one_or_none()
     if row is None:
         raise NotFound("No such conversation.")
-    conversation = row[0]
-    if shown:
-        conversation.unread = is_unread(conversation.last_inbound_at, row.read_at)
-    return conversation
+    return row[0], row.read_at if shown else None
 
 
 def encode_cursor(conversation: Conversation) -> str:
@@ -235,14 +246,12 @@ def page(
     tab: str,
     cursor: str | None = None,
     size: int = 50,
-    participants: bool = False,
     narrowed: Filters = NO_FILTERS,
 ):
-    """One page of a tab, newest text first: (conversations, next cursor or None), `narrowed`
-    by the filters; with `participants`, each conversation's participants are loaded too (the
-    API lists them)."""
+    """One page of a tab as the API lists it, newest text first: (conversations, next cursor or
+    None), `narrowed` by the filters, each conversation with its participants."""
     query = in_order(user, tab, cursor, narrowed)
-    rows = list(db.session.scalars(listed(query.limit(size + 1), participants)))
+    rows = list(db.session.scalars(listed(query.limit(size + 1), participants=True)))
     more = len(rows) > size
     rows = rows[:size]
     mark_unread(user, rows)
@@ -489,11 +498,7 @@ def _unread_counts(viewer: Viewer):
 
 def mark_read(conversation: Conversation, user: User) -> None:
     """The user has seen everything in the conversation up to now. The caller commits once it
-    has read what it shows: a commit expires every row loaded, which would then be read again.
-    Nothing is written for a conversation known to be read already (`get`, `shown`): opening a
-    thread again costs no write, nor the wait for the disk that a write's commit costs."""
-    if not getattr(conversation, "unread", True):
-        return
+    has read what it shows: a commit expires every row loaded, which would then be read again."""
     insert = upsert_insert()
     now = utcnow()
     db.session.execute(
@@ -648,11 +653,5 @@ def account_users(user: User, people: list[User] | None = None) -> list[User]:
     """The users of the account, for picking participants; admins also see deactivated ones.
     `people`, the account's users read already (a thread's), are picked from, not asked for."""
     if people is None:
-        people = list(
-            db.session.scalars(
-                select(User)
-                .where(User.account_id == user.account_id)
-                .order_by(User.first_name, User.id)
-            )
-        )
+        people = list(db.session.scalars(PEOPLE, {"account_id": user.account_id}))
     return [u for u in people if user.is_admin or u.active]
