@@ -11,7 +11,7 @@ from app.access import admin_required
 from app.csvfile import csv_response
 from app.inputs import parse_id, time_zones
 from app.reports import bp
-from app.services import reports, tags
+from app.services import inbox, reports, tags
 from app.services.errors import Invalid
 
 
@@ -43,7 +43,7 @@ def page():
                 report=None,
                 chosen=chosen,
                 errors=e.fields,
-                numbers=reports.report_numbers(current_user),
+                numbers=inbox.numbers_seen(current_user),
                 tags=tags.listed(current_user),
                 timezones=[],
             ),

@@ -35,7 +35,7 @@ from app.models.conversation import (
 )
 from app.models.number import TrackingNumber
 from app.models.tag import ConversationTag, Tag
-from app.services import tags
+from app.services import inbox, tags
 from app.services.errors import Invalid, NotFound
 
 PRESETS = {"7": 7, "30": 30, "90": 90}
@@ -139,15 +139,6 @@ class Report:
     agents: list[dict]
     numbers: list[TrackingNumber] = field(default_factory=list)
     tag: Tag | None = None
-
-
-def report_numbers(user: User) -> list[TrackingNumber]:
-    """The numbers a user may filter a report to: those whose figures they see."""
-    return list(
-        db.session.scalars(
-            TrackingNumber.visible_to(user).order_by(TrackingNumber.label, TrackingNumber.id)
-        )
-    )
 
 
 def _postgresql() -> bool:
@@ -297,7 +288,7 @@ def report(
         else None
     )
     in_tag = [] if tagged is None else [Conversation.id.in_(tagged)]
-    numbers = report_numbers(user)
+    numbers = inbox.numbers_seen(user)  # the numbers whose figures the user sees
     # The numbers' ids themselves, not a subquery: the planner then reads the period's texts
     # without joining each one to its number.
     scope = [n.id for n in numbers]
@@ -395,16 +386,14 @@ def of_selection(user: User, chosen: dict) -> Report:
 
 def _firsts(opened: tuple, at, by) -> dict[int | None, list[int]]:
     """Seconds from each conversation's opening to `at` (its first claim or first reply), per
-    user who did it (`by`), in order, for the conversations matching `opened`; those not yet,
-    left out. Grouped in SQL by value: a period's many conversations come back as far fewer
-    rows."""
+    user who did it (`by`), for the conversations matching `opened`; those not yet, left out.
+    Grouped in SQL by value: a period's many conversations come back as far fewer rows."""
     since = (_whole_second(at) - _whole_second(Conversation.created_at)).label("since")
     rows = db.session.execute(
         select(since, by, func.count()).where(*opened, at.is_not(None)).group_by(since, by)
     )
     found: dict[int | None, list[int]] = {}
-    # In order here, not in SQL (where the planner would sort every conversation to group them).
-    for value, user_id, count in sorted(rows, key=lambda row: row[0]):
+    for value, user_id, count in rows:
         seconds = int(value.total_seconds()) if isinstance(value, timedelta) else value
         found.setdefault(user_id, []).extend([seconds] * count)
     return found
@@ -419,7 +408,7 @@ def _messages(scope, span: _Period, days: dict, where: list) -> tuple[list[dict]
     the after-hours replies among those sent; returns the failures by status and provider error
     code, and the texts each user sent."""
     m = Message
-    in_period = (
+    texts = (
         m.tracking_number_id.in_(scope),
         m.status.not_in(NOT_LEFT),  # a scheduled text counts on the day it leaves
         *where,
@@ -431,7 +420,7 @@ def _messages(scope, span: _Period, days: dict, where: list) -> tuple[list[dict]
     after_hours = func.count().filter(m.purpose == Purpose.AFTER_HOURS)
     sent: dict[int, int] = {}
     for day, sent_by, count, inbound, replies_after_hours in span.per_day(
-        m.created_at, (m.sent_by_id,), (func.count(), received, after_hours), *in_period
+        m.created_at, (m.sent_by_id,), (func.count(), received, after_hours), *texts
     ):
         days[day]["received"] += inbound
         days[day]["sent"] += count - inbound
@@ -442,7 +431,7 @@ def _messages(scope, span: _Period, days: dict, where: list) -> tuple[list[dict]
         {"status": status, "error_code": code or "", "reason": reason or "", "count": count}
         for status, code, reason, count in db.session.execute(
             select(m.status, m.error_code, func.max(m.error_message), func.count())
-            .where(*in_period, m.created_at >= span.lo, m.created_at < span.hi, text(FAILED_WHERE))
+            .where(*texts, m.created_at >= span.lo, m.created_at < span.hi, text(FAILED_WHERE))
             .group_by(m.status, m.error_code)
         )
     ]
