@@ -122,6 +122,14 @@ def change(app, email: str) -> None:
         db.session.remove()
 
 
+def http_get(path: str, port: int, cookie: str, accept: str) -> bytes:
+    """A GET request as the portal's browser sends it, written out for a raw connection."""
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Cookie: session={cookie}\r\nAccept: {accept}\r\n\r\n"
+    ).encode()
+
+
 def memory_kb(pid: int) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
@@ -134,8 +142,8 @@ async def streams(app, email, server: int, request: bytes, count: int, seconds, 
     before = memory_kb(server)
     opened = []
     for start in range(0, count, 100):  # as portals open: not all in the same millisecond
-        opened += await asyncio.gather(*(open_stream(request) for _ in range(start, start + 100)))
-        opened = opened[:count]
+        batch = range(start, min(start + 100, count))
+        opened += await asyncio.gather(*(open_stream(request) for _ in batch))
     cpu, began = cpu_seconds(server), time.perf_counter()
     await asyncio.sleep(seconds)
     idle = (cpu_seconds(server) - cpu) / (time.perf_counter() - began)
@@ -175,10 +183,7 @@ def main() -> None:
     with app.app_context():
         since = inbox.change_stamp(User.by_email(args.email))
         db.session.remove()
-    request = (
-        f"GET {PATH.format(since=since)} HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\n"
-        f"Cookie: session={cookie}\r\nAccept: application/json\r\n\r\n"
-    ).encode()
+    request = http_get(PATH.format(since=since), PORT, cookie, "application/json")
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
     print(
         f"{conversations:,} conversations, {texts:,} texts; as {args.email}; one web process "
@@ -232,10 +237,7 @@ def main() -> None:
 
 
 def held_streams(app, args, env, cookie: str) -> None:
-    request = (
-        f"GET /conversations/events HTTP/1.1\r\nHost: 127.0.0.1:{EVENTS_PORT}\r\n"
-        f"Cookie: session={cookie}\r\nAccept: text/event-stream\r\n\r\n"
-    ).encode()
+    request = http_get("/conversations/events", EVENTS_PORT, cookie, "text/event-stream")
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "events", "--port", str(EVENTS_PORT)]
     env = {**env, "LIVE_STREAMS": str(max(args.streams))}
     print(
