@@ -40,7 +40,9 @@ from app.services.errors import Invalid, NotFound
 class Viewer(NamedTuple):
     """A user as the inbox's statements name them: their id and account as bound parameters,
     given at each execution (`as_seen`), and whether they are an admin, which shapes the
-    statement. What takes a `User` to build a condition takes a Viewer alike."""
+    statement. The visibility rules that build a condition from a user's id, account and role
+    (`visible_to`, `of_tab`, `handled_by`, `unread_condition`) take a Viewer alike; others read
+    more of a user (`notify.hears_of`) and take none."""
 
     id: BindParameter
     account_id: BindParameter
